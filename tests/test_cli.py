@@ -1,0 +1,74 @@
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCRIPT = os.path.join(ROOT, "scripts", "train.py")
+
+
+def run(*args, timeout=600):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    return subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True, timeout=timeout,
+                          env=env)
+
+
+def test_help_documents_every_flag():
+    r = run("--help")
+    assert r.returncode == 0
+    for flag in ["--loss", "--arch", "--dataset", "--epochs", "--steps-per-epoch", "--batch-size",
+                 "--latent-dim", "--lr-d", "--lr-g", "--n-critic", "--precision", "--seed", "--out"]:
+        assert flag in r.stdout
+    assert "wgan-gp" in r.stdout and "mixed_float16" in r.stdout
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--loss", "dcgan"], "--loss: invalid choice: 'dcgan' (choose from gan, nsgan, lsgan, wgan, wgan-gp, hinge)"),
+    (["--arch", "resnet"], "choose from mlp, dcgan"),
+    (["--precision", "float16"], "choose from float32, mixed_float16, mixed_bfloat16"),
+    (["--epochs", "0"], "--epochs: 0 is invalid: must be an integer >= 1"),
+    (["--batch-size", "x"], "--batch-size: 'x' is not an integer"),
+    (["--lr-d", "-1"], "--lr-d: -1 is invalid: must be a finite number > 0"),
+])
+def test_invalid_values_exit_2_with_one_line(args, needle):
+    r = run(*args)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert needle in lines[0]
+    assert "Traceback" not in r.stderr
+
+
+def test_cli_choices_match_the_library():
+    from tfgan_zoo import choices, data, models, nets, precision
+
+    assert tuple(models.MODELS) == choices.LOSSES
+    assert tuple(nets.ARCHITECTURES) == choices.ARCHITECTURES
+    assert tuple(data.SOURCES) == choices.DATASETS
+    assert tuple(precision.PRECISIONS) == choices.PRECISIONS
+
+
+def test_train_writes_every_output(tmp_path):
+    out = tmp_path / "run"
+    r = run("--loss", "lsgan", "--arch", "mlp", "--epochs", "2", "--steps-per-epoch", "3", "--batch-size", "16",
+            "--latent-dim", "8", "--seed", "1", "--out", str(out))
+    assert r.returncode == 0, r.stderr[-3000:]
+    cfg = json.loads((out / "config.json").read_text())
+    assert (cfg["loss"], cfg["arch"], cfg["latent_dim"], cfg["steps_per_epoch"]) == ("lsgan", "mlp", 8, 3)
+    assert sorted(os.listdir(out / "samples")) == ["epoch_0001.png", "epoch_0002.png"]
+    assert Image.open(out / "samples" / "epoch_0002.png").size == (2 * (8 * 30 + 2),) * 2
+    rows = list(csv.DictReader(open(out / "history.csv")))
+    assert len(rows) == 2 and all(np.isfinite(float(r["d_loss"])) for r in rows)
+    assert Image.open(out / "curves.png").format == "PNG"
+    assert "epoch_0002.keras" in os.listdir(out / "checkpoints")
+    gen = tf.saved_model.load(str(out / "generator"))
+    imgs = gen.serve(tf.random.normal((3, 8)))
+    assert imgs.shape == (3, 28, 28, 1)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["generator_steps"] == 6 and summary["equilibrium_d_loss"] == 0.25

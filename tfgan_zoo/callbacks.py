@@ -1,0 +1,189 @@
+"""Keras callbacks for GAN training: sample grids, loss curves, CSV history, checkpoints.
+
+Every file is written atomically (temporary name, then rename).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+from typing import Any
+
+import keras
+import numpy as np
+
+from .images import save_grid
+from .io import atomic_path, write_text
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Save a grid of generated images from a fixed noise batch after every epoch.
+
+    Files: ``{out_dir}/epoch_{epoch:04d}.png`` (epochs counted from 1).
+    The noise is drawn once from ``numpy.random.default_rng(seed)`` so the
+    grids of successive epochs show the same latent points.
+    """
+
+    def __init__(self, out_dir: str, n_images: int = 64, seed: int = 0, every_n_epochs: int = 1,
+                 scale: int = 2) -> None:
+        super().__init__()
+        if n_images < 1 or every_n_epochs < 1:
+            raise ValueError("n_images and every_n_epochs must be >= 1.")
+        self.out_dir = out_dir
+        self.n_images = n_images
+        self.seed = seed
+        self.every_n_epochs = every_n_epochs
+        self.scale = scale
+        self.noise: np.ndarray | None = None
+        self.paths: list[str] = []
+
+    def on_train_begin(self, logs=None) -> None:
+        if self.noise is None:
+            rng = np.random.default_rng(self.seed)
+            self.noise = rng.standard_normal((self.n_images, self.model.latent_dim)).astype(np.float32)
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        if (epoch + 1) % self.every_n_epochs:
+            return
+        images = np.asarray(self.model.generate(self.noise, training=False))
+        path = os.path.join(self.out_dir, f"epoch_{epoch + 1:04d}.png")
+        self.paths.append(save_grid(images, path, scale=self.scale))
+
+
+class HistoryCSV(keras.callbacks.Callback):
+    """Write the epoch logs to a CSV file, rewritten atomically after each epoch.
+
+    Unlike ``keras.callbacks.CSVLogger`` a crash never leaves a half-written
+    file; with ``append=True`` rows of an earlier run are kept.
+    """
+
+    def __init__(self, path: str, append: bool = False) -> None:
+        super().__init__()
+        self.path = path
+        self.rows: list[dict[str, Any]] = []
+        if append and os.path.isfile(path):
+            with open(path, newline="", encoding="utf-8") as f:
+                self.rows = list(csv.DictReader(f))
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        row = {"epoch": epoch + 1}
+        row.update({k: float(v) for k, v in (logs or {}).items()})
+        self.rows.append(row)
+        keys: list[str] = []
+        for r in self.rows:
+            keys += [k for k in r if k not in keys]
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=keys)
+        w.writeheader()
+        w.writerows(self.rows)
+        write_text(self.path, buf.getvalue())
+
+
+class LossCurves(keras.callbacks.Callback):
+    """Record ``d_loss``/``g_loss`` per step and plot them to a PNG.
+
+    Keras passes running epoch means to ``on_train_batch_end``; the per-step
+    value is recovered exactly as ``k m_k - j m_j`` over ``k - j`` steps (the
+    mean over the steps of one execution when ``steps_per_execution > 1``).
+    A dashed line marks the discriminator loss at the theoretical equilibrium
+    ``p_g = p_data`` (``2 ln 2`` for BCE, ``(b - a)^2 / 4`` for LSGAN, 2 for
+    hinge) when the model defines one.
+    """
+
+    def __init__(self, path: str, keys: tuple[str, ...] = ("d_loss", "g_loss"), every_n_epochs: int = 1,
+                 smoothing: int = 25) -> None:
+        super().__init__()
+        self.path = path
+        self.keys = keys
+        self.every_n_epochs = every_n_epochs
+        self.smoothing = smoothing
+        self.steps: list[int] = []
+        self.values: dict[str, list[float]] = {k: [] for k in keys}
+        self._global_step = 0
+        self._prev: tuple[int, dict[str, float]] = (0, {})
+
+    def on_epoch_begin(self, epoch: int, logs=None) -> None:
+        self._prev = (0, {})
+
+    def on_train_batch_end(self, batch: int, logs=None) -> None:
+        logs = logs or {}
+        k = batch + 1
+        j, prev = self._prev
+        if k <= j:
+            return
+        self._global_step += k - j
+        self.steps.append(self._global_step)
+        for key in self.keys:
+            m_k = float(logs.get(key, math.nan))
+            m_j = prev.get(key, 0.0)
+            self.values[key].append((k * m_k - j * m_j) / (k - j))
+        self._prev = (k, {key: float(logs.get(key, math.nan)) for key in self.keys})
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        if (epoch + 1) % self.every_n_epochs == 0:
+            self.plot()
+
+    def on_train_end(self, logs=None) -> None:
+        self.plot()
+
+    def plot(self) -> str | None:
+        """Draw the curves now; returns the PNG path (None before the first step)."""
+        if not self.steps:
+            return None
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
+        for key in self.keys:
+            v = np.asarray(self.values[key], dtype=np.float64)
+            line, = ax.plot(self.steps, v, alpha=0.3, lw=0.8)
+            w = min(self.smoothing, len(v))
+            if w > 1:
+                smooth = np.convolve(v, np.ones(w) / w, mode="valid")
+                ax.plot(self.steps[w - 1:], smooth, color=line.get_color(), lw=1.8, label=f"{key} (mean of {w})")
+            else:
+                line.set_label(key)
+        eq = getattr(self.model, "equilibrium_d_loss", None)
+        if eq is not None:
+            ax.axhline(eq, ls="--", color="k", lw=1, label=f"d_loss at equilibrium = {eq:.4g}")
+        ax.set_xlabel("generator step")
+        ax.set_ylabel("loss")
+        ax.set_title(f"{getattr(self.model, 'loss_name', 'GAN')} losses per step")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="best", fontsize=8)
+        fig.tight_layout()
+        with atomic_path(self.path, suffix=".png") as tmp:
+            fig.savefig(tmp, format="png")
+        plt.close(fig)
+        return self.path
+
+
+class GANCheckpoint(keras.callbacks.Callback):
+    """Save the whole GAN (``.keras``: networks, optimizer states, config) after each epoch.
+
+    Files ``{out_dir}/epoch_{epoch:04d}.keras`` are written atomically; only the
+    newest ``keep`` are kept, and ``{out_dir}/latest.txt`` names the newest.
+    """
+
+    def __init__(self, out_dir: str, keep: int = 2) -> None:
+        super().__init__()
+        if keep < 1:
+            raise ValueError("keep must be >= 1.")
+        self.out_dir = out_dir
+        self.keep = keep
+        self.saved: list[str] = []
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        path = os.path.join(self.out_dir, f"epoch_{epoch + 1:04d}.keras")
+        with atomic_path(path, suffix=".keras") as tmp:
+            self.model.save(tmp)
+        write_text(os.path.join(self.out_dir, "latest.txt"), os.path.basename(path) + "\n")
+        self.saved.append(path)
+        while len(self.saved) > self.keep:
+            old = self.saved.pop(0)
+            if os.path.exists(old):
+                os.remove(old)

@@ -1,0 +1,7 @@
+"""Names accepted by the command line and the builders (no TensorFlow import here,
+so ``--help`` and argument errors answer at once)."""
+
+LOSSES = ("gan", "nsgan", "lsgan", "wgan", "wgan-gp", "hinge")
+ARCHITECTURES = ("mlp", "dcgan")
+DATASETS = ("mnist",)
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")

@@ -1,0 +1,101 @@
+"""Command line of ``scripts/train.py`` (argparse only; the work is in :mod:`tfgan_zoo.training`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Sequence
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose errors are one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> None:  # noqa: D401
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _int_at_least(low: int):
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if v < low:
+            raise argparse.ArgumentTypeError(f"{v} is invalid: must be an integer >= {low}")
+        return v
+    return parse
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not v > 0 or v != v or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is invalid: must be a finite number > 0")
+    return v
+
+
+def _choice(options: Sequence[str]):
+    def parse(text: str) -> str:
+        if text not in options:
+            raise argparse.ArgumentTypeError(f"invalid choice: {text!r} (choose from {', '.join(options)})")
+        return text
+    return parse
+
+
+def _one_of(options: Sequence[str]) -> dict:
+    return {"type": _choice(options), "metavar": "{" + ",".join(options) + "}"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .choices import ARCHITECTURES, DATASETS, LOSSES, PRECISIONS
+
+    p = _Parser(
+        prog="train.py",
+        description="Train a GAN and write samples, loss curves, history, checkpoints and an exported generator.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--loss", default="nsgan", **_one_of(LOSSES),
+                   help="gan = minimax (saturating) BCE; nsgan = non-saturating BCE; lsgan = least squares; "
+                        "wgan = Wasserstein with weight clipping; wgan-gp = Wasserstein with gradient penalty; "
+                        "hinge = hinge loss")
+    p.add_argument("--arch", default="dcgan", **_one_of(ARCHITECTURES),
+                   help="network pair: fully connected (mlp) or convolutional (dcgan)")
+    p.add_argument("--dataset", default="mnist", **_one_of(DATASETS), help="training data")
+    p.add_argument("--epochs", type=_int_at_least(1), default=1, help="passes over the data")
+    p.add_argument("--steps-per-epoch", type=_int_at_least(1), default=None,
+                   help="generator steps per epoch (default: one pass over the data)")
+    p.add_argument("--batch-size", type=_int_at_least(1), default=128, help="real images per step")
+    p.add_argument("--latent-dim", type=_int_at_least(1), default=100, help="size of the noise vector z")
+    p.add_argument("--lr-d", type=_positive_float, default=None,
+                   help="discriminator learning rate (default: the loss's paper default)")
+    p.add_argument("--lr-g", type=_positive_float, default=None,
+                   help="generator learning rate (default: the loss's paper default)")
+    p.add_argument("--n-critic", type=_int_at_least(1), default=None,
+                   help="discriminator updates per generator update (default: 5 for wgan/wgan-gp, else 1)")
+    p.add_argument("--precision", default="float32", **_one_of(PRECISIONS),
+                   help="dtype policy; mixed_float16 scales both optimizers' losses")
+    p.add_argument("--seed", type=int, default=0, help="seed of data order, weights and noise")
+    p.add_argument("--out", default=None, help="output folder (default: runs/<loss>)")
+    p.add_argument("--no-jit", dest="jit_compile", action="store_false",
+                   help="compile the step without XLA")
+    p.add_argument("--n-samples", type=_int_at_least(1), default=64, help="images in each sample grid")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from .training import TrainConfig, run
+
+    cfg = TrainConfig(**{k: v for k, v in vars(args).items() if k != "out"},
+                      out=args.out or f"runs/{args.loss}")
+    try:
+        cfg.validate()
+    except ValueError as e:
+        print(f"train.py: error: {e}", file=sys.stderr)
+        return 2
+    summary = run(cfg)
+    print(json.dumps(summary, indent=2))
+    return 0

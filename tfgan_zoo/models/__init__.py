@@ -1,0 +1,37 @@
+"""GAN models: one ``train_step`` (in :class:`GAN`) and variants that override hooks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+
+from .gan import GAN
+from .variants import LSGAN, WGAN, WGANGP, HingeGAN
+
+# CLI/loss name -> (class, fixed constructor arguments)
+MODELS: dict[str, tuple[type[GAN], dict]] = {
+    "gan": (GAN, {"generator_loss": "minimax"}),
+    "nsgan": (GAN, {"generator_loss": "nonsaturating"}),
+    "lsgan": (LSGAN, {}),
+    "wgan": (WGAN, {}),
+    "wgan-gp": (WGANGP, {}),
+    "hinge": (HingeGAN, {}),
+}
+
+
+def build_gan(loss: str, generator: keras.Model, discriminator: keras.Model, **kwargs: Any) -> GAN:
+    """Build the GAN model for a loss name (``gan``, ``nsgan``, ``lsgan``, ``wgan``, ``wgan-gp``, ``hinge``).
+
+    Raises
+    ------
+    ValueError
+        For an unknown loss name; the message lists the valid names.
+    """
+    if loss not in MODELS:
+        raise ValueError(f"Unknown loss {loss!r}. Valid losses: {', '.join(MODELS)}.")
+    cls, fixed = MODELS[loss]
+    return cls(generator, discriminator, **fixed, **kwargs)
+
+
+__all__ = ["GAN", "LSGAN", "WGAN", "WGANGP", "HingeGAN", "MODELS", "build_gan"]

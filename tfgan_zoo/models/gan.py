@@ -1,0 +1,353 @@
+"""The GAN base model: one ``train_step`` for the whole family.
+
+Variants (LSGAN, WGAN, WGAN-GP, hinge) subclass :class:`GAN` and override
+small hooks:
+
+``discriminator_loss(real_logits, fake_logits)``
+    the discriminator's loss;
+``generator_loss(fake_logits)``
+    the generator's loss;
+``discriminator_regularizer(real, fake)``
+    an extra term added to the discriminator loss (e.g. a gradient penalty);
+``after_discriminator_update()``
+    a post-update constraint (e.g. weight clipping);
+``discriminator_output(logits)``
+    what is reported as ``d_real`` / ``d_fake``;
+``default_optimizers()``
+    the optimizers used when :meth:`GAN.compile` gets none.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from .. import losses as L
+
+PACKAGE = "tfgan_zoo"
+
+
+def _is_mixed_float16() -> bool:
+    return keras.config.dtype_policy().name == "mixed_float16"
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class GAN(keras.Model):
+    """Generative adversarial network with the binary cross-entropy loss.
+
+    Parameters
+    ----------
+    generator : keras.Model
+        Maps noise ``z`` of shape ``(batch, latent_dim)`` to images in [-1, 1].
+    discriminator : keras.Model
+        Maps images to one logit per example, shape ``(batch, 1)``.
+    latent_dim : int, optional
+        Size of ``z``; read from ``generator.input_shape`` when omitted.
+    n_critic : int, optional
+        Discriminator updates per generator update (class default when None).
+        All of them use the real batch given to ``train_step`` with fresh noise.
+    generator_loss : {"nonsaturating", "minimax"}
+        ``"nonsaturating"`` minimises ``-E[log D(G(z))]``; ``"minimax"`` the
+        original (saturating) ``E[log(1 - D(G(z)))]``.
+    fresh_noise_for_generator : bool
+        If False (default), the generator update reuses the images generated
+        for the last discriminator update (as TF-GAN and the PyTorch DCGAN
+        tutorial do), which saves one generator forward pass per step. If True,
+        new noise is drawn for the generator update (Goodfellow et al.,
+        Algorithm 1).
+    seed : int, optional
+        Seed of the ``keras.random.SeedGenerator`` that draws all noise.
+
+    Examples
+    --------
+    >>> from tfgan_zoo import nets, models, data
+    >>> g, d = nets.build("dcgan", image_shape=(28, 28, 1), latent_dim=64)
+    >>> gan = models.GAN(g, d)
+    >>> gan.compile()                                    # doctest: +SKIP
+    >>> gan.fit(data.load("mnist", batch_size=64), epochs=1)  # doctest: +SKIP
+    """
+
+    default_n_critic = 1
+    regularizer_name: str | None = None  # metric name of discriminator_regularizer, if any
+
+    def __init__(
+        self,
+        generator: keras.Model,
+        discriminator: keras.Model,
+        latent_dim: int | None = None,
+        n_critic: int | None = None,
+        generator_loss: str = "nonsaturating",
+        fresh_noise_for_generator: bool = False,
+        seed: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if not isinstance(generator, keras.Model) or not isinstance(discriminator, keras.Model):
+            raise TypeError(
+                "generator and discriminator must be keras.Model instances "
+                f"(got {type(generator).__name__} and {type(discriminator).__name__}); "
+                "build them with tfgan_zoo.nets.build(...) or keras.Sequential/functional API."
+            )
+        if latent_dim is None:
+            latent_dim = generator.input_shape[-1]
+        latent_dim = int(latent_dim)
+        g_in = generator.input_shape
+        if g_in is not None and g_in[-1] is not None and g_in[-1] != latent_dim:
+            raise ValueError(
+                f"latent_dim={latent_dim} does not match the generator's input size {g_in[-1]}; "
+                "pass the latent size the generator was built with."
+            )
+        g_out = tuple(generator.output_shape[1:])
+        d_in = tuple(discriminator.input_shape[1:])
+        if g_out != d_in:
+            raise ValueError(
+                f"The generator makes images of shape {g_out} but the discriminator expects {d_in}; "
+                "build both networks for the same image shape."
+            )
+        if generator_loss not in ("nonsaturating", "minimax"):
+            raise ValueError(
+                f"Unknown generator_loss {generator_loss!r}; use 'nonsaturating' or 'minimax'."
+            )
+        n_critic = self.default_n_critic if n_critic is None else int(n_critic)
+        if n_critic < 1:
+            raise ValueError(f"n_critic must be >= 1, got {n_critic}.")
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = latent_dim
+        self.image_shape = g_out
+        self.n_critic = n_critic
+        self.generator_loss_kind = generator_loss
+        self.fresh_noise_for_generator = bool(fresh_noise_for_generator)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.d_real_tracker = keras.metrics.Mean(name="d_real")
+        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+        self.built = True  # both networks are built Keras models
+        self.penalty_tracker = (
+            keras.metrics.Mean(name=self.regularizer_name) if self.regularizer_name else None
+        )
+
+    # ------------------------------------------------------------------ hooks
+    @property
+    def loss_name(self) -> str:
+        """The loss's name as in ``tfgan_zoo.models.MODELS`` (``gan`` = minimax, ``nsgan``)."""
+        return "gan" if self.generator_loss_kind == "minimax" else "nsgan"
+
+    @property
+    def equilibrium_d_loss(self) -> float | None:
+        """Discriminator loss at the theoretical equilibrium ``p_g = p_data`` (or None)."""
+        return 2 * math.log(2)
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        """See :func:`tfgan_zoo.losses.minimax_discriminator_loss`."""
+        return L.minimax_discriminator_loss(real_logits, fake_logits)
+
+    def generator_loss(self, fake_logits):
+        """Non-saturating or minimax generator loss (see ``generator_loss`` argument)."""
+        if self.generator_loss_kind == "minimax":
+            return L.minimax_generator_loss(fake_logits)
+        return L.nonsaturating_generator_loss(fake_logits)
+
+    def discriminator_regularizer(self, real, fake):
+        """Extra discriminator loss term; none for the plain GAN."""
+        return tf.constant(0.0, tf.float32)
+
+    def after_discriminator_update(self) -> None:
+        """Constraint applied after every discriminator update; none by default."""
+
+    def discriminator_output(self, logits):
+        """Reported ``d_real``/``d_fake``: the probability ``sigmoid(logit)``."""
+        return tf.sigmoid(tf.cast(logits, tf.float32))
+
+    def default_optimizers(self) -> tuple[keras.optimizers.Optimizer, keras.optimizers.Optimizer]:
+        """Adam(2e-4, beta_1=0.5) for both networks (Radford et al., 2016)."""
+        return (
+            keras.optimizers.Adam(2e-4, beta_1=0.5, name="d_adam"),
+            keras.optimizers.Adam(2e-4, beta_1=0.5, name="g_adam"),
+        )
+
+    # ---------------------------------------------------------------- compile
+    def compile(
+        self,
+        d_optimizer: keras.optimizers.Optimizer | str | dict | None = None,
+        g_optimizer: keras.optimizers.Optimizer | str | dict | None = None,
+        jit_compile: bool | str = True,
+        steps_per_execution: int = 1,
+        run_eagerly: bool = False,
+    ) -> None:
+        """Configure both optimizers and the compilation of the step.
+
+        Parameters
+        ----------
+        d_optimizer, g_optimizer : optimizer, name or config, optional
+            Default: :meth:`default_optimizers`. Under the ``mixed_float16``
+            policy each is wrapped in ``keras.optimizers.LossScaleOptimizer``.
+        jit_compile : bool or "auto"
+            Compile the step with XLA (default True: also on the CPU, where
+            Keras' "auto" would turn it off).
+        """
+        d_default, g_default = self.default_optimizers()
+        d_opt = d_default if d_optimizer is None else keras.optimizers.get(d_optimizer)
+        g_opt = g_default if g_optimizer is None else keras.optimizers.get(g_optimizer)
+        if d_opt is g_opt:
+            raise ValueError(
+                "d_optimizer and g_optimizer must be two different optimizer objects "
+                "(each keeps its own moments); create two instances."
+            )
+        if _is_mixed_float16():
+            if not isinstance(d_opt, keras.optimizers.LossScaleOptimizer):
+                d_opt = keras.optimizers.LossScaleOptimizer(d_opt, name="d_loss_scale")
+            if not isinstance(g_opt, keras.optimizers.LossScaleOptimizer):
+                g_opt = keras.optimizers.LossScaleOptimizer(g_opt, name="g_loss_scale")
+        super().compile(
+            optimizer=None,
+            jit_compile=jit_compile,
+            steps_per_execution=steps_per_execution,
+            run_eagerly=run_eagerly,
+            auto_scale_loss=False,
+        )
+        self.d_optimizer = d_opt
+        self.g_optimizer = g_opt
+        self._gan_compile_config = {
+            "d_optimizer": keras.optimizers.serialize(d_opt),
+            "g_optimizer": keras.optimizers.serialize(g_opt),
+            "jit_compile": jit_compile,
+            "steps_per_execution": steps_per_execution,
+        }
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+
+    def get_compile_config(self) -> dict:
+        return dict(getattr(self, "_gan_compile_config", {}))
+
+    def compile_from_config(self, config: dict) -> None:
+        config = dict(config)
+        config["d_optimizer"] = keras.optimizers.deserialize(config["d_optimizer"])
+        config["g_optimizer"] = keras.optimizers.deserialize(config["g_optimizer"])
+        self.compile(**config)
+
+    # ------------------------------------------------------------------ model
+    def build(self, input_shape=None) -> None:
+        self.built = True
+
+    def call(self, z, training: bool = False):
+        """Generate images from noise ``z`` (shape ``(batch, latent_dim)``)."""
+        return self.generator(z, training=training)
+
+    def sample_noise(self, batch_size) -> tf.Tensor:
+        """Draw ``z ~ N(0, I)`` from the model's seed generator."""
+        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+
+    def generate(self, n_or_z, training: bool = False) -> tf.Tensor:
+        """Images in [-1, 1], float32, from ``n`` fresh noise vectors or from given ``z``."""
+        if isinstance(n_or_z, int):
+            z = self.sample_noise(n_or_z)
+        else:
+            z = tf.convert_to_tensor(n_or_z, tf.float32)
+        return tf.cast(self.generator(z, training=training), tf.float32)
+
+    @property
+    def metrics(self):
+        trackers = [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
+        if self.penalty_tracker is not None:
+            trackers.append(self.penalty_tracker)
+        return trackers
+
+    # ------------------------------------------------------------------- step
+    @staticmethod
+    def _images(data):
+        if isinstance(data, (tuple, list)):
+            data = data[0]
+        elif isinstance(data, dict):
+            data = data["image"]
+        return data
+
+    def _apply(self, optimizer, loss, tape, variables):
+        with tape:  # scaling must be recorded, or no gradient reaches the variables
+            scaled = optimizer.scale_loss(loss)
+        grads = tape.gradient(scaled, variables)
+        optimizer.apply(grads, variables)
+
+    def train_step(self, data):
+        if not hasattr(self, "d_optimizer"):
+            raise RuntimeError("Call gan.compile() before gan.fit().")
+        real = self._images(data)
+        batch = tf.shape(real)[0]
+        d_vars = self.discriminator.trainable_variables
+        g_vars = self.generator.trainable_variables
+
+        for i in range(self.n_critic):
+            last = i == self.n_critic - 1
+            g_tape = tf.GradientTape()
+            z = self.sample_noise(batch)
+            if last and not self.fresh_noise_for_generator:
+                with g_tape:  # record G's forward pass once; reused below
+                    fake = self.generator(z, training=True)
+            else:
+                fake = self.generator(z, training=True)
+            fake_in = tf.stop_gradient(fake)
+            with tf.GradientTape() as d_tape:
+                real_logits = self.discriminator(real, training=True)
+                fake_logits = self.discriminator(fake_in, training=True)
+                d_loss = self.discriminator_loss(real_logits, fake_logits)
+                d_penalty = self.discriminator_regularizer(real, fake_in)
+                d_total = d_loss + d_penalty
+            self._apply(self.d_optimizer, d_total, d_tape, d_vars)
+            self.after_discriminator_update()
+
+        if self.fresh_noise_for_generator:
+            g_tape = tf.GradientTape()
+            with g_tape:
+                fake = self.generator(self.sample_noise(batch), training=True)
+        with g_tape:
+            g_logits = self.discriminator(fake, training=True)
+            g_loss = self.generator_loss(g_logits)
+        self._apply(self.g_optimizer, g_loss, g_tape, g_vars)
+
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        self.d_real_tracker.update_state(tf.reduce_mean(self.discriminator_output(real_logits)))
+        self.d_fake_tracker.update_state(tf.reduce_mean(self.discriminator_output(fake_logits)))
+        if self.penalty_tracker is not None:
+            self.penalty_tracker.update_state(d_penalty)
+        return {m.name: m.result() for m in self.metrics}
+
+    # ----------------------------------------------------------- serialising
+    _SEED_KEY = "noise_seed_state"
+
+    def save_own_variables(self, store) -> None:
+        """Save own variables plus the noise seed-generator state (so resumed noise continues)."""
+        super().save_own_variables(store)
+        store[self._SEED_KEY] = np.asarray(self.seed_generator.state.numpy())
+
+    def load_own_variables(self, store) -> None:
+        own = self._trainable_variables + self._non_trainable_variables
+        for i, v in enumerate(own):
+            v.assign(store[f"{i}"])
+        if self._SEED_KEY in store.keys():
+            self.seed_generator.state.assign(np.asarray(store[self._SEED_KEY]))
+
+    def get_config(self) -> dict:
+        return {
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            "latent_dim": self.latent_dim,
+            "n_critic": self.n_critic,
+            "generator_loss": self.generator_loss_kind,
+            "fresh_noise_for_generator": self.fresh_noise_for_generator,
+            "seed": self.seed,
+            "name": self.name,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        config = dict(config)
+        config["generator"] = keras.saving.deserialize_keras_object(config["generator"])
+        config["discriminator"] = keras.saving.deserialize_keras_object(config["discriminator"])
+        return cls(**config)

@@ -1,0 +1,163 @@
+"""GAN variants as small subclasses of :class:`~tfgan_zoo.models.gan.GAN`.
+
+Each overrides only the hooks that differ: its losses, its regulariser or
+constraint, its reported discriminator output and its default optimizers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from .. import losses as L
+from .. import penalties
+from .gan import GAN, PACKAGE
+
+
+class _RawOutput:
+    """Mixin: report the raw discriminator output (no sigmoid)."""
+
+    def discriminator_output(self, logits):
+        return tf.cast(logits, tf.float32)
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class LSGAN(_RawOutput, GAN):
+    """Least-squares GAN (Mao et al., 2017).
+
+    ``L_D = 1/2 E[(D(x) - b)^2] + 1/2 E[(D(G(z)) - a)^2]``,
+    ``L_G = 1/2 E[(D(G(z)) - c)^2]``; defaults ``a=0, b=1, c=1``.
+    """
+
+    loss_name = "lsgan"
+
+    def __init__(self, *args: Any, real_label: float = 1.0, fake_label: float = 0.0,
+                 target_label: float = 1.0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if real_label == fake_label:
+            raise ValueError("LSGAN needs real_label != fake_label (they are the regression targets).")
+        self.real_label = float(real_label)
+        self.fake_label = float(fake_label)
+        self.target_label = float(target_label)
+
+    @property
+    def equilibrium_d_loss(self) -> float:
+        return (self.real_label - self.fake_label) ** 2 / 4.0
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        return L.least_squares_discriminator_loss(real_logits, fake_logits, self.real_label, self.fake_label)
+
+    def generator_loss(self, fake_logits):
+        return L.least_squares_generator_loss(fake_logits, self.target_label)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(real_label=self.real_label, fake_label=self.fake_label, target_label=self.target_label)
+        return config
+
+
+class _Wasserstein(_RawOutput, GAN):
+    """Shared Wasserstein losses (critic ``E[f] - E[r]``, generator ``-E[f]``)."""
+
+    default_n_critic = 5
+
+    @property
+    def equilibrium_d_loss(self) -> None:
+        return None
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        return L.wasserstein_discriminator_loss(real_logits, fake_logits)
+
+    def generator_loss(self, fake_logits):
+        return L.wasserstein_generator_loss(fake_logits)
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class WGAN(_Wasserstein):
+    """Wasserstein GAN with weight clipping (Arjovsky et al., 2017).
+
+    After every critic update each critic weight is clipped to
+    ``[-clip_value, clip_value]``. Paper defaults: ``clip_value=0.01``,
+    RMSprop(5e-5) and ``n_critic=5``.
+    """
+
+    loss_name = "wgan"
+
+    def __init__(self, *args: Any, clip_value: float = 0.01, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not clip_value > 0:
+            raise ValueError(f"clip_value must be > 0, got {clip_value}.")
+        self.clip_value = float(clip_value)
+
+    def after_discriminator_update(self) -> None:
+        c = self.clip_value
+        for v in self.discriminator.trainable_variables:
+            v.assign(tf.clip_by_value(v, -c, c))
+
+    def default_optimizers(self):
+        return (
+            keras.optimizers.RMSprop(5e-5, name="d_rmsprop"),
+            keras.optimizers.RMSprop(5e-5, name="g_rmsprop"),
+        )
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config["clip_value"] = self.clip_value
+        return config
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class WGANGP(_Wasserstein):
+    """WGAN with gradient penalty (Gulrajani et al., 2017).
+
+    ``L_D = E[f] - E[r] + lambda E[(||grad D(x_hat)||_2 - 1)^2]`` with
+    ``x_hat = x + alpha (G(z) - x)``, ``alpha ~ U(0,1)`` per example.
+    Paper defaults: ``lambda=10``, ``n_critic=5``, Adam(1e-4, 0, 0.9).
+    """
+
+    loss_name = "wgan-gp"
+    regularizer_name = "gp"
+
+    def __init__(self, *args: Any, gp_weight: float = 10.0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if gp_weight < 0:
+            raise ValueError(f"gp_weight must be >= 0, got {gp_weight}.")
+        self.gp_weight = float(gp_weight)
+
+    def discriminator_regularizer(self, real, fake):
+        return penalties.gradient_penalty(
+            self.discriminator, real, fake, seed=self.seed_generator, weight=self.gp_weight
+        )
+
+    def default_optimizers(self):
+        return (
+            keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9, name="d_adam"),
+            keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9, name="g_adam"),
+        )
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config["gp_weight"] = self.gp_weight
+        return config
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class HingeGAN(_RawOutput, GAN):
+    """Hinge-loss GAN (Lim & Ye, 2017; Miyato et al., 2018).
+
+    ``L_D = E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]``, ``L_G = -E[D(G(z))]``.
+    """
+
+    loss_name = "hinge"
+
+    @property
+    def equilibrium_d_loss(self) -> float:
+        return 2.0
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        return L.hinge_discriminator_loss(real_logits, fake_logits)
+
+    def generator_loss(self, fake_logits):
+        return L.hinge_generator_loss(fake_logits)
