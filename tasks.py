@@ -54,7 +54,7 @@ def main(argv: list[str]) -> int:
     setup("dev")
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
     if task == "train":
-        args = rest or ["--loss", "lsgan", "--epochs", "1", "--batch-size", "64", "--out", "runs/quickstart"]
+        args = rest or ["--loss", "lsgan", "--epochs", "1", "--out", "runs/quickstart"]
         return subprocess.call([PY, os.path.join(ROOT, "scripts", "train.py"), *args], cwd=ROOT, env=env)
     if task == "test":
         return subprocess.call([PY, "-m", "pytest", *rest], cwd=ROOT, env=env)

@@ -32,6 +32,8 @@ def test_help_documents_every_flag():
     (["--loss", "dcgan"], "--loss: invalid choice: 'dcgan' (choose from gan, nsgan, lsgan, wgan, wgan-gp, hinge)"),
     (["--arch", "resnet"], "choose from mlp, dcgan"),
     (["--precision", "float16"], "choose from float32, mixed_float16, mixed_bfloat16"),
+    (["--d-norm", "group"], "--d-norm: invalid choice: 'group' (choose from none, batch, layer)"),
+    (["--arch", "mlp", "--d-norm", "batch"], "d_norm applies to the dcgan discriminator only"),
     (["--epochs", "0"], "--epochs: 0 is invalid: must be an integer >= 1"),
     (["--batch-size", "x"], "--batch-size: 'x' is not an integer"),
     (["--lr-d", "-1"], "--lr-d: -1 is invalid: must be a finite number > 0"),
@@ -52,6 +54,8 @@ def test_cli_choices_match_the_library():
     assert tuple(nets.ARCHITECTURES) == choices.ARCHITECTURES
     assert tuple(data.SOURCES) == choices.DATASETS
     assert tuple(precision.PRECISIONS) == choices.PRECISIONS
+    g, d = nets.build("dcgan", (16, 16, 1), 4, width=4, norm="batch")
+    assert any(type(layer).__name__ == "BatchNormalization" for layer in d.layers)
 
 
 def test_train_writes_every_output(tmp_path):

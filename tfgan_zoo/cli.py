@@ -50,7 +50,7 @@ def _one_of(options: Sequence[str]) -> dict:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .choices import ARCHITECTURES, DATASETS, LOSSES, PRECISIONS
+    from .choices import ARCHITECTURES, D_NORMS, DATASETS, LOSSES, PRECISIONS
 
     p = _Parser(
         prog="train.py",
@@ -67,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=_int_at_least(1), default=1, help="passes over the data")
     p.add_argument("--steps-per-epoch", type=_int_at_least(1), default=None,
                    help="generator steps per epoch (default: one pass over the data)")
-    p.add_argument("--batch-size", type=_int_at_least(1), default=128, help="real images per step")
+    p.add_argument("--batch-size", type=_int_at_least(1), default=32,
+                   help="real images per step (32: on a CPU, more updates per epoch at the same wall time)")
     p.add_argument("--latent-dim", type=_int_at_least(1), default=100, help="size of the noise vector z")
     p.add_argument("--lr-d", type=_positive_float, default=None,
                    help="discriminator learning rate (default: the loss's paper default)")
@@ -81,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="output folder (default: runs/<loss>)")
     p.add_argument("--no-jit", dest="jit_compile", action="store_false",
                    help="compile the step without XLA")
+    p.add_argument("--d-norm", default="none", **_one_of(D_NORMS),
+                   help="normalisation in the dcgan discriminator after every conv but the first "
+                        "(none keeps gradient penalties exact)")
     p.add_argument("--n-samples", type=_int_at_least(1), default=64, help="images in each sample grid")
     return p
 

@@ -18,6 +18,7 @@ from . import callbacks as cb
 from . import data, models, nets
 from .export import export_generator
 from .io import write_text
+from .choices import D_NORMS
 from .precision import set_precision
 
 
@@ -30,7 +31,7 @@ class TrainConfig:
     dataset: str = "mnist"
     epochs: int = 1
     steps_per_epoch: int | None = None
-    batch_size: int = 128
+    batch_size: int = 32
     latent_dim: int = 100
     lr_d: float | None = None
     lr_g: float | None = None
@@ -40,6 +41,7 @@ class TrainConfig:
     out: str = "runs/gan"
     jit_compile: bool = True
     n_samples: int = 64
+    d_norm: str = "none"
 
     def validate(self) -> None:
         """Raise ``ValueError`` naming the first invalid field and the valid values."""
@@ -49,6 +51,10 @@ class TrainConfig:
             raise ValueError(f"Unknown arch {self.arch!r}. Valid architectures: {', '.join(nets.ARCHITECTURES)}.")
         if self.dataset not in data.SOURCES:
             raise ValueError(f"Unknown dataset {self.dataset!r}. Valid datasets: {', '.join(data.SOURCES)}.")
+        if self.d_norm not in D_NORMS:
+            raise ValueError(f"Unknown d_norm {self.d_norm!r}. Valid values: {', '.join(D_NORMS)}.")
+        if self.arch == "mlp" and self.d_norm != "none":
+            raise ValueError("d_norm applies to the dcgan discriminator only; drop it or use --arch dcgan.")
         for name in ("epochs", "batch_size", "latent_dim", "n_samples"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
@@ -64,7 +70,8 @@ class TrainConfig:
 
 def build_model(cfg: TrainConfig) -> models.GAN:
     """Networks and compiled GAN for ``cfg`` (precision policy must already be set)."""
-    g, d = nets.build(cfg.arch, data.image_shape(cfg.dataset), cfg.latent_dim)
+    kwargs = {} if cfg.arch == "mlp" else {"norm": None if cfg.d_norm == "none" else cfg.d_norm}
+    g, d = nets.build(cfg.arch, data.image_shape(cfg.dataset), cfg.latent_dim, **kwargs)
     gan = models.build_gan(cfg.loss, g, d, latent_dim=cfg.latent_dim, n_critic=cfg.n_critic, seed=cfg.seed)
     d_opt, g_opt = gan.default_optimizers()
     if cfg.lr_d is not None:
