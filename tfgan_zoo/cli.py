@@ -90,7 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.arch == "mlp" and args.d_norm != "none":  # checked before TensorFlow is imported
+        parser.error("--d-norm: d_norm applies to the dcgan discriminator only; drop it or use --arch dcgan")
     from .training import TrainConfig, run
 
     cfg = TrainConfig(**{k: v for k, v in vars(args).items() if k != "out"},
