@@ -11,7 +11,7 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("callbacks", "choices", "data", "export", "images", "io", "losses", "models", "nets",
+_SUBMODULES = ("callbacks", "choices", "config", "data", "export", "images", "io", "losses", "models", "nets",
                "penalties", "precision", "training")
 
 

@@ -90,11 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.arch == "mlp" and args.d_norm != "none":  # checked before TensorFlow is imported
-        parser.error("--d-norm: d_norm applies to the dcgan discriminator only; drop it or use --arch dcgan")
-    from .training import TrainConfig, run
+    args = build_parser().parse_args(argv)
+    from .config import TrainConfig  # no TensorFlow: errors answer at once
 
     cfg = TrainConfig(**{k: v for k, v in vars(args).items() if k != "out"},
                       out=args.out or f"runs/{args.loss}")
@@ -103,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as e:
         print(f"train.py: error: {e}", file=sys.stderr)
         return 2
+    from .training import run
+
     summary = run(cfg)
     print(json.dumps(summary, indent=2))
     return 0
