@@ -35,3 +35,36 @@ def tiny_data():
         x = np.random.default_rng(seed).uniform(-1, 1, (n, *shape)).astype("float32")
         return tf.data.Dataset.from_tensor_slices(x).batch(batch, drop_remainder=True)
     return make
+
+
+def require_data(available: bool, what: str, fix: str) -> None:
+    """Skip a test whose real data is missing, except in CI (TFGAN_ZOO_REQUIRE_DATA=1), where it fails."""
+    if available:
+        return
+    if os.environ.get("TFGAN_ZOO_REQUIRE_DATA"):
+        pytest.fail(f"{what} is required here (TFGAN_ZOO_REQUIRE_DATA is set) but missing: {fix}")
+    pytest.skip(f"{what} not installed: {fix}")
+
+
+@pytest.fixture(scope="session")
+def fashion_mnist_arrays():
+    from tfgan_zoo.data import fashion_mnist
+
+    path = os.path.join(fashion_mnist.DEBIAN_DIR, "train-images-idx3-ubyte.gz")
+    require_data(os.path.isfile(path), "Fashion-MNIST (Debian dataset-fashion-mnist)",
+                 "apt-get install dataset-fashion-mnist")
+    return fashion_mnist.load_fashion_mnist_arrays()
+
+
+@pytest.fixture(scope="session")
+def digit_folder(tmp_path_factory):
+    """40 MNIST test digits as PNG (even indices) and JPEG (odd) files in class sub-folders, plus the arrays."""
+    from tfgan_zoo import data
+
+    x, y = data.load_arrays("mnist", "test")
+    x, y = x[:40], y[:40]
+    root = str(tmp_path_factory.mktemp("digits"))
+    paths = []
+    for i in range(40):
+        paths += data.write_image_folder(x[i:i + 1], root, labels=y[i:i + 1], fmt="png" if i % 2 == 0 else "jpg", start=i)
+    return root, x, y, paths

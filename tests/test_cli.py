@@ -23,7 +23,8 @@ def test_help_documents_every_flag():
     r = run("--help")
     assert r.returncode == 0
     for flag in ["--loss", "--arch", "--dataset", "--epochs", "--steps-per-epoch", "--batch-size",
-                 "--latent-dim", "--lr-d", "--lr-g", "--n-critic", "--precision", "--seed", "--out"]:
+                 "--latent-dim", "--lr-d", "--lr-g", "--n-critic", "--precision", "--seed", "--out",
+                 "--image-size", "--channels", "--data-dir", "--skip-corrupt"]:
         assert flag in r.stdout
     assert "wgan-gp" in r.stdout and "mixed_float16" in r.stdout
 
@@ -52,7 +53,7 @@ def test_cli_choices_match_the_library():
 
     assert tuple(models.MODELS) == choices.LOSSES
     assert tuple(nets.ARCHITECTURES) == choices.ARCHITECTURES
-    assert tuple(data.SOURCES) == choices.DATASETS
+    assert tuple(data.SOURCES) == choices.DATASETS == ("mnist", "fashion_mnist")
     assert tuple(precision.PRECISIONS) == choices.PRECISIONS
     g, d = nets.build("dcgan", (16, 16, 1), 4, width=4, norm="batch")
     assert any(type(layer).__name__ == "BatchNormalization" for layer in d.layers)
@@ -76,3 +77,45 @@ def test_train_writes_every_output(tmp_path):
     assert imgs.shape == (3, 28, 28, 1)
     summary = json.loads((out / "summary.json").read_text())
     assert summary["generator_steps"] == 6 and summary["equilibrium_d_loss"] == 0.25
+
+
+@pytest.fixture(scope="module")
+def rgb_folder(tmp_path_factory):
+    """24 RGB JPEGs of 18x18 (MNIST digits tinted by class), in class folders; 18 is no DCGAN size."""
+    from tfgan_zoo import data
+
+    x, y = data.load_arrays("mnist", "test")
+    x = data.convert_arrays(x[:24], image_size=18, channels=3).astype(np.float32)
+    x[..., 1] *= (y[:24, None, None] % 3) / 2.0  # a colour per class
+    root = tmp_path_factory.mktemp("rgb")
+    data.write_image_folder(x.astype(np.uint8), str(root), labels=y[:24], fmt="jpg")
+    return root
+
+
+def test_train_on_an_image_folder_at_a_chosen_size(rgb_folder, tmp_path):
+    out = tmp_path / "run"
+    r = run("--dataset", str(rgb_folder), "--image-size", "16", "--epochs", "1", "--steps-per-epoch", "1",
+            "--batch-size", "8", "--latent-dim", "8", "--n-samples", "4", "--out", str(out))
+    assert r.returncode == 0, r.stderr[-3000:]
+    grid = Image.open(out / "samples" / "epoch_0001.png")
+    assert grid.mode == "RGB" and grid.size == (2 * (2 * 18 + 2),) * 2  # 2x2 grid of 16px + 2px padding, x2
+    assert tf.saved_model.load(str(out / "generator")).serve(tf.zeros((1, 8))).shape == (1, 16, 16, 3)
+    assert json.loads((out / "config.json").read_text())["image_size"] == 16
+
+
+def test_data_errors_are_one_line(rgb_folder, tmp_path):
+    r = run("--dataset", str(rgb_folder), "--batch-size", "8", "--out", str(tmp_path / "a"))
+    last = r.stderr.strip().splitlines()[-1]  # TensorFlow may log before it
+    assert r.returncode == 2 and last.startswith("train.py: error: The DCGAN networks cannot produce 18x18 images")
+    assert "--image-size" in last and "Traceback" not in r.stderr
+    r = run("--dataset", str(rgb_folder), "--image-size", "50")
+    assert r.returncode == 2 and "cannot produce 50x50" in r.stderr
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "x.png").write_bytes(b"not an image")
+    r = run("--dataset", str(bad), "--image-size", "16", "--out", str(tmp_path / "b"))
+    assert r.returncode == 2 and "x.png" in r.stderr and "--skip-corrupt" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert not (tmp_path / "b").exists()  # nothing written for a run that never started
+    r = run("--dataset", str(tmp_path / "missing"), "--image-size", "16")
+    assert r.returncode == 2 and "no such folder or file" in r.stderr

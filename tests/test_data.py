@@ -73,8 +73,8 @@ def test_missing_mnist_says_how_to_get_it(monkeypatch, tmp_path):
 
 
 def test_bad_requests():
-    with pytest.raises(ValueError, match="Valid datasets: mnist"):
-        data.load("imagenet")
+    with pytest.raises(data.DatasetUnavailableError, match="'imagenet2012' is not prepared"):
+        data.load("imagenet2012", data_dir="/nonexistent")
     with pytest.raises(ValueError, match="Valid splits"):
         data.load("mnist", split="valid")
     with pytest.raises(ValueError, match="empty"):

@@ -3,6 +3,6 @@ so ``--help`` and argument errors answer at once)."""
 
 LOSSES = ("gan", "nsgan", "lsgan", "wgan", "wgan-gp", "hinge")
 ARCHITECTURES = ("mlp", "dcgan")
-DATASETS = ("mnist",)
+DATASETS = ("mnist", "fashion_mnist")  # built in; --dataset also takes folders, files, TFDS names
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 D_NORMS = ("none", "batch", "layer")

@@ -63,7 +63,18 @@ def build_parser() -> argparse.ArgumentParser:
                         "hinge = hinge loss")
     p.add_argument("--arch", default="dcgan", **_one_of(ARCHITECTURES),
                    help="network pair: fully connected (mlp) or convolutional (dcgan)")
-    p.add_argument("--dataset", default="mnist", **_one_of(DATASETS), help="training data")
+    p.add_argument("--dataset", default="mnist", metavar="SOURCE",
+                   help=f"training data: a built-in dataset ({', '.join(DATASETS)}), a folder of PNG/JPEG/BMP/GIF "
+                        "images (searched recursively), an .npz/.npy file, or a TFDS dataset prepared in --data-dir")
+    p.add_argument("--image-size", type=_int_at_least(1), default=None, metavar="N",
+                   help="resize (shorter side) and centre-crop images to N x N; the DCGAN is built for that size "
+                        "(None: the data's own size)")
+    p.add_argument("--channels", type=int, choices=(1, 3), default=None,
+                   help="convert images to grayscale (1) or RGB (3) (None: the data's own)")
+    p.add_argument("--data-dir", default=None, metavar="DIR",
+                   help="folder with Fashion-MNIST's IDX files or prepared TFDS datasets")
+    p.add_argument("--skip-corrupt", action="store_true",
+                   help="leave out unreadable image files (reporting how many) instead of stopping")
     p.add_argument("--epochs", type=_int_at_least(1), default=1, help="passes over the data")
     p.add_argument("--steps-per-epoch", type=_int_at_least(1), default=None,
                    help="generator steps per epoch (default: one pass over the data)")
@@ -100,8 +111,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as e:
         print(f"train.py: error: {e}", file=sys.stderr)
         return 2
-    from .training import run
+    from .data import CorruptDatasetError, DatasetUnavailableError
+    from .training import open_data, run
 
-    summary = run(cfg)
+    try:  # bad data is the user's to fix: one line, not a traceback
+        prepared = open_data(cfg)
+    except (ValueError, OSError, DatasetUnavailableError, CorruptDatasetError) as e:
+        print(f"train.py: error: {e}", file=sys.stderr)
+        return 2
+    summary = run(cfg, prepared=prepared)
     print(json.dumps(summary, indent=2))
     return 0

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 
 from .choices import ARCHITECTURES, D_NORMS, DATASETS, LOSSES, PRECISIONS
 
@@ -28,6 +29,10 @@ class TrainConfig:
     jit_compile: bool = True
     n_samples: int = 64
     d_norm: str = "none"
+    image_size: int | None = None
+    channels: int | None = None
+    data_dir: str | None = None
+    skip_corrupt: bool = False
 
     def validate(self) -> None:
         """Raise ``ValueError`` naming the first invalid field and the valid values."""
@@ -35,8 +40,7 @@ class TrainConfig:
             raise ValueError(f"Unknown loss {self.loss!r}. Valid losses: {', '.join(LOSSES)}.")
         if self.arch not in ARCHITECTURES:
             raise ValueError(f"Unknown arch {self.arch!r}. Valid architectures: {', '.join(ARCHITECTURES)}.")
-        if self.dataset not in DATASETS:
-            raise ValueError(f"Unknown dataset {self.dataset!r}. Valid datasets: {', '.join(DATASETS)}.")
+        self._validate_dataset()
         if self.precision not in PRECISIONS:
             raise ValueError(f"Unknown precision {self.precision!r}. Valid precisions: {', '.join(PRECISIONS)}.")
         if self.d_norm not in D_NORMS:
@@ -46,7 +50,7 @@ class TrainConfig:
         for name in ("epochs", "batch_size", "latent_dim", "n_samples"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
-        for name in ("steps_per_epoch", "n_critic"):
+        for name in ("steps_per_epoch", "n_critic", "image_size"):
             v = getattr(self, name)
             if v is not None and int(v) < 1:
                 raise ValueError(f"{name} must be >= 1, got {v}.")
@@ -54,3 +58,25 @@ class TrainConfig:
             v = getattr(self, name)
             if v is not None and not v > 0:
                 raise ValueError(f"{name} must be > 0, got {v}.")
+        if self.channels not in (None, 1, 3):
+            raise ValueError(f"channels must be 1 or 3, got {self.channels}.")
+        if self.image_size is not None and self.arch == "dcgan":
+            from .shapes import upsampling_plan
+
+            upsampling_plan(int(self.image_size))
+
+    def _validate_dataset(self) -> None:
+        """A built-in name, an existing folder or .npz/.npy file, or a TFDS name (checked when loaded)."""
+        if self.data_dir is not None and not os.path.isdir(self.data_dir):
+            raise ValueError(f"data_dir {self.data_dir!r} is not a folder.")
+        d = str(self.dataset or "")
+        if not d:
+            raise ValueError(f"dataset is empty; give one of {', '.join(DATASETS)}, a folder of images, "
+                             "an .npz/.npy file or a TFDS dataset name.")
+        if d in DATASETS:
+            return
+        looks_like_path = os.sep in d or d.endswith((".npz", ".npy")) or d.startswith((".", "~"))
+        if (looks_like_path or os.path.exists(d)) and not (os.path.isdir(d) or os.path.isfile(d)):
+            raise ValueError(f"dataset {d!r}: no such folder or file. Built-in datasets: {', '.join(DATASETS)}.")
+        if os.path.isfile(d) and not d.endswith((".npz", ".npy")):
+            raise ValueError(f"dataset {d!r} is a file but not .npz/.npy; give a folder of images or an array file.")

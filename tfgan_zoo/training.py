@@ -20,12 +20,32 @@ from .config import TrainConfig
 from .export import export_generator
 from .io import write_text
 from .precision import set_precision
+from .shapes import upsampling_plan
 
 
-def build_model(cfg: TrainConfig) -> models.GAN:
+def open_data(cfg: TrainConfig) -> tuple[Any, tuple[int, int, int]]:
+    """The training dataset of ``cfg`` and its image shape.
+
+    The shape is found first, cheaply (image headers, dataset metadata), and checked
+    against the architecture, so a size the DCGAN cannot produce is refused before
+    any image is decoded.
+    """
+    shape = data.image_shape(cfg.dataset, cfg.image_size, cfg.channels, cfg.data_dir)
+    if cfg.arch == "dcgan":
+        if shape[0] != shape[1]:
+            raise ValueError(f"The DCGAN networks need square images, the data is {shape[1]}x{shape[0]}; "
+                             "pass --image-size N to resize and centre-crop it.")
+        upsampling_plan(shape[0])
+    ds = data.load(cfg.dataset, split="train", image_size=cfg.image_size, channels=cfg.channels,
+                   batch_size=cfg.batch_size, seed=cfg.seed, data_dir=cfg.data_dir, skip_corrupt=cfg.skip_corrupt)
+    return ds, shape
+
+
+def build_model(cfg: TrainConfig, image_shape: tuple[int, int, int] | None = None) -> models.GAN:
     """Networks and compiled GAN for ``cfg`` (precision policy must already be set)."""
     kwargs = {} if cfg.arch == "mlp" else {"norm": None if cfg.d_norm == "none" else cfg.d_norm}
-    g, d = nets.build(cfg.arch, data.image_shape(cfg.dataset), cfg.latent_dim, **kwargs)
+    shape = image_shape or data.image_shape(cfg.dataset, cfg.image_size, cfg.channels, cfg.data_dir)
+    g, d = nets.build(cfg.arch, shape, cfg.latent_dim, **kwargs)
     gan = models.build_gan(cfg.loss, g, d, latent_dim=cfg.latent_dim, n_critic=cfg.n_critic, seed=cfg.seed)
     d_opt, g_opt = gan.default_optimizers()
     if cfg.lr_d is not None:
@@ -36,21 +56,22 @@ def build_model(cfg: TrainConfig) -> models.GAN:
     return gan
 
 
-def run(cfg: TrainConfig, verbose: int | str = "auto") -> dict[str, Any]:
+def run(cfg: TrainConfig, verbose: int | str = "auto", prepared: tuple | None = None) -> dict[str, Any]:
     """Train and write into ``cfg.out``.
 
     Files: ``config.json``, ``samples/epoch_NNNN.png``, ``history.csv``,
     ``curves.png``, ``checkpoints/epoch_NNNN.keras``, ``generator/``
     (SavedModel) and ``summary.json`` (wall time, throughput, final metrics).
+    ``prepared`` is the result of :func:`open_data` when the caller already has it.
     """
     cfg.validate()
+    ds, shape = prepared or open_data(cfg)
     out = cfg.out
     os.makedirs(out, exist_ok=True)
     write_text(os.path.join(out, "config.json"), json.dumps(dataclasses.asdict(cfg), indent=2) + "\n")
     set_precision(cfg.precision)
     keras.utils.set_random_seed(cfg.seed)
-    ds = data.load(cfg.dataset, split="train", batch_size=cfg.batch_size, seed=cfg.seed)
-    gan = build_model(cfg)
+    gan = build_model(cfg, shape)
     callbacks = [
         cb.SampleGrid(os.path.join(out, "samples"), n_images=cfg.n_samples, seed=cfg.seed),
         cb.HistoryCSV(os.path.join(out, "history.csv")),

@@ -1,104 +1,257 @@
-"""Datasets as ``tf.data`` pipelines of float32 images in [-1, 1] (NHWC)."""
+"""Datasets as ``tf.data`` pipelines of float32 images in [-1, 1] (NHWC).
+
+One entry point, :func:`load`, for every kind of source:
+
+* ``"mnist"`` and ``"fashion_mnist"``: built in, read from local files only
+  (:mod:`~tfgan_zoo.data.mnist`, :mod:`~tfgan_zoo.data.fashion_mnist`);
+* a folder of PNG/JPEG/BMP/GIF images, searched recursively, sub-folders as
+  classes (:mod:`~tfgan_zoo.data.folder`);
+* a ``.npz``/``.npy`` file or a numpy array (value-range rule in
+  :mod:`~tfgan_zoo.data.arrays`);
+* any other string: a TFDS dataset prepared in ``data_dir``
+  (:mod:`~tfgan_zoo.data.tfds_source`).
+
+A built-in name wins over a folder of the same name; write ``./mnist`` for the folder.
+"""
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import tensorflow as tf
 
-from .mnist import CorruptDatasetError, DatasetUnavailableError, load_mnist_arrays
-
 from ..choices import DATASETS as SOURCES
+from .arrays import check_labels, normalize_images, read_array_file
+from .errors import CorruptDatasetError, CorruptImageError, DatasetUnavailableError
+from .fashion_mnist import load_fashion_mnist_arrays
+from .folder import SkippedImagesWarning, choose_size_and_channels, decode_all, decoder, scan_folder
+from .mnist import load_mnist_arrays
+from .pipeline import batched, check_batching, from_arrays
+from .transform import match_channels, resize_square
+from .writer import write_image_folder
+
 SPLITS = ("train", "test", "all")
+ARRAY_SUFFIXES = (".npz", ".npy")
+# Decoded images up to this size stay in memory; larger sources are decoded every epoch.
+MEMORY_BUDGET_BYTES = 2 * 1024**3
 
 
-def load_arrays(source: str, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(images, labels)``: uint8 ``(n, h, w, c)`` images and int64 labels."""
+def source_kind(source) -> str:
+    """``"builtin"``, ``"array"``, ``"file"``, ``"folder"`` or ``"tfds"``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``source`` looks like a path (has a separator or an array suffix) but does not exist.
+    """
+    if isinstance(source, np.ndarray):
+        return "array"
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(f"source must be a dataset name, a path or a numpy array, got {type(source).__name__}.")
+    s = os.fspath(source)
+    if s in SOURCES:
+        return "builtin"
+    if os.path.isdir(s):
+        return "folder"
+    if os.path.isfile(s):
+        if s.endswith(ARRAY_SUFFIXES):
+            return "file"
+        raise ValueError(f"{s} is a file but not .npz/.npy; give a folder of images, an .npz/.npy file or a name.")
+    if os.sep in s or s.endswith(ARRAY_SUFFIXES) or s.startswith((".", "~")):
+        raise FileNotFoundError(f"No such folder or file: {s}")
+    return "tfds"
+
+
+def _builtin_arrays(source: str, split: str, data_dir: str | None) -> tuple[np.ndarray, np.ndarray]:
+    a = load_mnist_arrays() if source == "mnist" else load_fashion_mnist_arrays(data_dir)
+    if split == "all":
+        return np.concatenate([a["x_train"], a["x_test"]])[..., None], np.concatenate([a["y_train"], a["y_test"]])
+    return a[f"x_{split}"][..., None], a[f"y_{split}"]
+
+
+def _check_split(split: str) -> None:
     if split not in SPLITS:
         raise ValueError(f"Unknown split {split!r}. Valid splits: {', '.join(SPLITS)}.")
-    if source == "mnist":
-        a = load_mnist_arrays()
-        if split == "all":
-            x = np.concatenate([a["x_train"], a["x_test"]])
-            y = np.concatenate([a["y_train"], a["y_test"]])
-        else:
-            x, y = a[f"x_{split}"], a[f"y_{split}"]
-        return x[..., None], y
-    raise ValueError(f"Unknown dataset {source!r}. Valid datasets: {', '.join(SOURCES)}.")
 
 
-def image_shape(source: str) -> tuple[int, int, int]:
-    """Image shape ``(h, w, c)`` of a named dataset."""
-    if source == "mnist":
-        return (28, 28, 1)
-    raise ValueError(f"Unknown dataset {source!r}. Valid datasets: {', '.join(SOURCES)}.")
+def load_arrays(source, split: str = "train", data_dir: str | None = None,
+                labels: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Images and labels of an in-memory source (built-in dataset, ``.npz``/``.npy`` file or array).
 
-
-def from_arrays(
-    images: np.ndarray,
-    labels: np.ndarray | None = None,
-    batch_size: int = 128,
-    shuffle: bool = True,
-    seed: int | None = None,
-    drop_remainder: bool = True,
-) -> tf.data.Dataset:
-    """Pipeline over uint8 NHWC images: shuffle (seeded), batch, scale to [-1, 1], prefetch.
-
-    Scaling happens after batching (one vectorised op per batch).
+    Returns
+    -------
+    images : np.ndarray
+        NHWC, uint8 in [0, 255] or float32 in [-1, 1] (see :mod:`~tfgan_zoo.data.arrays`).
+    labels : np.ndarray or None
+        int64 class indices, None when the source has none.
     """
-    images = np.asarray(images)
-    if images.dtype != np.uint8 or images.ndim != 4:
-        raise ValueError(f"from_arrays expects uint8 images (n, h, w, c), got {images.dtype} {images.shape}.")
-    n = images.shape[0]
-    if n == 0:
-        raise ValueError("The dataset is empty: it has no images.")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
-    if drop_remainder and n < batch_size:
-        raise ValueError(
-            f"The dataset has {n} images, fewer than one batch of {batch_size}; use a smaller batch_size."
-        )
-    ds = tf.data.Dataset.from_tensor_slices(images if labels is None else (images, labels))
-    if shuffle:
-        ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
-
-    def scale(x):
-        return tf.cast(x, tf.float32) / 127.5 - 1.0
-
-    if labels is None:
-        ds = ds.map(scale, num_parallel_calls=tf.data.AUTOTUNE)
+    _check_split(split)
+    kind = source_kind(source)
+    if kind == "builtin":
+        return _builtin_arrays(os.fspath(source), split, data_dir)
+    if kind == "array":
+        x, y, name = source, labels, "the array"
+    elif kind == "file":
+        x, y = read_array_file(os.fspath(source), split)
+        name = os.fspath(source)
     else:
-        ds = ds.map(lambda x, y: (scale(x), tf.cast(y, tf.int32)), num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.prefetch(tf.data.AUTOTUNE)
+        raise ValueError(f"{source} is a {kind} source; load_arrays takes built-in names, .npz/.npy files and arrays.")
+    x = normalize_images(x, name)
+    return x, (check_labels(y, x.shape[0], f"labels of {name}") if y is not None else None)
+
+
+def convert_arrays(x: np.ndarray, image_size: int | None = None, channels: int | None = None) -> np.ndarray:
+    """Convert in-memory images to ``channels`` and to ``image_size`` (resize + centre crop), batch-wise.
+
+    uint8 stays uint8 (rounded); float32 stays float32.
+    """
+    need_size = image_size is not None and x.shape[1:3] != (image_size, image_size)
+    need_channels = channels is not None and channels != x.shape[-1]
+    if not (need_size or need_channels):
+        return x
+    out = []
+    for start in range(0, x.shape[0], 2048):
+        chunk = tf.constant(x[start:start + 2048])
+        if need_channels:
+            chunk = match_channels(chunk, channels)
+        if need_size:
+            chunk = resize_square(chunk, int(image_size))
+        out.append(chunk.numpy())
+    return np.concatenate(out)
+
+
+def _no_labels(what: str) -> ValueError:
+    return ValueError(f"with_labels=True, but {what}. Load it with with_labels=False, or use a source with labels.")
 
 
 def load(
-    source: str,
+    source,
     split: str = "train",
+    image_size: int | None = None,
+    channels: int | None = None,
     batch_size: int = 128,
     with_labels: bool = False,
     shuffle: bool = True,
     seed: int | None = None,
+    data_dir: str | None = None,
+    skip_corrupt: bool = False,
     drop_remainder: bool = True,
+    labels: np.ndarray | None = None,
+    cache: bool | None = None,
 ) -> tf.data.Dataset:
     """Load a dataset as batches of float32 images in [-1, 1] (and int32 labels if asked).
 
     Parameters
     ----------
-    source : str
-        ``"mnist"`` (read from local files: see :mod:`tfgan_zoo.data.mnist`).
-    split : {"train", "test", "all"}
-        MNIST train is the original 60,000 images, test the 10,000.
+    source : str, os.PathLike or np.ndarray
+        ``"mnist"``, ``"fashion_mnist"``, a folder of images, a ``.npz``/``.npy`` file,
+        a numpy array, or the name of a TFDS dataset prepared in ``data_dir``.
+    split : {"train", "test", "all"} or a TFDS split name
+        For built-in, ``.npz`` (``x_train``/``x_test`` keys) and TFDS sources; a folder
+        or an array is one split.
+    image_size : int, optional
+        Resize (shorter side, bilinear, antialiased) and centre-crop to ``image_size``
+        squared. Default: keep the size, which must then be one square size.
+    channels : {1, 3}, optional
+        Convert to grayscale (ITU-R 601 luma) or RGB. Default: the source's own; a
+        folder mixing grayscale and colour images needs it.
     batch_size : int
-        Batches are exactly this size when ``drop_remainder`` (the default for training).
+        Batches are exactly this size when ``drop_remainder`` (the default, for training).
     with_labels : bool
-        Yield ``(images, labels)`` instead of images.
+        Yield ``(images, labels)``; refused for sources without labels.
     shuffle, seed
-        Shuffle over the whole split each epoch, reproducibly for a given seed.
+        Shuffle each epoch, reproducibly for a given seed.
+    data_dir : str, optional
+        Where Fashion-MNIST's IDX files or prepared TFDS datasets are.
+    skip_corrupt : bool
+        Leave out unreadable image files (with a :class:`SkippedImagesWarning` giving
+        how many and which) instead of raising :class:`CorruptImageError`.
+    labels : np.ndarray, optional
+        Labels of an array source.
+    cache : bool, optional
+        Keep decoded images in memory; default: when they take at most
+        ``MEMORY_BUDGET_BYTES`` (2 GiB).
     """
-    x, y = load_arrays(source, split)
-    return from_arrays(x, y if with_labels else None, batch_size, shuffle, seed, drop_remainder)
+    kind = source_kind(source)
+    if kind != "tfds":  # TFDS datasets name their own splits ("validation", ...)
+        _check_split(split)
+    name = "The dataset" if kind == "array" else os.fspath(source)
+    if kind in ("builtin", "array", "file"):
+        x, y = load_arrays(source, split, data_dir, labels)
+        if with_labels and y is None:
+            raise _no_labels(f"{name if kind != 'array' else 'the array'} has no labels"
+                             + (" (pass labels=...)" if kind == "array" else
+                                " (store them in the .npz under 'labels' or 'y')"))
+        x = convert_arrays(x, image_size, channels)
+        return from_arrays(x, y if with_labels else None, batch_size, shuffle, seed, drop_remainder, name)
+    if kind == "folder":
+        index = scan_folder(name)
+        if with_labels and index.labels is None:
+            raise _no_labels(index.label_problem or f"{name} has no labels")
+        size, ch = choose_size_and_channels(index, image_size, channels) if index.paths else (1, 1)
+        in_memory = cache if cache is not None else len(index.paths) * size * size * ch <= MEMORY_BUDGET_BYTES
+        images, good = decode_all(index, size, ch, skip_corrupt, keep_pixels=in_memory)
+        check_batching(len(good), batch_size, drop_remainder,
+                       name if len(good) == len(index.paths) else f"{name} without its unreadable files")
+        y = index.labels[good] if with_labels else None
+        if in_memory:
+            return from_arrays(images, y, batch_size, shuffle, seed, drop_remainder, name)
+        paths = np.array(index.paths)[good]
+        ds = tf.data.Dataset.from_tensor_slices(paths if y is None else (paths, y))
+        return batched(ds, len(good), batch_size, shuffle, seed, drop_remainder, with_labels,
+                       decode=decoder(size, ch))
+    from .tfds_source import open_tfds
+
+    src = open_tfds(name, split, data_dir)
+    if with_labels and not src.has_labels:
+        raise _no_labels(f"the TFDS dataset {name} has no 'label' class feature")
+    h, w, c = src.image_shape
+    if image_size is None and (h is None or h != w):
+        raise ValueError(f"{name} images are {w}x{h} (None = varies); pass image_size=N (--image-size N) "
+                         "to resize and centre-crop them to N x N.")
+    size, ch = int(image_size or h), int(channels or c or 3)
+    check_batching(src.num_examples, batch_size, drop_remainder, name)
+
+    def decode(img):
+        img = tf.ensure_shape(img, [None, None, c])
+        return resize_square(match_channels(img, ch), size)
+
+    in_memory = cache if cache is not None else src.num_examples * size * size * ch <= MEMORY_BUDGET_BYTES
+    ds = src.dataset if with_labels else src.dataset.map(lambda x, y: x)
+    return batched(ds, src.num_examples, batch_size, shuffle, seed, drop_remainder, with_labels,
+                   decode=decode, cache=in_memory, shuffle_buffer=None if in_memory else 10_000)
 
 
-__all__ = ["load", "load_arrays", "from_arrays", "image_shape", "SOURCES", "SPLITS",
-           "DatasetUnavailableError", "CorruptDatasetError"]
+def image_shape(source, image_size: int | None = None, channels: int | None = None,
+                data_dir: str | None = None) -> tuple[int, int, int]:
+    """The ``(h, w, c)`` that :func:`load` yields for these arguments, found cheaply.
+
+    Built-in datasets need no reading; folders read image headers only; TFDS reads
+    dataset metadata. Raises the same errors as :func:`load` for a size or colour mix.
+    """
+    kind = source_kind(source)
+    if kind == "builtin":
+        h, w, c = 28, 28, 1
+    elif kind == "folder":
+        index = scan_folder(os.fspath(source))
+        if not index.paths:
+            decode_all(index, 1, 1, skip_corrupt=False)  # raises the error that names the files
+        size, c = choose_size_and_channels(index, image_size, channels)
+        return size, size, c
+    elif kind == "tfds":
+        from .tfds_source import open_tfds
+
+        h, w, c = open_tfds(os.fspath(source), "all", data_dir).image_shape
+    else:
+        x, _ = load_arrays(source)
+        h, w, c = x.shape[1:]
+    if image_size is not None:
+        h = w = int(image_size)
+    return int(h), int(w), int(channels or c or 3)
+
+
+__all__ = ["load", "load_arrays", "from_arrays", "convert_arrays", "write_image_folder", "image_shape", "source_kind",
+           "SOURCES", "SPLITS",
+           "DatasetUnavailableError", "CorruptDatasetError", "CorruptImageError", "SkippedImagesWarning",
+           "MEMORY_BUDGET_BYTES"]

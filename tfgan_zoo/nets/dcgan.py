@@ -21,26 +21,7 @@ from typing import Sequence
 import keras
 from keras import layers
 
-
-def upsampling_plan(size: int) -> tuple[int, int]:
-    """Return ``(start, k)`` with ``size == start * 2**k``, ``4 <= start <= 8`` and ``k >= 2``.
-
-    Raises
-    ------
-    ValueError
-        If no such plan exists; the message lists sizes that work.
-    """
-    start, k = int(size), 0
-    while start % 2 == 0 and start // 2 >= 4:
-        start //= 2
-        k += 1
-    if k < 2 or not 4 <= start <= 8:
-        raise ValueError(
-            f"The DCGAN networks cannot produce {size}x{size} images: the size must be s * 2**k with "
-            "4 <= s <= 8 and k >= 2 (for example 16, 28, 32, 48, 64, 128). "
-            "Resize the data to one of those sizes (e.g. image_size=64)."
-        )
-    return start, k
+from ..shapes import upsampling_plan
 
 
 def _check_shape(image_shape: Sequence[int]) -> tuple[int, int, int]:

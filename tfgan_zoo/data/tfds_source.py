@@ -1,0 +1,118 @@
+"""Any TensorFlow Datasets dataset, read from files already prepared in ``data_dir`` (never downloaded).
+
+This machine class has no network, so a dataset must have been prepared
+elsewhere (``tfds build NAME --data_dir DIR``) and its ``DIR/NAME/<version>``
+folder copied here. A folder ``data_dir/NAME`` written by TFDS for a dataset
+TFDS does not register (e.g. made with ``TfDataBuilder``) is read too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import numpy as np
+
+from .errors import DatasetUnavailableError
+
+
+@dataclasses.dataclass
+class TFDSSource:
+    """A prepared TFDS split: its examples as ``(image, label or -1)`` and what is known about them."""
+
+    name: str
+    dataset: object  # tf.data.Dataset of (uint8 image (h, w, c), int64 label)
+    num_examples: int
+    image_shape: tuple  # may contain None for variable-size datasets
+    has_labels: bool
+
+
+def default_data_dir() -> str:
+    return os.environ.get("TFDS_DATA_DIR") or os.path.join(os.path.expanduser("~"), "tensorflow_datasets")
+
+
+def _builder(name: str, data_dir: str | None):
+    import tensorflow_datasets as tfds
+
+    data_dir = data_dir or default_data_dir()
+    try:
+        return tfds.builder(name, data_dir=data_dir), data_dir
+    except tfds.core.registered.DatasetNotFoundError:
+        folder = os.path.join(data_dir, name)
+        versions = sorted(d for d in os.listdir(folder)) if os.path.isdir(folder) else []
+        for version in reversed(versions):  # newest prepared version first
+            path = os.path.join(folder, version)
+            if os.path.isfile(os.path.join(path, "dataset_info.json")):
+                return tfds.builder_from_directory(path), data_dir
+        return None, data_dir
+
+
+def _not_prepared(name: str, data_dir: str) -> DatasetUnavailableError:
+    return DatasetUnavailableError(
+        f"The TFDS dataset {name!r} is not prepared in {data_dir}, and this machine cannot download it. "
+        f"On a machine with network run `tfds build {name} --data_dir DIR`, copy DIR/{name}/ into {data_dir} "
+        "(or pass data_dir=DIR, --data-dir DIR), then try again."
+    )
+
+
+def open_tfds(name: str, split: str = "train", data_dir: str | None = None) -> TFDSSource:
+    """Open a prepared TFDS split.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is neither a TFDS dataset nor prepared under ``data_dir``, or the split is unknown.
+    DatasetUnavailableError
+        If TFDS knows the dataset but its files are not in ``data_dir`` (says how to prepare them).
+    """
+    import tensorflow as tf
+    import tensorflow_datasets as tfds
+
+    builder, data_dir = _builder(name, data_dir)
+    if builder is None:
+        raise ValueError(
+            f"Unknown dataset {name!r}: not a built-in dataset (mnist, fashion_mnist), not an existing folder "
+            f"or .npz/.npy file, and neither a TFDS dataset name nor a prepared TFDS folder in {data_dir}."
+        )
+    if not builder.is_prepared():
+        raise _not_prepared(name, data_dir)
+    splits = dict(builder.info.splits)
+    if split == "all":
+        split_spec = "+".join(splits)
+    elif split in splits:
+        split_spec = split
+    else:
+        raise ValueError(f"{name} has no split {split!r}. Its splits: {', '.join(splits)} (or 'all').")
+    features = builder.info.features
+    keys = list(features.keys())
+    image_key = "image" if "image" in keys else next(
+        (k for k in keys if isinstance(features[k], tfds.features.Image)), None)
+    if image_key is None:
+        raise ValueError(f"{name} has no image feature (its features: {', '.join(keys)}); it is not an image dataset.")
+    has_labels = "label" in keys and isinstance(features["label"], tfds.features.ClassLabel)
+    num = sum(splits[s].num_examples for s in split_spec.split("+"))
+    ds = builder.as_dataset(split=split_spec, shuffle_files=False)
+
+    def pick(ex):
+        label = tf.cast(ex["label"], tf.int64) if has_labels else tf.constant(-1, tf.int64)
+        return ex[image_key], label
+
+    ds = ds.map(pick, num_parallel_calls=tf.data.AUTOTUNE)
+    return TFDSSource(name, ds, int(num), tuple(features[image_key].shape), has_labels)
+
+
+def prepared_tfds_arrays(name: str, data_dir: str | None = None) -> dict[str, np.ndarray] | None:
+    """``x_train``/``y_train``/``x_test``/``y_test`` of a small prepared TFDS dataset, or None if not prepared."""
+    try:
+        builder, _ = _builder(name, data_dir)
+    except Exception:  # TFDS missing or broken: treat as not prepared
+        return None
+    if builder is None or not builder.is_prepared():
+        return None
+    import tensorflow_datasets as tfds
+
+    out = {}
+    for split in ("train", "test"):
+        ex = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1))
+        out[f"x_{split}"], out[f"y_{split}"] = ex["image"], ex["label"].astype(np.int64)
+    return out
