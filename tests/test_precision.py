@@ -16,7 +16,7 @@ def test_policies_train_without_nan(policy, loss, tiny_nets, tiny_data):
     precision.set_precision(policy)
     g, d = tiny_nets()
     gan = models.build_gan(loss, g, d, seed=0, n_critic=1)
-    gan.compile()
+    gan.compile(jit_compile=True)  # the GPU path: XLA + mixed precision
     hist = gan.fit(tiny_data(), epochs=2, verbose=0).history
     assert all(math.isfinite(v) for vals in hist.values() for v in vals)
     scaled = isinstance(gan.d_optimizer, keras.optimizers.LossScaleOptimizer)

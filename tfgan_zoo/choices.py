@@ -6,3 +6,4 @@ ARCHITECTURES = ("mlp", "dcgan")
 DATASETS = ("mnist", "fashion_mnist")  # built in; --dataset also takes folders, files, TFDS names
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 D_NORMS = ("none", "batch", "layer")
+JIT_MODES = ("auto", "on", "off")  # XLA: auto = on GPU/TPU only (Keras convention)

@@ -50,7 +50,7 @@ def _one_of(options: Sequence[str]) -> dict:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .choices import ARCHITECTURES, D_NORMS, DATASETS, LOSSES, PRECISIONS
+    from .choices import ARCHITECTURES, D_NORMS, DATASETS, JIT_MODES, LOSSES, PRECISIONS
 
     p = _Parser(
         prog="train.py",
@@ -91,8 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="dtype policy; mixed_float16 scales both optimizers' losses")
     p.add_argument("--seed", type=int, default=0, help="seed of data order, weights and noise")
     p.add_argument("--out", default=None, help="output folder (default: runs/<loss>)")
-    p.add_argument("--no-jit", dest="jit_compile", action="store_false",
-                   help="compile the step without XLA")
+    p.add_argument("--jit", dest="jit_compile", default="auto", **_one_of(JIT_MODES),
+                   help="compile the step with XLA: auto = on GPUs/TPUs only (on the CPU it was measured no faster)")
+    p.add_argument("--no-jit", dest="jit_compile", action="store_const", const="off", help="same as --jit off")
     p.add_argument("--d-norm", default="none", **_one_of(D_NORMS),
                    help="normalisation in the dcgan discriminator after every conv but the first "
                         "(none keeps gradient penalties exact)")

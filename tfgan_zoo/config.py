@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from .choices import ARCHITECTURES, D_NORMS, DATASETS, LOSSES, PRECISIONS
+from .choices import ARCHITECTURES, D_NORMS, DATASETS, JIT_MODES, LOSSES, PRECISIONS
 
 
 @dataclasses.dataclass
@@ -26,7 +26,7 @@ class TrainConfig:
     precision: str = "float32"
     seed: int = 0
     out: str = "runs/gan"
-    jit_compile: bool = True
+    jit_compile: str = "auto"  # "auto" (XLA on GPU/TPU only), "on" or "off"
     n_samples: int = 64
     d_norm: str = "none"
     image_size: int | None = None
@@ -43,6 +43,8 @@ class TrainConfig:
         self._validate_dataset()
         if self.precision not in PRECISIONS:
             raise ValueError(f"Unknown precision {self.precision!r}. Valid precisions: {', '.join(PRECISIONS)}.")
+        if self.jit_compile not in JIT_MODES:
+            raise ValueError(f"Unknown jit_compile {self.jit_compile!r}. Valid values: {', '.join(JIT_MODES)}.")
         if self.d_norm not in D_NORMS:
             raise ValueError(f"Unknown d_norm {self.d_norm!r}. Valid values: {', '.join(D_NORMS)}.")
         if self.arch == "mlp" and self.d_norm != "none":
@@ -80,3 +82,8 @@ class TrainConfig:
             raise ValueError(f"dataset {d!r}: no such folder or file. Built-in datasets: {', '.join(DATASETS)}.")
         if os.path.isfile(d) and not d.endswith((".npz", ".npy")):
             raise ValueError(f"dataset {d!r} is a file but not .npz/.npy; give a folder of images or an array file.")
+
+    @property
+    def keras_jit_compile(self) -> bool | str:
+        """``jit_compile`` as ``Model.compile`` takes it."""
+        return {"auto": "auto", "on": True, "off": False}[self.jit_compile]

@@ -52,7 +52,7 @@ def build_model(cfg: TrainConfig, image_shape: tuple[int, int, int] | None = Non
         d_opt.learning_rate = cfg.lr_d
     if cfg.lr_g is not None:
         g_opt.learning_rate = cfg.lr_g
-    gan.compile(d_optimizer=d_opt, g_optimizer=g_opt, jit_compile=cfg.jit_compile)
+    gan.compile(d_optimizer=d_opt, g_optimizer=g_opt, jit_compile=cfg.keras_jit_compile)
     return gan
 
 
