@@ -11,7 +11,7 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("cache", "callbacks", "choices", "config", "data", "export", "images", "io", "losses", "metrics",
+_SUBMODULES = ("cache", "callbacks", "choices", "composition", "config", "constraints", "data", "export", "images", "io", "losses", "metrics",
                "models", "nets", "penalties", "precision", "training")
 
 

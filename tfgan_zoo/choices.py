@@ -7,3 +7,5 @@ DATASETS = ("mnist", "fashion_mnist")  # built in; --dataset also takes folders,
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 D_NORMS = ("none", "batch", "layer")
 JIT_MODES = ("auto", "on", "off")  # XLA: auto = on GPU/TPU only (Keras convention)
+CONSTRAINTS = ("none", "clip", "sn", "gn")  # Lipschitz constraints on the discriminator
+PENALTIES = ("none", "gp", "gp-one-sided", "r1", "dragan")  # gradient penalties on the discriminator

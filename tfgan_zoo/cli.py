@@ -50,7 +50,7 @@ def _one_of(options: Sequence[str]) -> dict:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .choices import ARCHITECTURES, D_NORMS, DATASETS, JIT_MODES, LOSSES, PRECISIONS
+    from .choices import ARCHITECTURES, CONSTRAINTS, D_NORMS, DATASETS, JIT_MODES, LOSSES, PENALTIES, PRECISIONS
 
     p = _Parser(
         prog="train.py",
@@ -97,6 +97,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--d-norm", default="none", **_one_of(D_NORMS),
                    help="normalisation in the dcgan discriminator after every conv but the first "
                         "(none keeps gradient penalties exact)")
+    p.add_argument("--constraint", default=None, **_one_of(CONSTRAINTS),
+                   help="Lipschitz constraint on the discriminator: weight clipping, spectral normalization, "
+                        "gradient normalization (None: the loss's default, clip for wgan)")
+    p.add_argument("--clip-value", type=_positive_float, default=0.01, help="bound of --constraint clip")
+    p.add_argument("--penalty", default=None, **_one_of(PENALTIES),
+                   help="gradient penalty on the discriminator (None: the loss's default, gp for wgan-gp)")
+    p.add_argument("--penalty-weight", type=_positive_float, default=None,
+                   help="lambda of gp/gp-one-sided/dragan, gamma of r1 (None: 10)")
+    p.add_argument("--ema", type=float, default=None, metavar="DECAY",
+                   help="keep an exponential moving average of the generator (e.g. 0.999) and use it for "
+                        "samples and the export")
     p.add_argument("--n-samples", type=_int_at_least(1), default=64, help="images in each sample grid")
     return p
 

@@ -33,6 +33,11 @@ class TrainConfig:
     channels: int | None = None
     data_dir: str | None = None
     skip_corrupt: bool = False
+    constraint: str | None = None  # None: the loss's default (clip for wgan)
+    clip_value: float = 0.01
+    penalty: str | None = None  # None: the loss's default (gp for wgan-gp)
+    penalty_weight: float | None = None
+    ema: float | None = None
 
     def validate(self) -> None:
         """Raise ``ValueError`` naming the first invalid field and the valid values."""
@@ -60,6 +65,22 @@ class TrainConfig:
             v = getattr(self, name)
             if v is not None and not v > 0:
                 raise ValueError(f"{name} must be > 0, got {v}.")
+        if self.constraint is not None or self.penalty is not None:
+            import warnings
+
+            from .composition import CombinationWarning, check_combination
+
+            default_c = "clip" if self.loss == "wgan" else "none"
+            default_p = "gp" if self.loss == "wgan-gp" else "none"
+            with warnings.catch_warnings():  # only refusals here; the model warns once when built
+                warnings.simplefilter("ignore", CombinationWarning)
+                check_combination(self.loss, self.constraint or default_c, self.penalty or default_p)
+        if not self.clip_value > 0:
+            raise ValueError(f"clip_value must be > 0, got {self.clip_value}.")
+        if self.penalty_weight is not None and not self.penalty_weight >= 0:
+            raise ValueError(f"penalty_weight must be >= 0, got {self.penalty_weight}.")
+        if self.ema is not None and not 0.0 < self.ema < 1.0:
+            raise ValueError(f"ema (the decay) must be in (0, 1), e.g. 0.999; got {self.ema}.")
         if self.channels not in (None, 1, 3):
             raise ValueError(f"channels must be 1 or 3, got {self.channels}.")
         if self.image_size is not None and self.arch == "dcgan":

@@ -37,11 +37,62 @@ def gradient_penalty(
     ``x_hat = real + alpha (fake - real)`` and ``alpha ~ U(0, 1)`` drawn once
     per example (not per pixel, not from a normal distribution).
     """
-    real = tf.cast(real, tf.float32)
-    fake = tf.cast(fake, tf.float32)
+    x_hat = _interpolate(tf.cast(real, tf.float32), tf.cast(fake, tf.float32), seed)
+    norm = _per_example_grad_norm(discriminator, x_hat)
+    return weight * tf.reduce_mean(tf.square(norm - 1.0))
+
+
+def _interpolate(real: tf.Tensor, other: tf.Tensor, seed) -> tf.Tensor:
+    """``real + alpha (other - real)`` with ``alpha ~ U(0, 1)`` once per example."""
     batch = tf.shape(real)[0]
     alpha_shape = tf.concat([[batch], tf.ones([len(real.shape) - 1], tf.int32)], axis=0)
     alpha = keras.random.uniform(alpha_shape, 0.0, 1.0, dtype="float32", seed=seed)
-    x_hat = real + alpha * (fake - real)
+    return real + alpha * (other - real)
+
+
+def one_sided_gradient_penalty(discriminator, real, fake, seed=None, weight: float = 10.0) -> tf.Tensor:
+    """One-sided form of the WGAN-GP penalty (Gulrajani et al., 2017, appendix; Petzka et al., 2018).
+
+    ``P = weight * E[max(0, ||grad_x D(x_hat)||_2 - 1)^2]``, ``x_hat`` as in
+    :func:`gradient_penalty`: only gradients steeper than 1 are penalised.
+    """
+    x_hat = _interpolate(tf.cast(real, tf.float32), tf.cast(fake, tf.float32), seed)
     norm = _per_example_grad_norm(discriminator, x_hat)
+    return weight * tf.reduce_mean(tf.square(tf.nn.relu(norm - 1.0)))
+
+
+def r1_penalty(discriminator, real, fake=None, seed=None, weight: float = 10.0) -> tf.Tensor:
+    """R1 regulariser (Mescheder et al., 2018): ``P = (weight / 2) * E[||grad_x D(x_real)||_2^2]``.
+
+    ``weight`` is the paper's gamma. Only real images are used; ``fake`` and ``seed`` are ignored.
+    """
+    x = tf.cast(real, tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        total = tf.reduce_sum(tf.cast(discriminator(x, training=True), tf.float32))
+    grads = tf.cast(tape.gradient(total, x), tf.float32)
+    sq = tf.reduce_sum(tf.square(grads), axis=list(range(1, len(x.shape))))
+    return 0.5 * weight * tf.reduce_mean(sq)
+
+
+def dragan_penalty(discriminator, real, fake=None, seed=None, weight: float = 10.0, scale: float = 0.5) -> tf.Tensor:
+    """DRAGAN penalty (Kodali et al., 2017): a gradient penalty around the real data.
+
+    ``x_p = x + scale * std(x) * u`` with ``u ~ U(0, 1)`` per pixel, ``x_hat = x + alpha (x_p - x)``
+    with ``alpha ~ U(0, 1)`` per example, ``P = weight * E[(||grad_x D(x_hat)||_2 - 1)^2]``.
+    ``std(x)`` is the standard deviation over the whole real batch. ``fake`` is ignored.
+    """
+    x = tf.cast(real, tf.float32)
+    u = keras.random.uniform(tf.shape(x), 0.0, 1.0, dtype="float32", seed=seed)
+    x_p = x + scale * tf.math.reduce_std(x) * u
+    norm = _per_example_grad_norm(discriminator, _interpolate(x, x_p, seed))
     return weight * tf.reduce_mean(tf.square(norm - 1.0))
+
+
+# name -> (function, default weight); the names of tfgan_zoo.choices.PENALTIES
+PENALTIES = {
+    "gp": (gradient_penalty, 10.0),
+    "gp-one-sided": (one_sided_gradient_penalty, 10.0),
+    "r1": (r1_penalty, 10.0),
+    "dragan": (dragan_penalty, 10.0),
+}

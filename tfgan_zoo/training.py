@@ -46,7 +46,9 @@ def build_model(cfg: TrainConfig, image_shape: tuple[int, int, int] | None = Non
     kwargs = {} if cfg.arch == "mlp" else {"norm": None if cfg.d_norm == "none" else cfg.d_norm}
     shape = image_shape or data.image_shape(cfg.dataset, cfg.image_size, cfg.channels, cfg.data_dir)
     g, d = nets.build(cfg.arch, shape, cfg.latent_dim, **kwargs)
-    gan = models.build_gan(cfg.loss, g, d, latent_dim=cfg.latent_dim, n_critic=cfg.n_critic, seed=cfg.seed)
+    gan = models.build_gan(cfg.loss, g, d, latent_dim=cfg.latent_dim, n_critic=cfg.n_critic, seed=cfg.seed,
+                           constraint=cfg.constraint, clip_value=cfg.clip_value, penalty=cfg.penalty,
+                           penalty_weight=cfg.penalty_weight, ema=cfg.ema)
     d_opt, g_opt = gan.default_optimizers()
     if cfg.lr_d is not None:
         d_opt.learning_rate = cfg.lr_d
@@ -84,7 +86,7 @@ def run(cfg: TrainConfig, verbose: int | str = "auto", prepared: tuple | None = 
     history = gan.fit(ds, epochs=cfg.epochs, steps_per_epoch=cfg.steps_per_epoch, callbacks=callbacks,
                       verbose=verbose, shuffle=False)  # the dataset shuffles itself
     wall = time.perf_counter() - t0
-    export_generator(gan.generator, os.path.join(out, "generator"), cfg.latent_dim)
+    export_generator(gan.sampling_generator, os.path.join(out, "generator"), cfg.latent_dim)
     steps = callbacks[2].steps[-1] if callbacks[2].steps else 0
     summary = {
         "wall_time_s": round(wall, 2),

@@ -15,6 +15,10 @@ small hooks:
     what is reported as ``d_real`` / ``d_fake``;
 ``default_optimizers()``
     the optimizers used when :meth:`GAN.compile` gets none.
+
+Lipschitz constraints (``constraint``), gradient penalties (``penalty``) and an
+EMA of the generator (``ema``) are constructor arguments of every variant, so
+they compose with every loss (see :mod:`tfgan_zoo.composition`).
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ import numpy as np
 import tensorflow as tf
 
 from .. import losses as L
+from .. import penalties as P
+from ..constraints import apply_constraint, clip_weights
+from ..composition import check_combination, penalty_metric_name
 
 PACKAGE = "tfgan_zoo"
 
@@ -61,6 +68,21 @@ class GAN(keras.Model):
         Algorithm 1).
     seed : int, optional
         Seed of the ``keras.random.SeedGenerator`` that draws all noise.
+    constraint : {"none", "clip", "sn", "gn"}, optional
+        Lipschitz constraint on the discriminator (:mod:`tfgan_zoo.constraints`);
+        None takes the variant's default (``clip`` for WGAN, else ``none``).
+    clip_value : float
+        Weight-clipping bound for ``constraint="clip"`` (0.01, as in WGAN).
+    penalty : {"none", "gp", "gp-one-sided", "r1", "dragan"}, optional
+        Gradient penalty added to the discriminator loss (:mod:`tfgan_zoo.penalties`);
+        None takes the variant's default (``gp`` for WGAN-GP, else ``none``).
+    penalty_weight : float, optional
+        Its weight (lambda, or gamma for R1); default 10 for each.
+    ema : float, optional
+        Decay of an exponential moving average of the generator's weights,
+        ``w_ema <- ema * w_ema + (1 - ema) * w`` after every generator update
+        (batch-norm statistics are copied). When set, :meth:`generate`, the
+        sample grids and the export use the averaged generator.
 
     Examples
     --------
@@ -72,7 +94,8 @@ class GAN(keras.Model):
     """
 
     default_n_critic = 1
-    regularizer_name: str | None = None  # metric name of discriminator_regularizer, if any
+    default_constraint = "none"
+    default_penalty = "none"
 
     def __init__(
         self,
@@ -83,6 +106,11 @@ class GAN(keras.Model):
         generator_loss: str = "nonsaturating",
         fresh_noise_for_generator: bool = False,
         seed: int | None = None,
+        constraint: str | None = None,
+        clip_value: float = 0.01,
+        penalty: str | None = None,
+        penalty_weight: float | None = None,
+        ema: float | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -115,12 +143,29 @@ class GAN(keras.Model):
         n_critic = self.default_n_critic if n_critic is None else int(n_critic)
         if n_critic < 1:
             raise ValueError(f"n_critic must be >= 1, got {n_critic}.")
+        constraint = self.default_constraint if constraint is None else constraint
+        penalty = self.default_penalty if penalty is None else penalty
+        self.generator_loss_kind = generator_loss
+        check_combination(self.loss_name, constraint, penalty)
+        if not clip_value > 0:
+            raise ValueError(f"clip_value must be > 0, got {clip_value}.")
+        if penalty_weight is None:
+            penalty_weight = P.PENALTIES[penalty][1] if penalty != "none" else 0.0
+        if penalty_weight < 0:
+            raise ValueError(f"penalty_weight must be >= 0, got {penalty_weight}.")
+        if ema is not None and not 0.0 < float(ema) < 1.0:
+            raise ValueError(f"ema (the decay) must be in (0, 1), e.g. 0.999; got {ema}.")
+        self.constraint = constraint
+        self.clip_value = float(clip_value)
+        self.penalty = penalty
+        self.penalty_weight = float(penalty_weight)
+        self.ema = None if ema is None else float(ema)
         self.generator = generator
-        self.discriminator = discriminator
+        self.discriminator = apply_constraint(discriminator, constraint)
+        self.ema_generator = self._make_ema(generator) if self.ema is not None else None
         self.latent_dim = latent_dim
         self.image_shape = g_out
         self.n_critic = n_critic
-        self.generator_loss_kind = generator_loss
         self.fresh_noise_for_generator = bool(fresh_noise_for_generator)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
@@ -130,8 +175,31 @@ class GAN(keras.Model):
         self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
         self.built = True  # both networks are built Keras models
         self.penalty_tracker = (
-            keras.metrics.Mean(name=self.regularizer_name) if self.regularizer_name else None
+            keras.metrics.Mean(name=penalty_metric_name(penalty)) if penalty != "none" else None
         )
+
+    @staticmethod
+    def _make_ema(generator: keras.Model) -> keras.Model:
+        ema = keras.models.clone_model(generator)
+        ema.set_weights(generator.get_weights())
+        ema.trainable = False
+        return ema
+
+    @property
+    def sampling_generator(self) -> keras.Model:
+        """The generator used for samples, metrics and export: the EMA copy when ``ema`` is set."""
+        return self.ema_generator if self.ema_generator is not None else self.generator
+
+    def update_ema(self) -> None:
+        """``w_ema <- ema * w_ema + (1 - ema) * w`` for trainable weights; other weights (BN statistics) copied."""
+        if self.ema_generator is None:
+            return
+        d = self.ema
+        for e, w in zip(self.ema_generator.weights, self.generator.weights):
+            if w.trainable:
+                e.assign(d * e + (1.0 - d) * tf.cast(w, e.dtype))
+            else:
+                e.assign(w)
 
     # ------------------------------------------------------------------ hooks
     @property
@@ -155,11 +223,16 @@ class GAN(keras.Model):
         return L.nonsaturating_generator_loss(fake_logits)
 
     def discriminator_regularizer(self, real, fake):
-        """Extra discriminator loss term; none for the plain GAN."""
-        return tf.constant(0.0, tf.float32)
+        """The ``penalty`` (float32), or 0."""
+        if self.penalty == "none":
+            return tf.constant(0.0, tf.float32)
+        fn = P.PENALTIES[self.penalty][0]
+        return fn(self.discriminator, real, fake, seed=self.seed_generator, weight=self.penalty_weight)
 
     def after_discriminator_update(self) -> None:
-        """Constraint applied after every discriminator update; none by default."""
+        """Weight clipping when ``constraint="clip"``; nothing otherwise."""
+        if self.constraint == "clip":
+            clip_weights(self.discriminator, self.clip_value)
 
     def discriminator_output(self, logits):
         """Reported ``d_real``/``d_fake``: the probability ``sigmoid(logit)``."""
@@ -247,12 +320,13 @@ class GAN(keras.Model):
         return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
 
     def generate(self, n_or_z, training: bool = False) -> tf.Tensor:
-        """Images in [-1, 1], float32, from ``n`` fresh noise vectors or from given ``z``."""
+        """Images in [-1, 1], float32, from ``n`` fresh noise vectors or from given ``z``
+        (by the EMA generator when ``ema`` is set)."""
         if isinstance(n_or_z, int):
             z = self.sample_noise(n_or_z)
         else:
             z = tf.convert_to_tensor(n_or_z, tf.float32)
-        return tf.cast(self.generator(z, training=training), tf.float32)
+        return tf.cast(self.sampling_generator(z, training=training), tf.float32)
 
     @property
     def metrics(self):
@@ -311,6 +385,7 @@ class GAN(keras.Model):
             g_logits = self.discriminator(fake, training=True)
             g_loss = self.generator_loss(g_logits)
         self._apply(self.g_optimizer, g_loss, g_tape, g_vars)
+        self.update_ema()
 
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
@@ -344,6 +419,11 @@ class GAN(keras.Model):
             "generator_loss": self.generator_loss_kind,
             "fresh_noise_for_generator": self.fresh_noise_for_generator,
             "seed": self.seed,
+            "constraint": self.constraint,
+            "clip_value": self.clip_value,
+            "penalty": self.penalty,
+            "penalty_weight": self.penalty_weight,
+            "ema": self.ema,
             "name": self.name,
         }
 

@@ -12,7 +12,6 @@ import keras
 import tensorflow as tf
 
 from .. import losses as L
-from .. import penalties
 from .gan import GAN, PACKAGE
 
 
@@ -80,32 +79,18 @@ class WGAN(_Wasserstein):
 
     After every critic update each critic weight is clipped to
     ``[-clip_value, clip_value]``. Paper defaults: ``clip_value=0.01``,
-    RMSprop(5e-5) and ``n_critic=5``.
+    RMSprop(5e-5) and ``n_critic=5``. ``constraint="sn"|"gn"`` (or a penalty
+    with ``constraint="none"``) replaces the clipping.
     """
 
     loss_name = "wgan"
-
-    def __init__(self, *args: Any, clip_value: float = 0.01, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if not clip_value > 0:
-            raise ValueError(f"clip_value must be > 0, got {clip_value}.")
-        self.clip_value = float(clip_value)
-
-    def after_discriminator_update(self) -> None:
-        c = self.clip_value
-        for v in self.discriminator.trainable_variables:
-            v.assign(tf.clip_by_value(v, -c, c))
+    default_constraint = "clip"
 
     def default_optimizers(self):
         return (
             keras.optimizers.RMSprop(5e-5, name="d_rmsprop"),
             keras.optimizers.RMSprop(5e-5, name="g_rmsprop"),
         )
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config["clip_value"] = self.clip_value
-        return config
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
@@ -115,32 +100,26 @@ class WGANGP(_Wasserstein):
     ``L_D = E[f] - E[r] + lambda E[(||grad D(x_hat)||_2 - 1)^2]`` with
     ``x_hat = x + alpha (G(z) - x)``, ``alpha ~ U(0,1)`` per example.
     Paper defaults: ``lambda=10``, ``n_critic=5``, Adam(1e-4, 0, 0.9).
+    ``gp_weight`` is ``penalty_weight``; ``penalty=`` picks another penalty.
     """
 
     loss_name = "wgan-gp"
-    regularizer_name = "gp"
+    default_penalty = "gp"
 
-    def __init__(self, *args: Any, gp_weight: float = 10.0, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, gp_weight: float | None = None, **kwargs: Any) -> None:
+        if gp_weight is not None:
+            kwargs["penalty_weight"] = gp_weight
         super().__init__(*args, **kwargs)
-        if gp_weight < 0:
-            raise ValueError(f"gp_weight must be >= 0, got {gp_weight}.")
-        self.gp_weight = float(gp_weight)
 
-    def discriminator_regularizer(self, real, fake):
-        return penalties.gradient_penalty(
-            self.discriminator, real, fake, seed=self.seed_generator, weight=self.gp_weight
-        )
+    @property
+    def gp_weight(self) -> float:
+        return self.penalty_weight
 
     def default_optimizers(self):
         return (
             keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9, name="d_adam"),
             keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9, name="g_adam"),
         )
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config["gp_weight"] = self.gp_weight
-        return config
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
