@@ -119,3 +119,25 @@ def test_data_errors_are_one_line(rgb_folder, tmp_path):
     assert not (tmp_path / "b").exists()  # nothing written for a run that never started
     r = run("--dataset", str(tmp_path / "missing"), "--image-size", "16")
     assert r.returncode == 2 and "no such folder or file" in r.stderr
+
+
+def test_conditional_and_infogan_runs(rgb_folder, tmp_path):
+    out = tmp_path / "cond"
+    r = run("--dataset", str(rgb_folder), "--image-size", "16", "--conditional", "acgan", "--loss", "hinge",
+            "--constraint", "sn", "--steps-per-epoch", "1", "--batch-size", "8", "--latent-dim", "8",
+            "--n-samples", "20", "--out", str(out))
+    assert r.returncode == 0, r.stderr[-3000:]
+    classes = len(os.listdir(rgb_folder))
+    grid = Image.open(out / "samples" / "epoch_0001.png")
+    assert grid.size[1] == 2 * (classes * 18 + 2)  # one row per class
+    served = tf.saved_model.load(str(out / "generator"))
+    assert served.serve(tf.zeros((2, 8)), tf.constant([0, 1])).shape == (2, 16, 16, 3)
+    out = tmp_path / "info"
+    r = run("--dataset", str(rgb_folder), "--image-size", "16", "--info-categorical", "3", "--info-continuous", "1",
+            "--steps-per-epoch", "1", "--batch-size", "8", "--latent-dim", "8", "--out", str(out))
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert sorted(os.listdir(out / "traversals")) == ["epoch_0001_categorical.png", "epoch_0001_continuous_0.png"]
+    r = run("--conditional", "concat", "--info-categorical", "10")
+    assert r.returncode == 2 and "cannot be combined" in r.stderr
+    r = run("--loss", "wgan", "--constraint", "gn", "--penalty", "r1")
+    assert r.returncode == 2 and "gradient normalization already bounds" in r.stderr

@@ -23,7 +23,9 @@ class SampleGrid(keras.callbacks.Callback):
 
     Files: ``{out_dir}/epoch_{epoch:04d}.png`` (epochs counted from 1).
     The noise is drawn once from ``numpy.random.default_rng(seed)`` so the
-    grids of successive epochs show the same latent points.
+    grids of successive epochs show the same latent points. For a conditional
+    model each row is one class (label 0 on top) and each column one noise
+    vector, so a column shows one "style" across classes.
     """
 
     def __init__(self, out_dir: str, n_images: int = 64, seed: int = 0, every_n_epochs: int = 1,
@@ -39,17 +41,73 @@ class SampleGrid(keras.callbacks.Callback):
         self.noise: np.ndarray | None = None
         self.paths: list[str] = []
 
+        self.labels: np.ndarray | None = None
+        self.columns: int | None = None
+
     def on_train_begin(self, logs=None) -> None:
-        if self.noise is None:
-            rng = np.random.default_rng(self.seed)
+        if self.noise is not None:
+            return
+        rng = np.random.default_rng(self.seed)
+        cond = getattr(self.model, "conditioning", None)
+        if cond is not None and cond.needs_labels:
+            k = max(1, self.n_images // cond.num_classes)
+            z = rng.standard_normal((k, self.model.latent_dim)).astype(np.float32)
+            self.noise = np.tile(z, (cond.num_classes, 1))
+            self.labels = np.repeat(np.arange(cond.num_classes, dtype=np.int32), k)
+            self.columns = k
+        else:
             self.noise = rng.standard_normal((self.n_images, self.model.latent_dim)).astype(np.float32)
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         if (epoch + 1) % self.every_n_epochs:
             return
-        images = np.asarray(self.model.generate(self.noise, training=False))
+        images = np.asarray(self.model.generate(self.noise, labels=self.labels, training=False))
         path = os.path.join(self.out_dir, f"epoch_{epoch + 1:04d}.png")
-        self.paths.append(save_grid(images, path, scale=self.scale))
+        self.paths.append(save_grid(images, path, nrow=self.columns, scale=self.scale))
+
+
+class CodeTraversal(keras.callbacks.Callback):
+    """InfoGAN: one grid per latent code after every epoch, with everything else held fixed.
+
+    ``{out_dir}/epoch_NNNN_categorical.png``: row ``i`` sets the categorical code to
+    category ``i``; ``{out_dir}/epoch_NNNN_continuous_J.png``: columns sweep continuous
+    code ``J`` over ``values`` (other continuous codes 0, category 0). Each column (or
+    row) keeps one noise vector, so only the code changes along the sweep.
+    """
+
+    def __init__(self, out_dir: str, n_noise: int = 8, values=(-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0),
+                 seed: int = 0, every_n_epochs: int = 1, scale: int = 2) -> None:
+        super().__init__()
+        self.out_dir, self.n_noise, self.values = out_dir, int(n_noise), np.asarray(values, np.float32)
+        self.seed, self.every_n_epochs, self.scale = seed, every_n_epochs, scale
+        self.paths: list[str] = []
+
+    def traversals(self) -> dict[str, tuple[np.ndarray, int]]:
+        """``name -> (images, images per row)`` for every code of the model."""
+        cond = self.model.conditioning
+        if cond.mode != "infogan":
+            raise ValueError("CodeTraversal needs an InfoGAN model (conditional='infogan').")
+        z = np.random.default_rng(self.seed).standard_normal((self.n_noise, self.model.latent_dim)).astype("float32")
+        n_cont, out = cond.info_continuous, {}
+        if cond.info_categorical:
+            k = cond.info_categorical
+            cat = np.repeat(np.arange(k, dtype=np.int32), self.n_noise)
+            cont = np.zeros((k * self.n_noise, n_cont), np.float32)
+            out["categorical"] = (self.model.generate(np.tile(z, (k, 1)), codes=(cat, cont)), self.n_noise)
+        for j in range(n_cont):
+            v = len(self.values)
+            cont = np.zeros((self.n_noise * v, n_cont), np.float32)
+            cont[:, j] = np.tile(self.values, self.n_noise)
+            zz = np.repeat(z, v, axis=0)
+            out[f"continuous_{j}"] = (self.model.generate(zz, codes=(np.zeros(len(zz), np.int32), cont)), v)
+        return out
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        if (epoch + 1) % self.every_n_epochs:
+            return
+        for name, (images, per_row) in self.traversals().items():
+            path = os.path.join(self.out_dir, f"epoch_{epoch + 1:04d}_{name}.png")
+            self.paths.append(save_grid(np.asarray(images), path, nrow=per_row, scale=self.scale))
 
 
 class HistoryCSV(keras.callbacks.Callback):

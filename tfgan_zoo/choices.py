@@ -9,3 +9,5 @@ D_NORMS = ("none", "batch", "layer")
 JIT_MODES = ("auto", "on", "off")  # XLA: auto = on GPU/TPU only (Keras convention)
 CONSTRAINTS = ("none", "clip", "sn", "gn")  # Lipschitz constraints on the discriminator
 PENALTIES = ("none", "gp", "gp-one-sided", "r1", "dragan")  # gradient penalties on the discriminator
+CONDITIONING = ("concat", "projection", "acgan", "infogan")  # how labels or codes enter the networks
+CONDITIONAL = ("none", "concat", "projection", "acgan")  # --conditional

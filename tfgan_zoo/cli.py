@@ -50,7 +50,7 @@ def _one_of(options: Sequence[str]) -> dict:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .choices import ARCHITECTURES, CONSTRAINTS, D_NORMS, DATASETS, JIT_MODES, LOSSES, PENALTIES, PRECISIONS
+    from .choices import ARCHITECTURES, CONDITIONAL, CONSTRAINTS, D_NORMS, DATASETS, JIT_MODES, LOSSES, PENALTIES, PRECISIONS
 
     p = _Parser(
         prog="train.py",
@@ -108,6 +108,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ema", type=float, default=None, metavar="DECAY",
                    help="keep an exponential moving average of the generator (e.g. 0.999) and use it for "
                         "samples and the export")
+    p.add_argument("--conditional", default="none", **_one_of(CONDITIONAL),
+                   help="class-conditional GAN: the label's embedding is concatenated to z; the discriminator "
+                        "gets it as an extra image channel (concat), through a projection, or predicts it (acgan). "
+                        "Sample grids then show one row per class")
+    p.add_argument("--info-categorical", type=_int_at_least(0), default=0, metavar="K",
+                   help="InfoGAN: a categorical code with K >= 2 categories (0: none)")
+    p.add_argument("--info-continuous", type=_int_at_least(0), default=0, metavar="M",
+                   help="InfoGAN: M continuous codes in U(-1, 1) (0: none)")
+    p.add_argument("--info-weight", type=_positive_float, default=1.0, help="InfoGAN's mutual-information weight")
     p.add_argument("--n-samples", type=_int_at_least(1), default=64, help="images in each sample grid")
     return p
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from .choices import ARCHITECTURES, D_NORMS, DATASETS, JIT_MODES, LOSSES, PRECISIONS
+from .choices import ARCHITECTURES, CONDITIONAL, D_NORMS, DATASETS, JIT_MODES, LOSSES, PRECISIONS
 
 
 @dataclasses.dataclass
@@ -38,6 +38,10 @@ class TrainConfig:
     penalty: str | None = None  # None: the loss's default (gp for wgan-gp)
     penalty_weight: float | None = None
     ema: float | None = None
+    conditional: str = "none"  # concat, projection, acgan: labels into both networks
+    info_categorical: int = 0  # InfoGAN categorical code (categories; 0 = none)
+    info_continuous: int = 0  # InfoGAN continuous codes
+    info_weight: float = 1.0
 
     def validate(self) -> None:
         """Raise ``ValueError`` naming the first invalid field and the valid values."""
@@ -81,6 +85,15 @@ class TrainConfig:
             raise ValueError(f"penalty_weight must be >= 0, got {self.penalty_weight}.")
         if self.ema is not None and not 0.0 < self.ema < 1.0:
             raise ValueError(f"ema (the decay) must be in (0, 1), e.g. 0.999; got {self.ema}.")
+        if self.conditional not in CONDITIONAL:
+            raise ValueError(f"Unknown conditional {self.conditional!r}. Valid values: {', '.join(CONDITIONAL)}.")
+        if self.info_categorical < 0 or self.info_continuous < 0 or self.info_categorical == 1:
+            raise ValueError("info_categorical must be 0 or >= 2 (categories) and info_continuous >= 0.")
+        if self.infogan and self.conditional != "none":
+            raise ValueError("InfoGAN codes and --conditional cannot be combined: InfoGAN learns its codes "
+                             "without labels. Use one of them.")
+        if not self.info_weight >= 0:
+            raise ValueError(f"info_weight must be >= 0, got {self.info_weight}.")
         if self.channels not in (None, 1, 3):
             raise ValueError(f"channels must be 1 or 3, got {self.channels}.")
         if self.image_size is not None and self.arch == "dcgan":
@@ -108,3 +121,15 @@ class TrainConfig:
     def keras_jit_compile(self) -> bool | str:
         """``jit_compile`` as ``Model.compile`` takes it."""
         return {"auto": "auto", "on": True, "off": False}[self.jit_compile]
+
+    @property
+    def infogan(self) -> bool:
+        """Whether the run is an InfoGAN (it has codes)."""
+        return self.info_categorical + self.info_continuous > 0
+
+    @property
+    def conditioning(self) -> str | None:
+        """The networks' conditioning mode (``None``, a ``--conditional`` value or ``"infogan"``)."""
+        if self.infogan:
+            return "infogan"
+        return None if self.conditional == "none" else self.conditional

@@ -104,15 +104,20 @@ class GradientNormalized(keras.Model):
     def output_shape(self):
         return self.inner.output_shape
 
-    def call(self, x, training: bool = False):
-        x = tf.cast(x, tf.float32)
+    def call(self, inputs, training: bool = False):
+        # a conditional discriminator takes [image, label]: the gradient is taken w.r.t. the image
+        multi_in = isinstance(inputs, (list, tuple))
+        x = tf.cast(inputs[0] if multi_in else inputs, tf.float32)
         with tf.GradientTape() as tape:
             tape.watch(x)
-            f = tf.cast(self.inner(x, training=training), tf.float32)
+            out = self.inner([x, *inputs[1:]] if multi_in else x, training=training)
+            multi_out = isinstance(out, (list, tuple))  # ACGAN/InfoGAN heads pass through unchanged
+            f = tf.cast(out[0] if multi_out else out, tf.float32)
         grad = tape.gradient(f, x)  # f is (batch, 1): sum over the batch gives per-example gradients
         axes = list(range(1, len(x.shape)))
         norm = tf.sqrt(tf.reduce_sum(tf.square(grad), axis=axes) + self.epsilon)[:, None]
-        return f / (norm + tf.abs(f))
+        f_hat = f / (norm + tf.abs(f))
+        return [f_hat, *out[1:]] if multi_out else f_hat
 
     def get_config(self) -> dict:
         return {"discriminator": keras.saving.serialize_keras_object(self.inner), "epsilon": self.epsilon,

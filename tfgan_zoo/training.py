@@ -23,8 +23,8 @@ from .precision import set_precision
 from .shapes import upsampling_plan
 
 
-def open_data(cfg: TrainConfig) -> tuple[Any, tuple[int, int, int]]:
-    """The training dataset of ``cfg`` and its image shape.
+def open_data(cfg: TrainConfig) -> tuple[Any, tuple[int, int, int], int | None]:
+    """The training dataset of ``cfg``, its image shape and (conditional runs) its number of classes.
 
     The shape is found first, cheaply (image headers, dataset metadata), and checked
     against the architecture, so a size the DCGAN cannot produce is refused before
@@ -36,19 +36,29 @@ def open_data(cfg: TrainConfig) -> tuple[Any, tuple[int, int, int]]:
             raise ValueError(f"The DCGAN networks need square images, the data is {shape[1]}x{shape[0]}; "
                              "pass --image-size N to resize and centre-crop it.")
         upsampling_plan(shape[0])
+    labelled = cfg.conditioning not in (None, "infogan")
     ds = data.load(cfg.dataset, split="train", image_size=cfg.image_size, channels=cfg.channels,
-                   batch_size=cfg.batch_size, seed=cfg.seed, data_dir=cfg.data_dir, skip_corrupt=cfg.skip_corrupt)
-    return ds, shape
+                   batch_size=cfg.batch_size, seed=cfg.seed, data_dir=cfg.data_dir, skip_corrupt=cfg.skip_corrupt,
+                   with_labels=labelled)
+    num_classes = data.num_classes(cfg.dataset, cfg.data_dir) if labelled else None
+    return ds, shape, num_classes
 
 
-def build_model(cfg: TrainConfig, image_shape: tuple[int, int, int] | None = None) -> models.GAN:
+def build_model(cfg: TrainConfig, image_shape: tuple[int, int, int] | None = None,
+                num_classes: int | None = None) -> models.GAN:
     """Networks and compiled GAN for ``cfg`` (precision policy must already be set)."""
     kwargs = {} if cfg.arch == "mlp" else {"norm": None if cfg.d_norm == "none" else cfg.d_norm}
     shape = image_shape or data.image_shape(cfg.dataset, cfg.image_size, cfg.channels, cfg.data_dir)
-    g, d = nets.build(cfg.arch, shape, cfg.latent_dim, **kwargs)
+    if cfg.conditioning not in (None, "infogan") and num_classes is None:
+        num_classes = data.num_classes(cfg.dataset, cfg.data_dir)
+    codes = (cfg.info_categorical, cfg.info_continuous)
+    g, d = nets.build(cfg.arch, shape, cfg.latent_dim, conditional=cfg.conditioning, num_classes=num_classes,
+                      info_codes=codes, **kwargs)
     gan = models.build_gan(cfg.loss, g, d, latent_dim=cfg.latent_dim, n_critic=cfg.n_critic, seed=cfg.seed,
                            constraint=cfg.constraint, clip_value=cfg.clip_value, penalty=cfg.penalty,
-                           penalty_weight=cfg.penalty_weight, ema=cfg.ema)
+                           penalty_weight=cfg.penalty_weight, ema=cfg.ema, conditional=cfg.conditioning,
+                           num_classes=num_classes, info_categorical=codes[0], info_continuous=codes[1],
+                           info_weight=cfg.info_weight)
     d_opt, g_opt = gan.default_optimizers()
     if cfg.lr_d is not None:
         d_opt.learning_rate = cfg.lr_d
@@ -67,26 +77,28 @@ def run(cfg: TrainConfig, verbose: int | str = "auto", prepared: tuple | None = 
     ``prepared`` is the result of :func:`open_data` when the caller already has it.
     """
     cfg.validate()
-    ds, shape = prepared or open_data(cfg)
+    ds, shape, num_classes = prepared or open_data(cfg)
     out = cfg.out
     os.makedirs(out, exist_ok=True)
     write_text(os.path.join(out, "config.json"), json.dumps(dataclasses.asdict(cfg), indent=2) + "\n")
     set_precision(cfg.precision)
     keras.utils.set_random_seed(cfg.seed)
-    gan = build_model(cfg, shape)
+    gan = build_model(cfg, shape, num_classes)
     callbacks = [
         cb.SampleGrid(os.path.join(out, "samples"), n_images=cfg.n_samples, seed=cfg.seed),
         cb.HistoryCSV(os.path.join(out, "history.csv")),
         cb.LossCurves(os.path.join(out, "curves.png")),
         cb.GANCheckpoint(os.path.join(out, "checkpoints")),
     ]
+    if cfg.infogan:
+        callbacks.append(cb.CodeTraversal(os.path.join(out, "traversals"), seed=cfg.seed))
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
     t0 = time.perf_counter()
     history = gan.fit(ds, epochs=cfg.epochs, steps_per_epoch=cfg.steps_per_epoch, callbacks=callbacks,
                       verbose=verbose, shuffle=False)  # the dataset shuffles itself
     wall = time.perf_counter() - t0
-    export_generator(gan.sampling_generator, os.path.join(out, "generator"), cfg.latent_dim)
+    export_generator(gan.sampling_generator, os.path.join(out, "generator"))
     steps = callbacks[2].steps[-1] if callbacks[2].steps else 0
     summary = {
         "wall_time_s": round(wall, 2),

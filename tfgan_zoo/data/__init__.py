@@ -223,6 +223,38 @@ def load(
                    decode=decode, cache=in_memory, shuffle_buffer=None if in_memory else 10_000)
 
 
+def num_classes(source, data_dir: str | None = None) -> int:
+    """Number of classes of a labelled source (labels are ``0 .. n - 1``).
+
+    Raises
+    ------
+    ValueError
+        If the source has no labels (the message says why).
+    """
+    kind = source_kind(source)
+    if kind == "builtin":
+        return 10
+    if kind == "folder":
+        index = scan_folder(os.fspath(source))
+        if index.labels is None:
+            raise _no_labels(index.label_problem or f"{source} has no labels")
+        return len(index.class_names)
+    if kind == "tfds":
+        import tensorflow_datasets as tfds
+
+        from .tfds_source import _builder
+
+        builder, _ = _builder(os.fspath(source), data_dir)
+        label = builder.info.features["label"] if builder and "label" in builder.info.features else None
+        if not isinstance(label, tfds.features.ClassLabel):
+            raise _no_labels(f"the TFDS dataset {source} has no 'label' class feature")
+        return int(label.num_classes)
+    _, y = load_arrays(source, "all" if kind == "file" else "train")
+    if y is None:
+        raise _no_labels(f"{'the array' if kind == 'array' else source} has no labels")
+    return int(y.max()) + 1
+
+
 def image_shape(source, image_size: int | None = None, channels: int | None = None,
                 data_dir: str | None = None) -> tuple[int, int, int]:
     """The ``(h, w, c)`` that :func:`load` yields for these arguments, found cheaply.
@@ -251,7 +283,7 @@ def image_shape(source, image_size: int | None = None, channels: int | None = No
     return int(h), int(w), int(channels or c or 3)
 
 
-__all__ = ["load", "load_arrays", "from_arrays", "convert_arrays", "write_image_folder", "image_shape", "source_kind",
+__all__ = ["load", "load_arrays", "num_classes", "from_arrays", "convert_arrays", "write_image_folder", "image_shape", "source_kind",
            "SOURCES", "SPLITS",
            "DatasetUnavailableError", "CorruptDatasetError", "CorruptImageError", "SkippedImagesWarning",
            "MEMORY_BUDGET_BYTES"]

@@ -34,6 +34,7 @@ from .. import losses as L
 from .. import penalties as P
 from ..constraints import apply_constraint, clip_weights
 from ..composition import check_combination, penalty_metric_name
+from .conditioning import Conditioning
 
 PACKAGE = "tfgan_zoo"
 
@@ -111,6 +112,11 @@ class GAN(keras.Model):
         penalty: str | None = None,
         penalty_weight: float | None = None,
         ema: float | None = None,
+        conditional: str | None = None,
+        num_classes: int | None = None,
+        info_categorical: int = 0,
+        info_continuous: int = 0,
+        info_weight: float = 1.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -120,17 +126,23 @@ class GAN(keras.Model):
                 f"(got {type(generator).__name__} and {type(discriminator).__name__}); "
                 "build them with tfgan_zoo.nets.build(...) or keras.Sequential/functional API."
             )
-        if latent_dim is None:
-            latent_dim = generator.input_shape[-1]
-        latent_dim = int(latent_dim)
+        self.conditioning = Conditioning(conditional, num_classes, info_categorical, info_continuous,
+                                         info_weight)
+        code_dim = self.conditioning.code_dim
         g_in = generator.input_shape
-        if g_in is not None and g_in[-1] is not None and g_in[-1] != latent_dim:
+        g_in = g_in[0] if isinstance(g_in, list) else g_in
+        if latent_dim is None:
+            latent_dim = g_in[-1] - code_dim
+        latent_dim = int(latent_dim)
+        if g_in is not None and g_in[-1] is not None and g_in[-1] != latent_dim + code_dim:
             raise ValueError(
-                f"latent_dim={latent_dim} does not match the generator's input size {g_in[-1]}; "
-                "pass the latent size the generator was built with."
+                f"latent_dim={latent_dim}" + (f" plus {code_dim} InfoGAN code inputs" if code_dim else "")
+                + f" does not match the generator's input size {g_in[-1]}; pass the latent size the generator "
+                "was built with."
             )
         g_out = tuple(generator.output_shape[1:])
-        d_in = tuple(discriminator.input_shape[1:])
+        d_in = discriminator.input_shape
+        d_in = tuple((d_in[0] if isinstance(d_in, list) else d_in)[1:])
         if g_out != d_in:
             raise ValueError(
                 f"The generator makes images of shape {g_out} but the discriminator expects {d_in}; "
@@ -177,6 +189,8 @@ class GAN(keras.Model):
         self.penalty_tracker = (
             keras.metrics.Mean(name=penalty_metric_name(penalty)) if penalty != "none" else None
         )
+        aux = self.conditioning.aux_metric
+        self.aux_tracker = keras.metrics.Mean(name=aux) if aux else None
 
     @staticmethod
     def _make_ema(generator: keras.Model) -> keras.Model:
@@ -222,12 +236,16 @@ class GAN(keras.Model):
             return L.minimax_generator_loss(fake_logits)
         return L.nonsaturating_generator_loss(fake_logits)
 
-    def discriminator_regularizer(self, real, fake):
-        """The ``penalty`` (float32), or 0."""
+    def discriminator_regularizer(self, real, fake, real_cond=None):
+        """The ``penalty`` (float32), or 0. Conditional discriminators see the real labels."""
         if self.penalty == "none":
             return tf.constant(0.0, tf.float32)
         fn = P.PENALTIES[self.penalty][0]
-        return fn(self.discriminator, real, fake, seed=self.seed_generator, weight=self.penalty_weight)
+
+        def d_logit(x, training=True):
+            return self._discriminate(x, real_cond, training)[0]
+
+        return fn(d_logit, real, fake, seed=self.seed_generator, weight=self.penalty_weight)
 
     def after_discriminator_update(self) -> None:
         """Weight clipping when ``constraint="clip"``; nothing otherwise."""
@@ -319,30 +337,58 @@ class GAN(keras.Model):
         """Draw ``z ~ N(0, I)`` from the model's seed generator."""
         return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
 
-    def generate(self, n_or_z, training: bool = False) -> tf.Tensor:
+    def generate(self, n_or_z, labels=None, codes=None, training: bool = False) -> tf.Tensor:
         """Images in [-1, 1], float32, from ``n`` fresh noise vectors or from given ``z``
-        (by the EMA generator when ``ema`` is set)."""
+        (by the EMA generator when ``ema`` is set).
+
+        Conditional models take ``labels`` (default: 0, 1, ..., cycling); InfoGAN takes
+        ``codes = (c_cat, c_cont)`` (default: drawn at random).
+        """
         if isinstance(n_or_z, int):
             z = self.sample_noise(n_or_z)
         else:
             z = tf.convert_to_tensor(n_or_z, tf.float32)
-        return tf.cast(self.sampling_generator(z, training=training), tf.float32)
+        n = tf.shape(z)[0]
+        cond = None
+        if self.conditioning.needs_labels:
+            cond = tf.range(n) % self.conditioning.num_classes if labels is None else tf.cast(labels, tf.int32)
+        elif self.conditioning.mode == "infogan":
+            cond = self.conditioning.sample(n, self.seed_generator) if codes is None else (
+                tf.cast(codes[0], tf.int32), tf.convert_to_tensor(codes[1], tf.float32))
+        inputs = self.conditioning.generator_inputs(z, cond)
+        return tf.cast(self.sampling_generator(inputs, training=training), tf.float32)
 
     @property
     def metrics(self):
         trackers = [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
         if self.penalty_tracker is not None:
             trackers.append(self.penalty_tracker)
+        if self.aux_tracker is not None:
+            trackers.append(self.aux_tracker)
         return trackers
 
     # ------------------------------------------------------------------- step
-    @staticmethod
-    def _images(data):
-        if isinstance(data, (tuple, list)):
-            data = data[0]
-        elif isinstance(data, dict):
-            data = data["image"]
-        return data
+    def _unpack(self, data):
+        """``(images, labels or None)`` from a batch; labelled modes require the labels."""
+        if isinstance(data, dict):
+            images, labels = data["image"], data.get("label")
+        elif isinstance(data, (tuple, list)):
+            images, labels = data[0], (data[1] if len(data) > 1 else None)
+        else:
+            images, labels = data, None
+        if self.conditioning.needs_labels:
+            if labels is None:
+                raise ValueError(
+                    f"A conditional GAN ({self.conditioning.mode}) trains on (images, labels) batches; load the "
+                    "data with tfgan_zoo.data.load(..., with_labels=True)."
+                )
+            return images, tf.cast(labels, tf.int32)
+        return images, None
+
+    def _discriminate(self, x, cond, training: bool = True):
+        """``(logit, heads)`` of the discriminator on images ``x`` with conditions ``cond``."""
+        out = self.discriminator(self.conditioning.discriminator_inputs(x, cond), training=training)
+        return self.conditioning.split(out)
 
     def _apply(self, optimizer, loss, tape, variables):
         with tape:  # scaling must be recorded, or no gradient reaches the variables
@@ -353,38 +399,44 @@ class GAN(keras.Model):
     def train_step(self, data):
         if not hasattr(self, "d_optimizer"):
             raise RuntimeError("Call gan.compile() before gan.fit().")
-        real = self._images(data)
+        real, real_cond = self._unpack(data)
         batch = tf.shape(real)[0]
         d_vars = self.discriminator.trainable_variables
         g_vars = self.generator.trainable_variables
+        cond = self.conditioning
 
         for i in range(self.n_critic):
             last = i == self.n_critic - 1
             g_tape = tf.GradientTape()
             z = self.sample_noise(batch)
+            fake_cond = cond.sample(batch, self.seed_generator)
+            g_in = cond.generator_inputs(z, fake_cond)
             if last and not self.fresh_noise_for_generator:
                 with g_tape:  # record G's forward pass once; reused below
-                    fake = self.generator(z, training=True)
+                    fake = self.generator(g_in, training=True)
             else:
-                fake = self.generator(z, training=True)
+                fake = self.generator(g_in, training=True)
             fake_in = tf.stop_gradient(fake)
             with tf.GradientTape() as d_tape:
-                real_logits = self.discriminator(real, training=True)
-                fake_logits = self.discriminator(fake_in, training=True)
+                real_logits, real_heads = self._discriminate(real, real_cond)
+                fake_logits, fake_heads = self._discriminate(fake_in, fake_cond)
                 d_loss = self.discriminator_loss(real_logits, fake_logits)
-                d_penalty = self.discriminator_regularizer(real, fake_in)
-                d_total = d_loss + d_penalty
+                d_aux = cond.discriminator_aux_loss(real_heads, real_cond, fake_heads, fake_cond)
+                d_penalty = self.discriminator_regularizer(real, fake_in, real_cond)
+                d_total = d_loss + d_aux + d_penalty
             self._apply(self.d_optimizer, d_total, d_tape, d_vars)
             self.after_discriminator_update()
 
         if self.fresh_noise_for_generator:
             g_tape = tf.GradientTape()
+            fake_cond = cond.sample(batch, self.seed_generator)
             with g_tape:
-                fake = self.generator(self.sample_noise(batch), training=True)
+                fake = self.generator(cond.generator_inputs(self.sample_noise(batch), fake_cond), training=True)
         with g_tape:
-            g_logits = self.discriminator(fake, training=True)
+            g_logits, g_heads = self._discriminate(fake, fake_cond)
             g_loss = self.generator_loss(g_logits)
-        self._apply(self.g_optimizer, g_loss, g_tape, g_vars)
+            g_total = g_loss + cond.generator_aux_loss(g_heads, fake_cond)
+        self._apply(self.g_optimizer, g_total, g_tape, g_vars)
         self.update_ema()
 
         self.d_loss_tracker.update_state(d_loss)
@@ -393,6 +445,8 @@ class GAN(keras.Model):
         self.d_fake_tracker.update_state(tf.reduce_mean(self.discriminator_output(fake_logits)))
         if self.penalty_tracker is not None:
             self.penalty_tracker.update_state(d_penalty)
+        if self.aux_tracker is not None:
+            self.aux_tracker.update_state(d_aux)
         return {m.name: m.result() for m in self.metrics}
 
     # ----------------------------------------------------------- serialising
@@ -424,6 +478,7 @@ class GAN(keras.Model):
             "penalty": self.penalty,
             "penalty_weight": self.penalty_weight,
             "ema": self.ema,
+            **self.conditioning.get_config(),
             "name": self.name,
         }
 

@@ -6,30 +6,32 @@ from typing import Any, Sequence
 
 import keras
 
-from .dcgan import dcgan_discriminator, dcgan_generator, upsampling_plan
-from .mlp import mlp_discriminator, mlp_generator
+from .dcgan import dcgan_discriminator, dcgan_generator, dcgan_pair, upsampling_plan
+from .mlp import mlp_discriminator, mlp_generator, mlp_pair
 
 from ..choices import ARCHITECTURES
 
 
-def build(arch: str, image_shape: Sequence[int], latent_dim: int, **kwargs: Any) -> tuple[keras.Model, keras.Model]:
+def build(arch: str, image_shape: Sequence[int], latent_dim: int, conditional: str | None = None,
+          num_classes: int | None = None, info_codes: tuple[int, int] = (0, 0),
+          **kwargs: Any) -> tuple[keras.Model, keras.Model]:
     """Build ``(generator, discriminator)`` for ``arch`` in ``ARCHITECTURES``.
 
-    Keyword arguments go to the DCGAN builders (``width``, ``norm``).
+    ``conditional`` ("concat", "projection", "acgan" with ``num_classes``, or "infogan" with
+    ``info_codes = (n_categorical, n_continuous)``) adds labels or codes (:mod:`.heads`).
+    Other keyword arguments go to the DCGAN builder (``width``, ``norm``).
     """
     if int(latent_dim) < 1:
         raise ValueError(f"latent_dim must be >= 1, got {latent_dim}.")
+    heads = dict(conditional=None if conditional == "none" else conditional, num_classes=num_classes,
+                 info_codes=tuple(info_codes))
     if arch == "mlp":
-        return mlp_generator(image_shape, latent_dim), mlp_discriminator(image_shape)
+        return mlp_pair(image_shape, latent_dim, **heads)
     if arch == "dcgan":
-        width = kwargs.pop("width", 64)
-        norm = kwargs.pop("norm", None)
-        return (
-            dcgan_generator(image_shape, latent_dim, width=width),
-            dcgan_discriminator(image_shape, width=width, norm=norm),
-        )
+        return dcgan_pair(image_shape, latent_dim, width=kwargs.pop("width", 64), norm=kwargs.pop("norm", None),
+                          **heads)
     raise ValueError(f"Unknown architecture {arch!r}. Valid architectures: {', '.join(ARCHITECTURES)}.")
 
 
-__all__ = ["build", "ARCHITECTURES", "mlp_generator", "mlp_discriminator",
-           "dcgan_generator", "dcgan_discriminator", "upsampling_plan"]
+__all__ = ["build", "ARCHITECTURES", "mlp_generator", "mlp_discriminator", "mlp_pair",
+           "dcgan_generator", "dcgan_discriminator", "dcgan_pair", "upsampling_plan"]

@@ -8,30 +8,52 @@ import keras
 import numpy as np
 from keras import layers
 
+from .heads import build_pair
+
+
+def generator_body(image_shape: Sequence[int], units: Sequence[int] = (256, 512, 1024)):
+    """``h -> images``: ``[Dense -> LeakyReLU(0.2)]* -> Dense -> tanh -> reshape`` (float32 output)."""
+    image_shape = tuple(int(s) for s in image_shape)
+
+    def body(h):
+        for i, u in enumerate(units):
+            h = layers.Dense(u, name=f"dense_{i}")(h)
+            h = layers.LeakyReLU(0.2, name=f"lrelu_{i}")(h)
+        h = layers.Dense(int(np.prod(image_shape)), name="to_pixels")(h)
+        h = layers.Activation("tanh", dtype="float32", name="tanh")(h)
+        return layers.Reshape(image_shape, name="image")(h)
+
+    return body
+
+
+def discriminator_trunk(units: Sequence[int] = (512, 256)):
+    """``images -> features``: ``Flatten -> [Dense -> LeakyReLU(0.2)]*``."""
+
+    def trunk(h):
+        h = layers.Flatten(name="flatten")(h)
+        for i, u in enumerate(units):
+            h = layers.Dense(u, name=f"dense_{i}")(h)
+            h = layers.LeakyReLU(0.2, name=f"lrelu_{i}")(h)
+        return h
+
+    return trunk
+
+
+def mlp_pair(image_shape: Sequence[int], latent_dim: int, conditional: str | None = None,
+             num_classes: int | None = None, info_codes: tuple[int, int] = (0, 0),
+             ) -> tuple[keras.Model, keras.Model]:
+    """MLP ``(generator, discriminator)``, optionally conditional or InfoGAN (see :mod:`.heads`)."""
+    return build_pair(generator_body(image_shape), discriminator_trunk(), image_shape, latent_dim,
+                      conditional, num_classes, info_codes, ("mlp_generator", "mlp_discriminator"))
+
 
 def mlp_generator(image_shape: Sequence[int], latent_dim: int, units: Sequence[int] = (256, 512, 1024)) -> keras.Model:
-    """MLP generator: ``z -> [Dense -> LeakyReLU(0.2)]* -> Dense -> tanh -> image``.
-
-    The output is float32 and in [-1, 1] under every dtype policy.
-    """
-    image_shape = tuple(int(s) for s in image_shape)
-    z = keras.Input((latent_dim,), name="z")
-    h = z
-    for i, u in enumerate(units):
-        h = layers.Dense(u, name=f"dense_{i}")(h)
-        h = layers.LeakyReLU(0.2, name=f"lrelu_{i}")(h)
-    h = layers.Dense(int(np.prod(image_shape)), name="to_pixels")(h)
-    h = layers.Activation("tanh", dtype="float32", name="tanh")(h)
-    out = layers.Reshape(image_shape, name="image")(h)
-    return keras.Model(z, out, name="mlp_generator")
+    """MLP generator: ``z -> [Dense -> LeakyReLU(0.2)]* -> Dense -> tanh -> image`` (float32, [-1, 1])."""
+    return build_pair(generator_body(image_shape, units), discriminator_trunk(), image_shape, latent_dim,
+                      None, None, (0, 0), ("mlp_generator", "mlp_discriminator"))[0]
 
 
 def mlp_discriminator(image_shape: Sequence[int], units: Sequence[int] = (512, 256)) -> keras.Model:
     """MLP discriminator: ``image -> Flatten -> [Dense -> LeakyReLU(0.2)]* -> Dense(1)`` (a float32 logit)."""
-    x = keras.Input(tuple(image_shape), name="image")
-    h = layers.Flatten(name="flatten")(x)
-    for i, u in enumerate(units):
-        h = layers.Dense(u, name=f"dense_{i}")(h)
-        h = layers.LeakyReLU(0.2, name=f"lrelu_{i}")(h)
-    out = layers.Dense(1, dtype="float32", name="logit")(h)
-    return keras.Model(x, out, name="mlp_discriminator")
+    return build_pair(generator_body(image_shape), discriminator_trunk(units), image_shape, 1,
+                      None, None, (0, 0), ("mlp_generator", "mlp_discriminator"))[1]

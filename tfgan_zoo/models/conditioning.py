@@ -1,0 +1,135 @@
+"""How labels (conditional GANs) or latent codes (InfoGAN) flow through the one training step.
+
+A :class:`Conditioning` says what to draw with the noise, how to feed generator and
+discriminator, how to split the discriminator's outputs, and which auxiliary losses
+to add:
+
+* ``None`` (unconditional): nothing;
+* ``"concat"``/``"projection"``: real labels come with the data, generated images get
+  labels drawn uniformly; both networks take ``[input, label]``;
+* ``"acgan"``: as above, but only the generator takes the label; the discriminator's
+  class head adds ``CE(class_logits(x), y)`` on real and generated images to the
+  discriminator loss and on generated images to the generator loss (Odena et al., 2017);
+* ``"infogan"``: codes ``c = (c_cat ~ Cat(K), c_cont ~ U(-1, 1)^M)`` are appended to
+  ``z``; the Q head's loss ``lambda * (CE(q_cat, c_cat) + 1/2 E[(q_cont - c_cont)^2])``
+  (the negative variational bound on ``I(c; G(z, c))`` up to constants, a unit-variance
+  Gaussian for continuous codes) is added to both losses (Chen et al., 2016).
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+from ..nets.heads import check_mode
+
+LABELLED = ("concat", "projection", "acgan")
+
+
+def _ce(labels, logits):
+    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=tf.cast(labels, tf.int32), logits=tf.cast(logits, tf.float32)))
+
+
+class Conditioning:
+    """Label/code handling for one conditioning mode (``None`` = unconditional)."""
+
+    def __init__(self, mode: str | None = None, num_classes: int | None = None, info_categorical: int = 0,
+                 info_continuous: int = 0, info_weight: float = 1.0) -> None:
+        mode = None if mode == "none" else mode
+        check_mode(mode, num_classes, (info_categorical, info_continuous))
+        if mode == "infogan" and info_categorical == 1:
+            raise ValueError("info_categorical must be 0 (none) or >= 2 categories, got 1.")
+        self.mode = mode
+        self.num_classes = None if num_classes is None else int(num_classes)
+        self.info_categorical = int(info_categorical)
+        self.info_continuous = int(info_continuous)
+        self.info_weight = float(info_weight)
+
+    @property
+    def needs_labels(self) -> bool:
+        """Whether training batches must be ``(images, labels)``."""
+        return self.mode in LABELLED
+
+    @property
+    def aux_metric(self) -> str | None:
+        """Name of the reported auxiliary loss, if any."""
+        return {"acgan": "ac_loss", "infogan": "info_loss"}.get(self.mode)
+
+    @property
+    def code_dim(self) -> int:
+        """How many generator inputs the InfoGAN codes take (0 otherwise)."""
+        return self.info_categorical + self.info_continuous if self.mode == "infogan" else 0
+
+    # ------------------------------------------------------------------ drawing
+    def sample(self, batch, seed):
+        """Conditions for a batch of generated images: labels, InfoGAN codes, or None."""
+        if self.needs_labels:
+            return keras.random.randint((batch,), 0, self.num_classes, seed=seed, dtype="int32")
+        if self.mode == "infogan":
+            cat = (keras.random.randint((batch,), 0, self.info_categorical, seed=seed, dtype="int32")
+                   if self.info_categorical else tf.zeros((batch,), tf.int32))
+            cont = keras.random.uniform((batch, max(self.info_continuous, 1)), -1.0, 1.0, seed=seed)
+            return cat, cont[:, :self.info_continuous]
+        return None
+
+    def codes_vector(self, codes) -> tf.Tensor:
+        """``[one_hot(c_cat), c_cont]`` as the float32 vector appended to ``z``."""
+        cat, cont = codes
+        parts = []
+        if self.info_categorical:
+            parts.append(tf.one_hot(cat, self.info_categorical, dtype=tf.float32))
+        if self.info_continuous:
+            parts.append(tf.cast(cont, tf.float32))
+        return tf.concat(parts, axis=-1)
+
+    # ----------------------------------------------------------------- feeding
+    def generator_inputs(self, z, cond):
+        if self.needs_labels:
+            return [z, cond]
+        if self.mode == "infogan":
+            return tf.concat([z, self.codes_vector(cond)], axis=-1)
+        return z
+
+    def discriminator_inputs(self, x, cond):
+        if self.mode in ("concat", "projection"):
+            return [x, cond]
+        return x
+
+    def split(self, outputs):
+        """``(logit, heads)`` from the discriminator's output(s)."""
+        if self.mode in ("acgan", "infogan"):
+            return outputs[0], list(outputs[1:])
+        return outputs, None
+
+    # ------------------------------------------------------------------ losses
+    def _info_loss(self, heads, codes):
+        cat, cont = codes
+        loss = tf.constant(0.0, tf.float32)
+        if self.info_categorical:
+            loss += _ce(cat, heads[0])
+        if self.info_continuous:
+            q = tf.cast(heads[1], tf.float32)[:, :self.info_continuous]
+            loss += 0.5 * tf.reduce_mean(tf.reduce_sum(tf.square(q - cont), axis=-1))
+        return self.info_weight * loss
+
+    def discriminator_aux_loss(self, real_heads, real_cond, fake_heads, fake_cond):
+        """Auxiliary term of the discriminator loss (float32)."""
+        if self.mode == "acgan":
+            return _ce(real_cond, real_heads[0]) + _ce(fake_cond, fake_heads[0])
+        if self.mode == "infogan":
+            return self._info_loss(fake_heads, fake_cond)
+        return tf.constant(0.0, tf.float32)
+
+    def generator_aux_loss(self, fake_heads, fake_cond):
+        """Auxiliary term of the generator loss (float32)."""
+        if self.mode == "acgan":
+            return _ce(fake_cond, fake_heads[0])
+        if self.mode == "infogan":
+            return self._info_loss(fake_heads, fake_cond)
+        return tf.constant(0.0, tf.float32)
+
+    def get_config(self) -> dict:
+        return {"conditional": self.mode, "num_classes": self.num_classes,
+                "info_categorical": self.info_categorical, "info_continuous": self.info_continuous,
+                "info_weight": self.info_weight}

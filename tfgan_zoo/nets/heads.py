@@ -1,0 +1,98 @@
+"""Inputs and output heads shared by every architecture: how labels and codes enter and leave the networks.
+
+Generator inputs
+    unconditional: ``z``; conditional: ``[z, label]`` with the label embedded and
+    concatenated to ``z``; InfoGAN: one vector ``[z, one_hot(c_cat), c_cont]``.
+Discriminator inputs and heads (``mode``)
+    ``None``: ``image -> logit``;
+    ``"concat"``: ``[image, label] -> logit``, the embedded label as an extra image channel;
+    ``"projection"`` (Miyato & Koyama, 2018): ``[image, label] -> psi(phi(x)) + <embed(y), phi(x)>``;
+    ``"acgan"`` (Odena et al., 2017): ``image -> [logit, class_logits]``;
+    ``"infogan"`` (Chen et al., 2016): ``image -> [logit, q_cat_logits, q_cont_mean]``, the Q head
+    sharing the discriminator's trunk.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import keras
+from keras import layers
+
+from ..choices import CONDITIONING
+
+EMBED_DIM = 50
+
+
+def check_mode(mode: str | None, num_classes: int | None, info_codes: tuple[int, int] = (0, 0)) -> None:
+    """Refuse inconsistent conditioning arguments with a message that says what to pass."""
+    if mode is not None and mode not in CONDITIONING:
+        raise ValueError(f"Unknown conditioning {mode!r}. Valid values: {', '.join(CONDITIONING)}.")
+    if mode in ("concat", "projection", "acgan") and (num_classes is None or int(num_classes) < 2):
+        raise ValueError(f"conditional={mode!r} needs num_classes >= 2 (the number of labels), got {num_classes}.")
+    if mode == "infogan" and sum(info_codes) < 1:
+        raise ValueError("InfoGAN needs at least one code: info_categorical >= 2 or info_continuous >= 1.")
+
+
+def generator_inputs(latent_dim: int, mode: str | None = None, num_classes: int | None = None,
+                     ) -> tuple[list, keras.KerasTensor]:
+    """``(model inputs, the vector the generator body starts from)``."""
+    z = keras.Input((latent_dim,), name="z")
+    if mode in ("concat", "projection", "acgan"):
+        y = keras.Input((), dtype="int32", name="label")
+        e = layers.Embedding(num_classes, EMBED_DIM, name="label_embedding")(y)
+        return [z, y], layers.Concatenate(name="z_and_label")([z, e])
+    return [z], z
+
+
+def discriminator_inputs(image_shape: Sequence[int], mode: str | None = None, num_classes: int | None = None,
+                         ) -> tuple[list, keras.KerasTensor, keras.KerasTensor | None]:
+    """``(model inputs, the tensor the trunk reads, the label input or None)``."""
+    h, w, c = (int(s) for s in image_shape)
+    x = keras.Input((h, w, c), name="image")
+    if mode not in ("concat", "projection"):
+        return [x], x, None
+    y = keras.Input((), dtype="int32", name="label")
+    if mode == "concat":
+        m = layers.Embedding(num_classes, h * w, name="label_map_embedding")(y)
+        m = layers.Reshape((h, w, 1), name="label_map")(m)
+        return [x, y], layers.Concatenate(name="image_and_label")([x, m]), y
+    return [x, y], x, y
+
+
+def discriminator_heads(features: keras.KerasTensor, mode: str | None = None, num_classes: int | None = None,
+                        y: keras.KerasTensor | None = None, info_codes: tuple[int, int] = (0, 0)):
+    """The output(s) on top of the trunk's flat ``features`` (float32 logits)."""
+    logit = layers.Dense(1, dtype="float32", name="logit")(features)
+    if mode == "projection":
+        e = layers.Embedding(num_classes, features.shape[-1], name="label_projection")(y)
+        proj = layers.Dot(axes=1, dtype="float32", name="projection")([e, features])
+        return layers.Add(dtype="float32", name="logit_plus_projection")([logit, proj])
+    if mode == "acgan":
+        return [logit, layers.Dense(num_classes, dtype="float32", name="class_logits")(features)]
+    if mode == "infogan":
+        n_cat, n_cont = info_codes
+        q = layers.Dense(128, name="q_dense")(features)
+        q = layers.LeakyReLU(0.2, name="q_lrelu")(q)
+        cat = layers.Dense(max(n_cat, 1), dtype="float32", name="q_categorical")(q)
+        cont = layers.Dense(max(n_cont, 1), dtype="float32", name="q_continuous")(q)
+        return [logit, cat, cont]
+    return logit
+
+
+def build_pair(generator_body: Callable, discriminator_trunk: Callable, image_shape: Sequence[int],
+               latent_dim: int, mode: str | None, num_classes: int | None, info_codes: tuple[int, int],
+               names: tuple[str, str]) -> tuple[keras.Model, keras.Model]:
+    """Assemble ``(generator, discriminator)`` from an architecture's body and trunk functions.
+
+    ``generator_body(h) -> images`` maps the input vector to images; ``discriminator_trunk(t) -> features``
+    maps the (possibly label-augmented) images to flat features.
+    """
+    check_mode(mode, num_classes, info_codes)
+    g_latent = latent_dim + (sum(info_codes) if mode == "infogan" else 0)
+    g_in, h = generator_inputs(g_latent, mode, num_classes)
+    generator = keras.Model(g_in if len(g_in) > 1 else g_in[0], generator_body(h), name=names[0])
+    d_in, t, y = discriminator_inputs(image_shape, mode, num_classes)
+    out = discriminator_heads(discriminator_trunk(t), mode, num_classes, y, info_codes)
+    discriminator = keras.Model(d_in if len(d_in) > 1 else d_in[0], out, name=names[1])
+    return generator, discriminator
