@@ -141,3 +141,33 @@ def test_conditional_and_infogan_runs(rgb_folder, tmp_path):
     assert r.returncode == 2 and "cannot be combined" in r.stderr
     r = run("--loss", "wgan", "--constraint", "gn", "--penalty", "r1")
     assert r.returncode == 2 and "gradient normalization already bounds" in r.stderr
+
+
+def test_config_file(tmp_path):
+    from tfgan_zoo.cli import apply_config_file, build_parser
+
+    good = tmp_path / "c.json"
+    good.write_text(json.dumps({"loss": "hinge", "batch-size": 16, "latent_dim": 8, "constraint": "sn"}))
+    p = build_parser()
+    apply_config_file(p, str(good))
+    a = p.parse_args(["--batch-size", "4"])  # the command line wins over the file
+    assert (a.loss, a.batch_size, a.latent_dim, a.constraint) == ("hinge", 4, 8, "sn")
+    # a run's own config.json is a valid --config (every field is a flag)
+    from tfgan_zoo.config import TrainConfig
+    import dataclasses
+
+    saved = tmp_path / "saved.json"
+    saved.write_text(json.dumps(dataclasses.asdict(TrainConfig(loss="lsgan", ema=0.999))))
+    p = build_parser()
+    apply_config_file(p, str(saved))
+    assert (p.parse_args([]).loss, p.parse_args([]).ema) == ("lsgan", 0.999)
+    for body, needle in [({"los": "hinge"}, "unknown key 'los'; valid keys: arch, batch_size"),
+                         ({"batch_size": 0}, "batch_size: 0 is invalid: must be an integer >= 1"),
+                         ({"loss": "hing"}, "loss: invalid choice: 'hing'"),
+                         ([1], "expected a JSON object")]:
+        bad = tmp_path / "bad.json"
+        bad.write_text(json.dumps(body))
+        r = run("--config", str(bad))
+        assert r.returncode == 2 and needle in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = run("--config", str(tmp_path / "missing.json"))
+    assert r.returncode == 2 and "cannot read it as JSON" in r.stderr

@@ -117,12 +117,53 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--info-continuous", type=_int_at_least(0), default=0, metavar="M",
                    help="InfoGAN: M continuous codes in U(-1, 1) (0: none)")
     p.add_argument("--info-weight", type=_positive_float, default=1.0, help="InfoGAN's mutual-information weight")
+    p.add_argument("--config", default=None, metavar="FILE.json",
+                   help="read flag values from a JSON object whose keys are the flag names (--batch-size or "
+                        "batch_size); flags given on the command line win; unknown keys are an error")
     p.add_argument("--n-samples", type=_int_at_least(1), default=64, help="images in each sample grid")
     return p
 
 
+def apply_config_file(parser: argparse.ArgumentParser, path: str) -> None:
+    """Use the values of a JSON file as the parser's defaults, checked by each flag's own type.
+
+    Exits with status 2 (one line) on an unreadable file, a non-object, an unknown key or a bad value.
+    """
+    try:
+        with open(path, encoding="utf-8") as f:
+            values = json.load(f)
+    except (OSError, ValueError) as e:
+        parser.error(f"--config {path}: cannot read it as JSON ({e})")
+    if not isinstance(values, dict):
+        parser.error(f"--config {path}: expected a JSON object of flag values, got {type(values).__name__}")
+    actions = {a.dest: a for a in parser._actions if a.dest not in ("help", "config")}
+    by_flag = {opt.lstrip("-"): a.dest for a in actions.values() for opt in a.option_strings}
+    defaults = {}
+    for key, value in values.items():
+        dest = by_flag.get(key, key if key in actions else None)
+        if dest is None:
+            parser.error(f"--config {path}: unknown key {key!r}; valid keys: {', '.join(sorted(actions))}")
+        action = actions[dest]
+        if value is not None and action.type is not None:
+            try:
+                value = action.type(str(value))
+            except (argparse.ArgumentTypeError, ValueError) as e:
+                parser.error(f"--config {path}: {key}: {e}")
+        elif action.choices is not None and value not in action.choices:
+            parser.error(f"--config {path}: {key}: invalid choice {value!r}")
+        elif isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction)) and not isinstance(value, bool):
+            parser.error(f"--config {path}: {key} must be true or false, got {value!r}")
+        defaults[dest] = value
+    parser.set_defaults(**defaults)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.config:
+        apply_config_file(parser, args.config)
+        args = parser.parse_args(argv)  # command-line flags override the file
+    del args.config
     from .config import TrainConfig  # no TensorFlow: errors answer at once
 
     cfg = TrainConfig(**{k: v for k, v in vars(args).items() if k != "out"},
