@@ -144,7 +144,9 @@ def apply_config_file(parser: argparse.ArgumentParser, path: str) -> None:
         if dest is None:
             parser.error(f"--config {path}: unknown key {key!r}; valid keys: {', '.join(sorted(actions))}")
         action = actions[dest]
-        if value is not None and action.type is not None:
+        if value is None:  # "use the default", as a run's config.json writes it
+            pass
+        elif action.type is not None:
             try:
                 value = action.type(str(value))
             except (argparse.ArgumentTypeError, ValueError) as e:
