@@ -101,8 +101,7 @@ def test_wrong_source_file_is_refused(tmp_path, monkeypatch):
 
 
 def test_missing_keras_imagenet_weights_never_downloads(tmp_path, monkeypatch):
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    monkeypatch.setattr(inception.os.path, "isfile", lambda p: False)
+    monkeypatch.setattr(inception, "_keras_weight_candidates", lambda: [str(tmp_path / "absent.h5")])
     with pytest.raises(inception.WeightsUnavailableError, match="does not download"):
         inception.fid_inception(weights="imagenet")
     with pytest.raises(ValueError, match="Unknown weights"):
@@ -150,6 +149,22 @@ def test_preprocess_grayscale_uint8_matches_float(tiny_extractor):
     # Features of 5 images with batch_size 3: two calls, padding removed, one compiled shape.
     out = features.extract_features(np.repeat(x, 3, axis=0)[:5], tiny_extractor, progress=False)
     assert out.shape == (5, 3) and out.dtype == np.float64
+
+
+def test_fold_batchnorm_is_exact_on_keras_inceptionv3():
+    """Folding works on Keras' own InceptionV3 too (auto-named layers), with non-trivial batch-norm statistics."""
+    model = keras.applications.InceptionV3(include_top=False, weights=None, input_shape=(75, 75, 3), pooling="avg")
+    rng = np.random.default_rng(0)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            beta, mean, var = (w.shape for w in layer.get_weights())
+            layer.set_weights([rng.normal(0, 0.1, beta), rng.normal(0, 0.1, mean), rng.uniform(0.5, 2, var)])
+    folded = features.fold_batchnorm(model)
+    assert sum(isinstance(l, keras.layers.BatchNormalization) for l in folded.layers) == 0
+    assert sum(isinstance(l, keras.layers.Conv2D) and l.use_bias for l in folded.layers) == inception.N_CONV
+    x = rng.uniform(-1, 1, (2, 75, 75, 3)).astype(np.float32)
+    expected = model.predict(x, verbose=0)
+    np.testing.assert_allclose(folded.predict(x, verbose=0), expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max())
 
 
 # --- the restricted unpickler (hand-written pickles, no torch needed) ---

@@ -10,6 +10,8 @@ Protocol (the pytorch-fid way):
    antialias=False)`` computes (identical up to float rounding, also when
    downsampling).
 3. Scale to [-1, 1]: ``x / 127.5 - 1`` for uint8 (pytorch-fid's ``2 * (x / 255) - 1``).
+   (TTUR's TensorFlow graph computed ``(x - 128) / 128`` instead, a range of
+   [-1, 0.9921875]; we follow pytorch-fid, the de-facto reference today.)
 
 Extraction streams: images are read batch by batch, so memory does not grow
 with the number of images (only the returned features do; use
@@ -68,6 +70,7 @@ def preprocess(images: tf.Tensor, size: int = INPUT_SIZE) -> tf.Tensor:
     images already have the target size. Value range is not checked here
     (it runs inside compiled code); :func:`iter_features` checks it.
     """
+    images = tf.convert_to_tensor(images)
     _check_shape(images.shape)
     _check_dtype(images.dtype)
     if None in images.shape[1:]:

@@ -282,6 +282,12 @@ def fid_weights_path(source: str | os.PathLike | None = None) -> str:
     return cached
 
 
+def _keras_weight_candidates() -> list[str]:
+    """Where ``keras.utils.get_file`` stores the file: ``$KERAS_HOME/models``, or ``/tmp/.keras/models``."""
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return [os.path.join(home, "models", KERAS_IMAGENET_FILE), os.path.join("/tmp", ".keras", "models", KERAS_IMAGENET_FILE)]
+
+
 def keras_imagenet_weights_path() -> str:
     """Path of Keras' cached ImageNet InceptionV3 (no top) weights; never downloads.
 
@@ -290,8 +296,7 @@ def keras_imagenet_weights_path() -> str:
     WeightsUnavailableError
         If the file is not in the Keras cache (``$KERAS_HOME/models``, default ``~/.keras/models``).
     """
-    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
-    candidates = [os.path.join(home, "models", KERAS_IMAGENET_FILE), os.path.join("/tmp", ".keras", "models", KERAS_IMAGENET_FILE)]
+    candidates = _keras_weight_candidates()
     for path in candidates:
         if os.path.isfile(path):
             return path
