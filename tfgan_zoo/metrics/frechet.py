@@ -6,8 +6,8 @@ The Fréchet (2-Wasserstein) distance between N(mu1, S1) and N(mu2, S2) is
 
 (FID when the Gaussians are fitted to Inception features). The only hard term
 is ``Tr((S1 S2)^{1/2})``. S1 S2 is not symmetric, which is why the usual code
-calls ``scipy.linalg.sqrtm`` (a Schur decomposition; complex output and NaN on
-singular inputs). We use instead that for any factor ``S1 = G G^T``
+calls ``scipy.linalg.sqrtm`` (a Schur decomposition; its result can be complex,
+and non-finite for singular inputs). We use instead that for any factor ``S1 = G G^T``
 
     eig(S1 S2) = eig(G^T S2 G) (nonzero part),   so   Tr((S1 S2)^{1/2}) = sum_i sqrt(lambda_i(G^T S2 G)),
 
@@ -15,8 +15,9 @@ and ``G^T S2 G`` is symmetric positive semi-definite: its eigenvalues come from
 ``eigvalsh`` (real by construction; tiny negative round-off is clipped to 0).
 ``G`` comes from a Cholesky factorisation with complete pivoting (LAPACK
 ``dpstrf``), which also works for singular (rank-deficient) S1: it stops at the
-numerical rank ``r`` and ``G`` is ``d x r``. Cost: one pivoted Cholesky, two
-matrix products and one symmetric eigenvalue problem without eigenvectors --
+numerical rank ``r`` (tolerance ``d * eps * max(diag S1)``) and ``G`` is
+``d x r``. Cost: one pivoted Cholesky, two matrix products (triangular when S1
+has full rank) and one symmetric eigenvalue problem without eigenvectors --
 several times cheaper than an ``eigh`` with eigenvectors, and far cheaper than
 ``sqrtm``.
 """
