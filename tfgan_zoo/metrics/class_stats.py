@@ -1,0 +1,131 @@
+"""Scores computed from a classifier's class probabilities: classifier score and class histograms.
+
+No TensorFlow here: these work on any ``(n, num_classes)`` probability array
+(the MNIST classifier's softmax, or Inception's for an Inception Score).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from scipy.special import rel_entr
+
+from ..io import atomic_path
+
+
+def _check_probs(probs: np.ndarray) -> np.ndarray:
+    p = np.asarray(probs, dtype=np.float64)
+    if p.ndim != 2 or p.shape[0] == 0 or p.shape[1] < 2:
+        raise ValueError(f"probs must be a non-empty (n, num_classes) array of class probabilities, got shape {p.shape}.")
+    if not np.all(np.isfinite(p)) or np.any(p < 0) or not np.allclose(p.sum(axis=1), 1.0, atol=1e-3):
+        raise ValueError("probs must be non-negative rows that sum to 1 (softmax outputs, not logits).")
+    return p
+
+
+def classifier_score(probs: np.ndarray, splits: int = 1) -> tuple[float, float]:
+    """Inception-Score formula on class probabilities: ``exp(E_x KL(p(y|x) || p(y)))``.
+
+    ``p(y)`` is the mean of ``p(y|x)`` over the images of a split. The score
+    ranges from 1 (every image gets the same class distribution) to the number
+    of classes (confident predictions spread evenly over all classes).
+
+    Parameters
+    ----------
+    probs : array (n, num_classes)
+        ``p(y|x)`` for each image (rows sum to 1).
+    splits : int
+        Evaluate on this many contiguous, near-equal chunks (the Inception-Score
+        convention is 10) and report their mean and standard deviation (ddof=0).
+
+    Returns
+    -------
+    (mean, std) : tuple of float
+        ``std`` is 0 for ``splits=1``.
+    """
+    p = _check_probs(probs)
+    if not 1 <= splits <= p.shape[0]:
+        raise ValueError(f"splits must be between 1 and the number of images ({p.shape[0]}), got {splits}.")
+    scores = []
+    for chunk in np.array_split(p, splits):
+        py = chunk.mean(axis=0, keepdims=True)
+        kl = rel_entr(chunk, py).sum(axis=1)  # 0 * log(0 / q) counts as 0
+        scores.append(np.exp(kl.mean()))
+    return float(np.mean(scores)), float(np.std(scores))
+
+
+def class_histogram(probs_or_labels: np.ndarray, num_classes: int | None = None) -> np.ndarray:
+    """Number of images per predicted class (argmax of each row, or integer labels as given).
+
+    Parameters
+    ----------
+    probs_or_labels : array (n, num_classes) or (n,)
+        Class probabilities, or integer class labels.
+    num_classes : int, optional
+        Length of the result; defaults to ``probs.shape[1]`` (or ``max(label) + 1``).
+
+    Returns
+    -------
+    counts : int64 array (num_classes,)
+    """
+    a = np.asarray(probs_or_labels)
+    if a.ndim == 2:
+        labels = np.argmax(a, axis=1)
+        num_classes = a.shape[1] if num_classes is None else num_classes
+    elif a.ndim == 1:
+        if a.size and not np.issubdtype(a.dtype, np.integer):
+            raise ValueError(f"1-D input must be integer class labels, got dtype {a.dtype}.")
+        labels = a.astype(np.int64)
+        if labels.size and labels.min() < 0:
+            raise ValueError("Class labels must be >= 0.")
+    else:
+        raise ValueError(f"Expected (n, num_classes) probabilities or (n,) labels, got shape {a.shape}.")
+    if num_classes is None:
+        num_classes = int(labels.max()) + 1 if labels.size else 0
+    if labels.size and labels.max() >= num_classes:
+        raise ValueError(f"Label {int(labels.max())} is out of range for {num_classes} classes.")
+    return np.bincount(labels, minlength=num_classes).astype(np.int64)
+
+
+def classes_covered(counts: np.ndarray, min_fraction: float = 0.01) -> int:
+    """Number of classes holding at least ``min_fraction`` of the images (mode coverage)."""
+    c = np.asarray(counts, dtype=np.float64)
+    total = c.sum()
+    return int(np.sum(c >= min_fraction * total)) if total > 0 else 0
+
+
+def save_class_histogram(
+    counts: np.ndarray,
+    path: str | os.PathLike,
+    title: str | None = None,
+    class_names: list[str] | None = None,
+) -> str:
+    """Write a bar chart of images per class to ``path`` (PNG, written atomically); returns the path.
+
+    A dashed line marks the count every class would have if the images were
+    spread evenly.
+    """
+    from matplotlib.figure import Figure  # Figure has its own Agg canvas: no pyplot, no global backend
+
+    c = np.asarray(counts)
+    if c.ndim != 1 or c.size == 0:
+        raise ValueError(f"counts must be a non-empty 1-D array, got shape {c.shape}.")
+    names = class_names or [str(i) for i in range(c.size)]
+    if len(names) != c.size:
+        raise ValueError(f"{len(names)} class names for {c.size} classes.")
+    fig = Figure(figsize=(max(4.0, 0.45 * c.size + 1.5), 3.0), dpi=100)
+    ax = fig.subplots()
+    ax.bar(range(c.size), c, color="tab:blue")
+    ax.axhline(c.sum() / c.size, color="gray", linestyle="--", linewidth=1)
+    ax.set_xticks(range(c.size), names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("images")
+    ax.set_title(title or f"{int(c.sum())} images, {classes_covered(c)} of {c.size} classes with >= 1%")
+    fig.tight_layout()
+    path = os.fspath(path)
+    with atomic_path(path, suffix=".png") as tmp:
+        fig.savefig(tmp, format="png")
+    return path
+
+
+__all__ = ["classifier_score", "class_histogram", "classes_covered", "save_class_histogram"]

@@ -1,0 +1,152 @@
+"""A small MNIST CNN as a domain-specific feature network: "MNIST FID", classifier score, class histograms.
+
+Architecture (Keras functional, input 28x28x1 in [-1, 1])::
+
+    conv 3x3x32 same, batch-norm, ReLU -> max-pool 2   (14x14x32)
+    conv 3x3x64 same, batch-norm, ReLU -> max-pool 2   (7x7x64)
+    conv 3x3x32 valid, batch-norm, ReLU                (5x5x32)
+    flatten -> dense 128, ReLU = "features"            (penultimate layer: the MNIST-FID features)
+    dropout 0.3 -> dense 10, softmax = "probs"
+
+About 141k parameters (a 0.6 MB weights file).
+
+Its weights are part of the package (``weights/mnist_classifier.weights.h5``,
+made by ``scripts/train_mnist_classifier.py``); nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import os
+
+import keras
+import numpy as np
+
+from .class_stats import class_histogram, classes_covered, classifier_score, save_class_histogram
+
+INPUT_SHAPE = (28, 28, 1)
+NUM_CLASSES = 10
+FEATURES_LAYER = "features"
+FEATURE_DIM = 128
+WEIGHTS_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights", "mnist_classifier.weights.h5")
+TRAIN_HINT = "Run `python scripts/train_mnist_classifier.py` to train it and write the weights file."
+
+_loaded: dict[tuple[str, float], keras.Model] = {}
+
+
+class ClassifierWeightsNotFoundError(FileNotFoundError):
+    """The MNIST classifier's weights file is missing."""
+
+
+def build_mnist_classifier() -> keras.Model:
+    """The untrained classifier: ``(n, 28, 28, 1)`` images in [-1, 1] -> ``(n, 10)`` softmax."""
+    layers = keras.layers
+
+    def conv_bn_relu(x, filters, padding, name):
+        x = layers.Conv2D(filters, 3, padding=padding, use_bias=False, name=name)(x)
+        x = layers.BatchNormalization(name=name + "_bn")(x)
+        return layers.ReLU(name=name + "_relu")(x)
+
+    inputs = keras.Input(INPUT_SHAPE, name="image")
+    x = conv_bn_relu(inputs, 32, "same", "conv1")
+    x = layers.MaxPooling2D(2, name="pool1")(x)
+    x = conv_bn_relu(x, 64, "same", "conv2")
+    x = layers.MaxPooling2D(2, name="pool2")(x)
+    x = conv_bn_relu(x, 32, "valid", "conv3")
+    x = layers.Flatten(name="flatten")(x)
+    features = layers.Dense(FEATURE_DIM, activation="relu", name=FEATURES_LAYER)(x)
+    x = layers.Dropout(0.3, name="dropout")(features)
+    probs = layers.Dense(NUM_CLASSES, activation="softmax", name="probs")(x)
+    return keras.Model(inputs, probs, name="mnist_classifier")
+
+
+def load_mnist_classifier(path: str | os.PathLike | None = None) -> keras.Model:
+    """The trained classifier with the packaged weights (or those at ``path``); cached per file.
+
+    Raises
+    ------
+    ClassifierWeightsNotFoundError
+        The weights file does not exist (the message says how to make it).
+    """
+    path = os.path.abspath(os.fspath(path or WEIGHTS_PATH))
+    if not os.path.isfile(path):
+        raise ClassifierWeightsNotFoundError(f"MNIST classifier weights not found at {path}. {TRAIN_HINT}")
+    key = (path, os.path.getmtime(path))
+    if key not in _loaded:
+        model = build_mnist_classifier()
+        try:
+            model.load_weights(path)
+        except (ValueError, OSError) as e:
+            raise ValueError(
+                f"Cannot load MNIST classifier weights from {path}: {e}. "
+                f"The file is corrupt or from another architecture. {TRAIN_HINT}"
+            ) from e
+        _loaded.clear()
+        _loaded[key] = model
+    return _loaded[key]
+
+
+def preprocess(images: np.ndarray) -> np.ndarray:
+    """Images as float32 ``(n, 28, 28, 1)`` in [-1, 1].
+
+    Accepts uint8 images in [0, 255] (scaled by ``x / 127.5 - 1``) or float
+    images already in [-1, 1]; ``(n, 28, 28)`` gains the channel axis.
+    """
+    x = np.asarray(images)
+    if x.ndim == 3 and x.shape[1:] == INPUT_SHAPE[:2]:
+        x = x[..., None]
+    if x.ndim != 4 or x.shape[1:] != INPUT_SHAPE:
+        raise ValueError(
+            f"The MNIST classifier expects images of shape (n, 28, 28, 1) (28x28x1 grayscale), got {x.shape}. "
+            "Resize/convert the images first; it only applies to MNIST-like 28x28 grayscale digits."
+        )
+    if x.dtype == np.uint8:
+        return x.astype(np.float32) / 127.5 - 1.0
+    if not np.issubdtype(x.dtype, np.floating):
+        raise ValueError(f"Images must be uint8 in [0, 255] or float in [-1, 1], got dtype {x.dtype}.")
+    x = x.astype(np.float32)
+    if x.size and (not np.all(np.isfinite(x)) or x.min() < -1.001 or x.max() > 1.001):
+        raise ValueError(
+            f"Float images must lie in [-1, 1], got values in [{np.nanmin(x):.3g}, {np.nanmax(x):.3g}]. "
+            "Scale them with x / 127.5 - 1 (from uint8) or 2 * x - 1 (from [0, 1])."
+        )
+    return x
+
+
+def classifier_outputs(
+    images: np.ndarray, model: keras.Model | None = None, batch_size: int = 500
+) -> tuple[np.ndarray, np.ndarray]:
+    """Penultimate features ``(n, 128)`` and softmax probabilities ``(n, 10)`` of the classifier."""
+    x = preprocess(images)
+    model = model or load_mnist_classifier()
+    both = keras.Model(model.inputs, [model.get_layer(FEATURES_LAYER).output, model.outputs[0]])
+    if x.shape[0] == 0:
+        return np.zeros((0, FEATURE_DIM), np.float32), np.zeros((0, NUM_CLASSES), np.float32)
+    feats, probs = both.predict(x, batch_size=batch_size, verbose=0)
+    return np.asarray(feats), np.asarray(probs)
+
+
+def classifier_features(images: np.ndarray, model: keras.Model | None = None, batch_size: int = 500) -> np.ndarray:
+    """Penultimate-layer features ``(n, 128)`` (for an MNIST Fréchet distance)."""
+    return classifier_outputs(images, model, batch_size)[0]
+
+
+def classifier_probs(images: np.ndarray, model: keras.Model | None = None, batch_size: int = 500) -> np.ndarray:
+    """Softmax class probabilities ``(n, 10)`` (for :func:`classifier_score` and :func:`class_histogram`)."""
+    return classifier_outputs(images, model, batch_size)[1]
+
+
+__all__ = [
+    "build_mnist_classifier",
+    "load_mnist_classifier",
+    "preprocess",
+    "classifier_outputs",
+    "classifier_features",
+    "classifier_probs",
+    "classifier_score",
+    "class_histogram",
+    "classes_covered",
+    "save_class_histogram",
+    "ClassifierWeightsNotFoundError",
+    "WEIGHTS_PATH",
+    "FEATURE_DIM",
+]
