@@ -13,13 +13,13 @@ and non-finite for singular inputs). We use instead that for any factor ``S1 = G
 
 and ``G^T S2 G`` is symmetric positive semi-definite: its eigenvalues come from
 ``eigvalsh`` (real by construction; tiny negative round-off is clipped to 0).
-``G`` comes from a Cholesky factorisation with complete pivoting (LAPACK
-``dpstrf``), which also works for singular (rank-deficient) S1: it stops at the
-numerical rank ``r`` (tolerance ``d * eps * max(diag S1)``) and ``G`` is
-``d x r``. Cost: one pivoted Cholesky, two matrix products (triangular when S1
-has full rank) and one symmetric eigenvalue problem without eigenvectors --
-several times cheaper than an ``eigh`` with eigenvectors, and far cheaper than
-``sqrtm``.
+``G`` is the Cholesky factor of S1 (LAPACK ``dpotrf``). When S1 is not
+numerically positive definite (singular, rank-deficient), a Cholesky
+factorisation with complete pivoting (``dpstrf``) stops at the numerical rank
+``r`` (tolerance ``d * eps * max(diag S1)``) and ``G`` is ``d x r``. Cost:
+one Cholesky, two matrix products (triangular when S1 has full rank) and one
+symmetric eigenvalue problem without eigenvectors -- several times cheaper than
+an ``eigh`` with eigenvectors, and far cheaper than ``sqrtm``.
 """
 
 from __future__ import annotations
@@ -56,45 +56,36 @@ def _as_cov(c: np.ndarray, name: str) -> np.ndarray:
     return c
 
 
-def psd_factor(cov: np.ndarray) -> np.ndarray:
-    """A ``(d, r)`` matrix ``G`` with ``G G^T ~= cov``, ``r`` the numerical rank of the PSD ``cov``.
-
-    Pivoted Cholesky (LAPACK ``dpstrf``, tolerance ``d * eps * max(diag)``):
-    ``P^T cov P = L L^T``, so ``G = P L[:, :r]``.
-    """
-    d = cov.shape[0]
-    if d == 0 or not np.any(np.diag(cov) > 0):
-        return np.zeros((d, 0))
-    c, piv, rank, info = scipy.linalg.lapack.dpstrf(cov, lower=1)
-    if info < 0:  # pragma: no cover - argument error inside LAPACK
-        raise RuntimeError(f"LAPACK dpstrf failed with info={info}.")
-    lower = np.tril(c[:, :rank])
-    g = np.empty_like(lower)
-    g[piv - 1] = lower  # undo the pivoting: rows of L belong to cov's permuted rows
-    return g
-
-
 def _trace_sqrt_product(cov1: np.ndarray, cov2: np.ndarray) -> float:
     """:func:`trace_sqrt_product` on already validated float64 inputs."""
     d = cov1.shape[0]
     if d == 0 or not np.any(np.diag(cov1) > 0):
         return 0.0
-    c, piv, rank, info = scipy.linalg.lapack.dpstrf(cov1, lower=1)
-    if info < 0:  # pragma: no cover - argument error inside LAPACK
-        raise RuntimeError(f"LAPACK dpstrf failed with info={info}.")
-    p = piv - 1
-    if rank == d:
-        # Full rank: L is d x d lower triangular; M = L^T (P^T cov2 P) L with two
-        # triangular products (half the flops of two general ones). dtrmm reads
-        # only L's lower triangle, so the rest of ``c`` needs no clearing. cov2 is
-        # symmetric, so the transposed view serves as its Fortran-ordered copy.
-        cp = cov2[np.ix_(p, p)].T
-        x = scipy.linalg.blas.dtrmm(1.0, c, cp, side=1, lower=1, overwrite_b=1)
-        m = scipy.linalg.blas.dtrmm(1.0, c, x, side=0, lower=1, trans_a=1, overwrite_b=1)
+    # Plain Cholesky first (cheapest; backward stable whenever it completes);
+    # cov1 is symmetric, so its transposed view is the Fortran-ordered input.
+    c, info = scipy.linalg.lapack.dpotrf(cov1.T, lower=1, clean=0)
+    if info == 0:
+        cp = cov2.T  # read-only view: the first dtrmm must copy it (overwrite_b=0)
     else:
-        g = np.empty((d, rank))
-        g[p] = np.tril(c[:, :rank])
-        m = g.T @ (cov2 @ g)
+        # Not numerically positive definite: Cholesky with complete pivoting
+        # stops at the numerical rank r, P^T cov1 P = L L^T with L d x r.
+        c, piv, rank, info = scipy.linalg.lapack.dpstrf(cov1, lower=1)
+        if info < 0:  # pragma: no cover - argument error inside LAPACK
+            raise RuntimeError(f"LAPACK dpstrf failed with info={info}.")
+        p = piv - 1
+        if rank < d:
+            g = np.empty((d, rank))
+            g[p] = np.tril(c[:, :rank])  # G = P L, so G G^T = cov1
+            m = g.T @ (cov2 @ g)
+            ev = scipy.linalg.eigh(m, lower=True, eigvals_only=True, driver="evd", overwrite_a=True,
+                                   check_finite=False)
+            return float(np.sum(np.sqrt(np.clip(ev, 0.0, None))))
+        cp = cov2[np.ix_(p, p)].T  # P^T cov2 P
+    # Full rank: L is d x d lower triangular; M = L^T cp L with two triangular
+    # products (half the flops of two general ones). dtrmm reads only L's lower
+    # triangle, so the rest of ``c`` needs no clearing.
+    x = scipy.linalg.blas.dtrmm(1.0, c, cp, side=1, lower=1, overwrite_b=0)
+    m = scipy.linalg.blas.dtrmm(1.0, c, x, side=0, lower=1, trans_a=1, overwrite_b=1)
     # eigh reads only the lower triangle: no need to symmetrise the round-off.
     ev = scipy.linalg.eigh(m, lower=True, eigvals_only=True, driver="evd", overwrite_a=True, check_finite=False)
     return float(np.sum(np.sqrt(np.clip(ev, 0.0, None))))
@@ -103,7 +94,8 @@ def _trace_sqrt_product(cov1: np.ndarray, cov2: np.ndarray) -> float:
 def trace_sqrt_product(cov1: np.ndarray, cov2: np.ndarray) -> float:
     """``Tr((cov1 cov2)^{1/2})`` for symmetric PSD matrices, as ``sum sqrt(eigvalsh(G^T cov2 G))``.
 
-    ``G G^T = cov1`` (see :func:`psd_factor`); eigenvalues below 0 (round-off)
+    ``G G^T = cov1`` from a Cholesky factorisation, pivoted and truncated at the
+    numerical rank when cov1 is singular; eigenvalues below 0 (round-off)
     count as 0. Always real and finite; 0 when either matrix is 0.
     """
     cov1 = _as_cov(cov1, "cov1")
@@ -187,5 +179,4 @@ __all__ = [
     "frechet_distance_from_moments",
     "frechet_distance_from_features",
     "trace_sqrt_product",
-    "psd_factor",
 ]
