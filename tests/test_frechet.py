@@ -136,3 +136,26 @@ def test_from_moments_matches_direct_and_no_warning_when_enough():
         got = frechet_distance_from_moments(a, b)
     ref = frechet_distance(f1.mean(0), np.cov(f1, rowvar=False), f2.mean(0), np.cov(f2, rowvar=False))
     assert got == pytest.approx(ref, rel=1e-10)
+
+
+def test_pivoted_path_on_full_rank_matches_scipy(monkeypatch):
+    # Force the fallback used when plain Cholesky fails, on inputs where it reaches full rank.
+    import scipy.linalg.lapack
+
+    rng = np.random.default_rng(13)
+    c1 = _random_cov(rng, 25) + 0.05 * np.eye(25)
+    c2 = _random_cov(rng, 25) + 0.05 * np.eye(25)
+    mu = rng.standard_normal(25)
+    expected = _scipy_fid(mu, c1, mu * 0, c2)
+    monkeypatch.setattr(scipy.linalg.lapack, "dpotrf", lambda a, **kw: (a, 1))
+    assert frechet_distance(mu, c1, mu * 0, c2) == pytest.approx(expected, rel=1e-9)
+
+
+def test_inputs_are_not_modified():
+    rng = np.random.default_rng(14)
+    c1, c2 = _random_cov(rng, 12), _random_cov(rng, 12, rank=3)
+    k1, k2 = c1.copy(), c2.copy()
+    frechet_distance(np.zeros(12), c1, np.zeros(12), c2)
+    frechet_distance(np.zeros(12), c2, np.zeros(12), c1)
+    np.testing.assert_array_equal(c1, k1)
+    np.testing.assert_array_equal(c2, k2)
