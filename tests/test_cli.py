@@ -13,8 +13,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, "scripts", "train.py")
 
 
-def run(*args, timeout=600):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+def run(*args, timeout=600, env_extra=None):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **(env_extra or {}))
     return subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True, timeout=timeout,
                           env=env)
 
@@ -171,3 +171,16 @@ def test_config_file(tmp_path):
         assert r.returncode == 2 and needle in r.stderr and len(r.stderr.strip().splitlines()) == 1
     r = run("--config", str(tmp_path / "missing.json"))
     assert r.returncode == 2 and "cannot read it as JSON" in r.stderr
+
+
+def test_fid_every_adds_a_column(tmp_path):
+    out = tmp_path / "fid"
+    r = run("--arch", "mlp", "--epochs", "2", "--steps-per-epoch", "2", "--batch-size", "16", "--latent-dim", "8",
+            "--fid-every", "1", "--fid-samples", "200", "--fid-network", "mnist-classifier",
+            "--out", str(out), env_extra={"TFGAN_ZOO_CACHE": str(tmp_path / "cache")})
+    assert r.returncode == 0, r.stderr[-3000:]
+    rows = list(csv.DictReader(open(out / "history.csv")))
+    assert len(rows) == 2 and all(float(row["fid"]) > 0 for row in rows)
+    assert os.listdir(tmp_path / "cache" / "stats") == ["mnist__train__mnist-classifier__native__n200.npz"]
+    r = run("--dataset", str(tmp_path), "--fid-every", "1")
+    assert r.returncode == 2 and "--fid-every needs a built-in --dataset" in r.stderr

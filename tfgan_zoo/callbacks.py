@@ -245,3 +245,65 @@ class GANCheckpoint(keras.callbacks.Callback):
             old = self.saved.pop(0)
             if os.path.exists(old):
                 os.remove(old)
+
+
+class FIDCallback(keras.callbacks.Callback):
+    """Add ``fid`` (generated vs real) to the epoch logs every ``every_n_epochs`` epochs.
+
+    Place it before :class:`HistoryCSV` so the CSV gets the column. The real
+    statistics are computed once and cached by protocol
+    (:func:`tfgan_zoo.metrics.evaluate.reference_statistics`); generated images
+    come from ``model.generate`` (the EMA generator when on; conditional models
+    cycle through the labels), ``n_samples`` of them, with a progress bar.
+
+    Parameters
+    ----------
+    real : str
+        Dataset name of the real images (``"mnist"``, ``"fashion_mnist"``, a TFDS name).
+    network : {"fid-inception", "keras-imagenet", "mnist-classifier"}
+        ``fid-inception`` is the standard FID; ``mnist-classifier`` is fast and
+        meaningful for MNIST-like data only.
+    """
+
+    def __init__(self, every_n_epochs: int = 1, n_samples: int = 2000, real: str = "mnist",
+                 network: str = "fid-inception", split: str = "train", batch_size: int = 100, seed: int = 0,
+                 data_dir: str | None = None) -> None:
+        super().__init__()
+        if every_n_epochs < 1 or n_samples < 2:
+            raise ValueError("every_n_epochs must be >= 1 and n_samples >= 2.")
+        self.every_n_epochs, self.n_samples, self.real, self.network = every_n_epochs, n_samples, real, network
+        self.split, self.batch_size, self.seed, self.data_dir = split, batch_size, seed, data_dir
+        self.featurizer = None
+        self.reference = None
+        self.history: list[tuple[int, float]] = []
+
+    def compute(self) -> float:
+        """FID of ``n_samples`` generated images against the real statistics."""
+        from .metrics import evaluate, frechet
+
+        if self.featurizer is None:
+            self.featurizer = evaluate.Featurizer(self.network)
+            self.reference = evaluate.reference_statistics(self.real, self.featurizer, self.n_samples, self.split,
+                                                           self.data_dir)
+        rng = np.random.default_rng(self.seed)
+        bar = keras.utils.Progbar(self.n_samples, unit_name="image")
+        feats = []
+        for start in range(0, self.n_samples, self.batch_size):
+            k = min(self.batch_size, self.n_samples - start)
+            z = rng.standard_normal((k, self.model.latent_dim)).astype(np.float32)
+            cond = getattr(self.model, "conditioning", None)
+            labels = ((np.arange(k) + start) % cond.num_classes).astype(np.int32) if (
+                cond is not None and cond.needs_labels) else None
+            feats.append(self.featurizer(np.asarray(self.model.generate(z, labels=labels))))
+            bar.add(k)
+        f = np.concatenate(feats)
+        return float(frechet.frechet_distance(self.reference.mu, self.reference.sigma, f.mean(0),
+                                              np.cov(f, rowvar=False)))
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        if (epoch + 1) % self.every_n_epochs:
+            return
+        fid = self.compute()
+        self.history.append((epoch + 1, fid))
+        if logs is not None:
+            logs["fid"] = fid

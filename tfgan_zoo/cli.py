@@ -117,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--info-continuous", type=_int_at_least(0), default=0, metavar="M",
                    help="InfoGAN: M continuous codes in U(-1, 1) (0: none)")
     p.add_argument("--info-weight", type=_positive_float, default=1.0, help="InfoGAN's mutual-information weight")
+    p.add_argument("--fid-every", type=_int_at_least(1), default=None, metavar="N",
+                   help="compute FID every N epochs (adds a fid column to history.csv)")
+    p.add_argument("--fid-samples", type=_int_at_least(2), default=2000, help="generated and real images for FID")
+    p.add_argument("--fid-network", default="fid-inception",
+                   **_one_of(("fid-inception", "keras-imagenet", "mnist-classifier")),
+                   help="feature network of --fid-every (mnist-classifier: fast, for digits only)")
     p.add_argument("--config", default=None, metavar="FILE.json",
                    help="read flag values from a JSON object whose keys are the flag names (--batch-size or "
                         "batch_size); flags given on the command line win; unknown keys are an error")

@@ -42,6 +42,9 @@ class TrainConfig:
     info_categorical: int = 0  # InfoGAN categorical code (categories; 0 = none)
     info_continuous: int = 0  # InfoGAN continuous codes
     info_weight: float = 1.0
+    fid_every: int | None = None  # epochs between FID evaluations (None: never)
+    fid_samples: int = 2000
+    fid_network: str = "fid-inception"
 
     def validate(self) -> None:
         """Raise ``ValueError`` naming the first invalid field and the valid values."""
@@ -94,6 +97,16 @@ class TrainConfig:
                              "without labels. Use one of them.")
         if not self.info_weight >= 0:
             raise ValueError(f"info_weight must be >= 0, got {self.info_weight}.")
+        if self.fid_every is not None and int(self.fid_every) < 1:
+            raise ValueError(f"fid_every must be >= 1, got {self.fid_every}.")
+        if int(self.fid_samples) < 2:
+            raise ValueError(f"fid_samples must be >= 2, got {self.fid_samples}.")
+        if self.fid_network not in ("fid-inception", "keras-imagenet", "mnist-classifier"):
+            raise ValueError(f"Unknown fid_network {self.fid_network!r}. Valid networks: fid-inception, "
+                             "keras-imagenet, mnist-classifier.")
+        if self.fid_every is not None and self.dataset not in DATASETS:
+            raise ValueError("--fid-every needs a built-in --dataset (its statistics are cached); evaluate other "
+                             "sources afterwards with scripts/evaluate.py --fake OUT/generator.")
         if self.channels not in (None, 1, 3):
             raise ValueError(f"channels must be 1 or 3, got {self.channels}.")
         if self.image_size is not None and self.arch == "dcgan":

@@ -84,7 +84,10 @@ def run(cfg: TrainConfig, verbose: int | str = "auto", prepared: tuple | None = 
     set_precision(cfg.precision)
     keras.utils.set_random_seed(cfg.seed)
     gan = build_model(cfg, shape, num_classes)
-    callbacks = [
+    callbacks = [] if cfg.fid_every is None else [cb.FIDCallback(
+        cfg.fid_every, cfg.fid_samples, real=cfg.dataset, network=cfg.fid_network, seed=cfg.seed,
+        data_dir=cfg.data_dir)]  # first, so the CSV and summary get the fid column
+    callbacks += [
         cb.SampleGrid(os.path.join(out, "samples"), n_images=cfg.n_samples, seed=cfg.seed),
         cb.HistoryCSV(os.path.join(out, "history.csv")),
         cb.LossCurves(os.path.join(out, "curves.png")),
@@ -99,14 +102,16 @@ def run(cfg: TrainConfig, verbose: int | str = "auto", prepared: tuple | None = 
                       verbose=verbose, shuffle=False)  # the dataset shuffles itself
     wall = time.perf_counter() - t0
     export_generator(gan.sampling_generator, os.path.join(out, "generator"))
-    steps = callbacks[2].steps[-1] if callbacks[2].steps else 0
+    grid = next(c for c in callbacks if isinstance(c, cb.SampleGrid))
+    curves = next(c for c in callbacks if isinstance(c, cb.LossCurves))
+    steps = curves.steps[-1] if curves.steps else 0
     summary = {
         "wall_time_s": round(wall, 2),
         "generator_steps": steps,
         "images_per_s": round(steps * cfg.batch_size / wall, 1) if wall > 0 else None,
         "final": {k: float(v[-1]) for k, v in history.history.items()},
         "equilibrium_d_loss": gan.equilibrium_d_loss,
-        "samples": callbacks[0].paths[-1] if callbacks[0].paths else None,
+        "samples": grid.paths[-1] if grid.paths else None,
     }
     write_text(os.path.join(out, "summary.json"), json.dumps(summary, indent=2) + "\n")
     return summary

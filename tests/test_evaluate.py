@@ -1,0 +1,57 @@
+"""scripts/evaluate.py and tfgan_zoo.metrics.evaluate: sources, cached statistics, protocol."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tfgan_zoo import export, nets
+from tfgan_zoo.metrics import evaluate, moments
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run(*args, cache):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", TFGAN_ZOO_CACHE=str(cache))
+    return subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "evaluate.py"), *args],
+                          capture_output=True, text=True, timeout=600, env=env)
+
+
+def test_evaluate_script_prints_metrics_and_protocol(tmp_path, fashion_mnist_arrays):
+    r = run("--real", "mnist", "--fake", "fashion_mnist", "--n", "300", "--network", "mnist-classifier",
+            "--metrics", "fid,kid,classifier", cache=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    far = json.loads(r.stdout)
+    assert far["protocol"]["n_real"] == 300 and far["protocol"]["reference_split"] == "train"
+    assert far["protocol"]["network"].startswith("tfgan_zoo mnist-classifier")
+    assert sum(far["class_histogram"]) == 300 and 1.0 <= far["classifier_score"] <= 10.0
+    r = run("--real", "mnist", "--fake", "mnist", "--n", "300", "--network", "mnist-classifier",
+            "--metrics", "fid,kid", cache=tmp_path)
+    near = json.loads(r.stdout)
+    assert near["fid"] < far["fid"] / 5 and near["kid"] < far["kid"] / 5  # test vs train digits: close
+    r = run("--real", "mnist", "--fake", "mnist", "--metrics", "fid,iss", cache=tmp_path)
+    assert r.returncode == 2 and "iss" in r.stderr
+
+
+def test_generator_dir_source_and_cached_statistics(tmp_path, monkeypatch):
+    monkeypatch.setenv("TFGAN_ZOO_CACHE", str(tmp_path / "cache"))
+    g, _ = nets.build("mlp", (28, 28, 1), 8)
+    path = export.export_generator(g, str(tmp_path / "gen"))
+    images = evaluate.load_images(path, 30)
+    assert images.shape == (30, 28, 28, 1) and images.min() >= -1 and images.max() <= 1
+    f = evaluate.Featurizer("mnist-classifier")
+    out = evaluate.evaluate("mnist", path, n=60, metrics=["fid"], featurizer=f)
+    stats = evaluate.stats_path("mnist", "train", "mnist-classifier", 60)
+    assert os.path.basename(stats) == "mnist__train__mnist-classifier__native__n60.npz" and os.path.isfile(stats)
+    again = evaluate.evaluate("mnist", path, n=60, metrics=["fid"], featurizer=f)
+    assert again["fid"] == pytest.approx(out["fid"], rel=1e-9)  # read from the cache
+    # a statistics file of another protocol under the expected name is refused, never silently used
+    ref = moments.load_moments(stats)
+    moments.save_moments(stats, ref.mu, ref.sigma, ref.n, {**ref.protocol, "seed": 99})
+    with pytest.raises(moments.ProtocolMismatchError):
+        evaluate.evaluate("mnist", path, n=60, metrics=["fid"], featurizer=f)
+    with pytest.raises(ValueError, match="fewer than n=100"):
+        evaluate.load_images(np.zeros((5, 28, 28, 1), np.uint8), 100)

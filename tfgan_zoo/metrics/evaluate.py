@@ -1,0 +1,195 @@
+"""FID, KID and the MNIST classifier score between two image sources, with their protocol.
+
+A *source* is a dataset name (``mnist``, ``fashion_mnist``, a TFDS name), an image
+folder, a ``.npz``/``.npy`` file, an exported generator directory (a SavedModel
+with ``serve(z)``), or an in-memory array of images (uint8 or [-1, 1]).
+
+Reference statistics of dataset sources are cached in
+``$TFGAN_ZOO_CACHE/stats/`` under a name that spells out the whole protocol
+(dataset, split, network, resize, sample count), and the protocol is stored in
+the file and checked when it is read back, so a mismatch cannot go unnoticed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any, Iterable
+
+import numpy as np
+
+from ..cache import cache_dir
+from . import frechet, kid, moments
+
+NETWORKS = ("fid-inception", "keras-imagenet", "mnist-classifier")
+METRICS = ("fid", "kid", "classifier")
+
+
+def network_protocol(network: str) -> dict[str, Any]:
+    """What defines features: the network and its input transform."""
+    if network == "mnist-classifier":
+        return {"network": "tfgan_zoo mnist-classifier (penultimate 128-d)", "resize": "none (28x28x1)"}
+    from .features import RESIZE_PROTOCOL
+    from .inception import PROTOCOLS
+
+    key = "fid" if network == "fid-inception" else "imagenet"
+    return {"network": PROTOCOLS[key], "resize": RESIZE_PROTOCOL}
+
+
+class Featurizer:
+    """Features (float64) of images under one network; loads the network once."""
+
+    def __init__(self, network: str = "fid-inception", batch_size: int = 50) -> None:
+        if network not in NETWORKS:
+            raise ValueError(f"Unknown network {network!r}. Valid networks: {', '.join(NETWORKS)}.")
+        self.name, self.batch_size = network, batch_size
+        self.protocol = network_protocol(network)
+        if network == "mnist-classifier":
+            from .classifier import load_mnist_classifier
+
+            self.model = load_mnist_classifier()
+        else:
+            from .features import FeatureExtractor
+            from .inception import fid_inception
+
+            self.model = FeatureExtractor(fid_inception("fid" if network == "fid-inception" else "imagenet"),
+                                          batch_size=batch_size)
+
+    def __call__(self, images: np.ndarray, progress: bool = False) -> np.ndarray:
+        if self.name == "mnist-classifier":
+            from .classifier import classifier_features
+
+            return classifier_features(images, self.model).astype(np.float64)
+        from .features import extract_features
+
+        return extract_features(images, self.model, batch_size=self.batch_size, progress=progress)
+
+    def probs(self, images: np.ndarray) -> np.ndarray:
+        """Class probabilities (MNIST classifier only)."""
+        if self.name != "mnist-classifier":
+            raise ValueError("The classifier score needs --network mnist-classifier.")
+        from .classifier import classifier_probs
+
+        return classifier_probs(images, self.model)
+
+
+def _is_generator_dir(path: str) -> bool:
+    return os.path.isdir(path) and os.path.isfile(os.path.join(path, "saved_model.pb"))
+
+
+def load_images(source, n: int, split: str = "train", seed: int = 0, data_dir: str | None = None,
+                batch_size: int = 250) -> np.ndarray:
+    """The first ``n`` images of a source (shuffled with ``seed``), float32 in [-1, 1].
+
+    Raises
+    ------
+    ValueError
+        If the source has fewer than ``n`` images.
+    """
+    if isinstance(source, np.ndarray):
+        from ..data.arrays import normalize_images
+
+        x = normalize_images(source)
+        x = x.astype(np.float32) / 127.5 - 1.0 if x.dtype == np.uint8 else x
+        if len(x) < n:
+            raise ValueError(f"The array has {len(x)} images, fewer than n={n}.")
+        return x[:n]
+    if _is_generator_dir(os.fspath(source)):
+        import tensorflow as tf
+
+        gen = tf.saved_model.load(os.fspath(source))
+        signature = gen.serve.input_signature  # (z,) or, conditional, (z, label)
+        latent = int(signature[0].shape[-1])
+        rng = np.random.default_rng(seed)
+        out = []
+        for start in range(0, n, batch_size):
+            k = min(batch_size, n - start)
+            z = tf.constant(rng.standard_normal((k, latent)).astype(np.float32))
+            if len(signature) == 2:  # labels 0, 1, 2, ... in turn
+                out.append(np.asarray(gen.serve(z, tf.constant((np.arange(k) + start) % 10, tf.int32))))
+            else:
+                out.append(np.asarray(gen.serve(z)))
+        return np.concatenate(out)
+    from .. import data
+
+    ds = data.load(source, split=split, batch_size=batch_size, seed=seed, data_dir=data_dir, drop_remainder=False)
+    out, have = [], 0
+    for batch in ds.as_numpy_iterator():
+        out.append(batch)
+        have += len(batch)
+        if have >= n:
+            break
+    if have < n:
+        raise ValueError(f"{source} ({split}) has {have} images, fewer than n={n}; lower --n.")
+    return np.concatenate(out)[:n]
+
+
+def stats_path(dataset: str, split: str, network: str, n: int) -> str:
+    """Cache file of a dataset's reference statistics; the name spells out the protocol."""
+    resize = "299bilinear" if network != "mnist-classifier" else "native"
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", dataset).strip("_")
+    return cache_dir("stats", f"{safe}__{split}__{network}__{resize}__n{n}.npz")
+
+
+def reference_statistics(dataset: str, featurizer: Featurizer, n: int, split: str = "train",
+                         data_dir: str | None = None, seed: int = 0) -> moments.Statistics:
+    """Mean/covariance of a named dataset's features, computed once and cached by protocol."""
+    protocol = {**featurizer.protocol, "dataset": dataset, "split": split, "n": int(n), "seed": seed}
+    path = stats_path(dataset, split, featurizer.name, n)
+    if os.path.isfile(path):
+        return moments.load_moments(path, expected_protocol=protocol)
+    feats = featurizer(load_images(dataset, n, split, seed, data_dir), progress=True)
+    rm = moments.RunningMoments.from_features(feats, protocol=protocol)
+    moments.save_moments(path, rm.mean, rm.cov, rm.n, protocol)
+    return moments.load_moments(path, expected_protocol=protocol)
+
+
+def _cacheable(source) -> bool:
+    from .. import data
+
+    return isinstance(source, str) and not _is_generator_dir(source) and data.source_kind(source) in ("builtin", "tfds")
+
+
+def evaluate(real, fake, network: str = "fid-inception", n: int = 10_000, metrics: Iterable[str] = ("fid",),
+             real_split: str = "train", fake_split: str = "test", data_dir: str | None = None,
+             featurizer: Featurizer | None = None) -> dict[str, Any]:
+    """Compute the requested metrics between ``real`` and ``fake`` sources.
+
+    Returns a dict with one entry per metric (``fid``; ``kid`` and ``kid_std``;
+    ``classifier_score``, ``classifier_score_std`` and ``class_histogram`` of the fake
+    images) and ``protocol``: network, resize, n real, n fake, reference split.
+    """
+    metrics = list(metrics)
+    unknown = [m for m in metrics if m not in METRICS]
+    if unknown:
+        raise ValueError(f"Unknown metric(s) {unknown}. Valid metrics: {', '.join(METRICS)}.")
+    f = featurizer or Featurizer(network)
+    out: dict[str, Any] = {}
+    fake_images = load_images(fake, n, fake_split, seed=1, data_dir=data_dir)
+    fake_feats = f(fake_images, progress=True) if ("fid" in metrics or "kid" in metrics) else None
+    if "fid" in metrics:
+        if _cacheable(real):
+            ref = reference_statistics(real, f, n, real_split, data_dir)
+            mu, sigma = ref.mu, ref.sigma
+        else:
+            real_feats = f(load_images(real, n, real_split, 0, data_dir), progress=True)
+            moments.warn_if_singular(len(real_feats), real_feats.shape[1], "real features")
+            mu, sigma = real_feats.mean(0), np.cov(real_feats, rowvar=False)
+        moments.warn_if_singular(len(fake_feats), fake_feats.shape[1], "generated features")
+        out["fid"] = float(frechet.frechet_distance(mu, sigma, fake_feats.mean(0), np.cov(fake_feats, rowvar=False)))
+    if "kid" in metrics:
+        real_feats = f(load_images(real, n, real_split, 0, data_dir), progress=True)
+        out["kid"], out["kid_std"] = (float(v) for v in kid.kernel_inception_distance(
+            real_feats, fake_feats, subset_size=min(1000, n)))
+    if "classifier" in metrics:
+        from .class_stats import class_histogram, classifier_score
+
+        probs = f.probs(fake_images) if f.name == "mnist-classifier" else Featurizer("mnist-classifier").probs(
+            fake_images)
+        out["classifier_score"], out["classifier_score_std"] = (float(v) for v in classifier_score(probs, splits=10))
+        out["class_histogram"] = class_histogram(probs, 10).tolist()
+    out["protocol"] = {**f.protocol, "n_real": int(n), "n_fake": int(n), "reference_split": real_split,
+                       "fake_split": fake_split if not isinstance(fake, np.ndarray) else None,
+                       "real": real if isinstance(real, str) else "array",
+                       "fake": fake if isinstance(fake, str) else "array"}
+    return out
