@@ -132,13 +132,18 @@ def stats_path(dataset: str, split: str, network: str, n: int) -> str:
 
 
 def reference_statistics(dataset: str, featurizer: Featurizer, n: int, split: str = "train",
-                         data_dir: str | None = None, seed: int = 0) -> moments.Statistics:
-    """Mean/covariance of a named dataset's features, computed once and cached by protocol."""
+                         data_dir: str | None = None, seed: int = 0,
+                         features: np.ndarray | None = None) -> moments.Statistics:
+    """Mean/covariance of a named dataset's features, computed once and cached by protocol.
+
+    ``features`` (already extracted under the same protocol) avoids a second pass when given.
+    """
     protocol = {**featurizer.protocol, "dataset": dataset, "split": split, "n": int(n), "seed": seed}
     path = stats_path(dataset, split, featurizer.name, n)
     if os.path.isfile(path):
         return moments.load_moments(path, expected_protocol=protocol)
-    feats = featurizer(load_images(dataset, n, split, seed, data_dir), progress=True)
+    feats = features if features is not None else featurizer(load_images(dataset, n, split, seed, data_dir),
+                                                             progress=True)
     rm = moments.RunningMoments.from_features(feats, protocol=protocol)
     moments.save_moments(path, rm.mean, rm.cov, rm.n, protocol)
     return moments.load_moments(path, expected_protocol=protocol)
@@ -167,18 +172,20 @@ def evaluate(real, fake, network: str = "fid-inception", n: int = 10_000, metric
     out: dict[str, Any] = {}
     fake_images = load_images(fake, n, fake_split, seed=1, data_dir=data_dir)
     fake_feats = f(fake_images, progress=True) if ("fid" in metrics or "kid" in metrics) else None
+    cacheable = _cacheable(real)
+    real_feats = None
+    if "kid" in metrics or ("fid" in metrics and not cacheable):  # one pass over the real images at most
+        real_feats = f(load_images(real, n, real_split, 0, data_dir), progress=True)
     if "fid" in metrics:
-        if _cacheable(real):
-            ref = reference_statistics(real, f, n, real_split, data_dir)
+        if cacheable:
+            ref = reference_statistics(real, f, n, real_split, data_dir, features=real_feats)
             mu, sigma = ref.mu, ref.sigma
         else:
-            real_feats = f(load_images(real, n, real_split, 0, data_dir), progress=True)
             moments.warn_if_singular(len(real_feats), real_feats.shape[1], "real features")
             mu, sigma = real_feats.mean(0), np.cov(real_feats, rowvar=False)
         moments.warn_if_singular(len(fake_feats), fake_feats.shape[1], "generated features")
         out["fid"] = float(frechet.frechet_distance(mu, sigma, fake_feats.mean(0), np.cov(fake_feats, rowvar=False)))
     if "kid" in metrics:
-        real_feats = f(load_images(real, n, real_split, 0, data_dir), progress=True)
         out["kid"], out["kid_std"] = (float(v) for v in kid.kernel_inception_distance(
             real_feats, fake_feats, subset_size=min(1000, n)))
     if "classifier" in metrics:
