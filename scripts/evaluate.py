@@ -11,6 +11,7 @@ A SOURCE is a dataset name, an image folder, a .npz/.npy file or an exported gen
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -45,9 +46,10 @@ def main(argv=None) -> int:
     from tfgan_zoo.metrics.evaluate import evaluate
     from tfgan_zoo.metrics.inception import WeightsUnavailableError
 
-    try:
-        result = evaluate(args.real, args.fake, args.network, args.n, metrics, args.real_split, args.fake_split,
-                          args.data_dir)
+    try:  # progress bars go to stderr: stdout carries only the JSON result
+        with contextlib.redirect_stdout(sys.stderr):
+            result = evaluate(args.real, args.fake, args.network, args.n, metrics, args.real_split,
+                              args.fake_split, args.data_dir)
     except (ValueError, OSError, DatasetUnavailableError, CorruptDatasetError, WeightsUnavailableError) as e:
         print(f"evaluate.py: error: {e}", file=sys.stderr)
         return 2

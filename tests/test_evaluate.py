@@ -24,7 +24,7 @@ def test_evaluate_script_prints_metrics_and_protocol(tmp_path, fashion_mnist_arr
     r = run("--real", "mnist", "--fake", "fashion_mnist", "--n", "300", "--network", "mnist-classifier",
             "--metrics", "fid,kid,classifier", cache=tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
-    far = json.loads(r.stdout)
+    far = json.loads(r.stdout)  # stdout is the JSON object alone; the progress bars went to stderr
     assert far["protocol"]["n_real"] == 300 and far["protocol"]["reference_split"] == "train"
     assert far["protocol"]["network"].startswith("tfgan_zoo mnist-classifier")
     assert sum(far["class_histogram"]) == 300 and 1.0 <= far["classifier_score"] <= 10.0
@@ -55,3 +55,21 @@ def test_generator_dir_source_and_cached_statistics(tmp_path, monkeypatch):
         evaluate.evaluate("mnist", path, n=60, metrics=["fid"], featurizer=f)
     with pytest.raises(ValueError, match="fewer than n=100"):
         evaluate.load_images(np.zeros((5, 28, 28, 1), np.uint8), 100)
+
+
+def test_evaluate_script_keeps_stdout_for_the_json(monkeypatch, capsys):
+    """Progress bars (Keras prints them to stdout) must not corrupt the JSON on stdout."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("evaluate_script", os.path.join(ROOT, "scripts", "evaluate.py"))
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+
+    def fake_evaluate(*args, **kwargs):
+        print("1000/1000 progress bar")
+        return {"fid": 1.5}
+
+    monkeypatch.setattr(evaluate, "evaluate", fake_evaluate)
+    assert script.main(["--real", "mnist", "--fake", "fashion_mnist"]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out) == {"fid": 1.5} and "progress bar" in out.err
