@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tfgan_zoo.metrics import classifier as clf
-from tfgan_zoo.metrics.class_stats import class_histogram, classes_covered, classifier_score, save_class_histogram
+from tfgan_zoo.metrics.class_stats import class_accuracy, class_histogram, classes_covered, classifier_score, save_class_histogram
 
 
 def _onehot(labels, k=10):
@@ -88,3 +88,14 @@ def test_committed_classifier_accuracy_and_features():
     score, _ = classifier_score(probs)
     assert score > 9.0
     assert classes_covered(class_histogram(probs)) == 10
+
+
+def test_class_accuracy_overall_and_per_class():
+    probs = _onehot([0, 1, 1, 2, 2, 2], k=4) * 0.7 + 0.075  # argmax = the one-hot class
+    out = class_accuracy(probs, np.array([0, 1, 2, 2, 2, 0]))
+    assert out["class_accuracy"] == pytest.approx(4 / 6)  # hits at 0, 1, 3, 4
+    assert out["class_accuracy_per_class"] == pytest.approx([0.5, 1.0, 2 / 3, None])  # class 3 never asked for
+    with pytest.raises(ValueError, match="one per image"):
+        class_accuracy(probs, np.zeros(5, int))
+    with pytest.raises(ValueError, match=r"\[0, 4\)"):
+        class_accuracy(probs, np.full(6, 4))

@@ -101,6 +101,8 @@ def test_modes_train_save_load_and_export(mode, kwargs, tmp_path):
     assert not np.allclose(gan.generate(z, labels=[1, 1, 1, 1]), a)  # the label changes the image
     served = tf.saved_model.load(export.export_generator(gan.sampling_generator, str(tmp_path / "gen")))
     np.testing.assert_allclose(served.serve(z, tf.constant(labels)), np.clip(a, -1, 1), atol=1e-5)
+    info = export.read_generator_info(tmp_path / "gen")
+    assert info["conditional"] and info["num_classes"] == NC and info["image_shape"] == list(SHAPE)
 
 
 def test_conditional_gan_refuses_unlabelled_batches(tiny_data):
@@ -147,3 +149,29 @@ def test_infogan_traversal_grids(tmp_path):
         bad = callbacks.CodeTraversal(str(tmp_path))
         bad.set_model(build("concat"))
         bad.traversals()
+
+
+def test_short_mnist_run_makes_the_requested_digits(tmp_path):
+    """The issue's acceptance figure: after a short ACGAN run on MNIST the committed MNIST
+    classifier recognises the requested class in >= 90% of 1,000 generated digits.
+
+    3,000 steps of batch 64 (192,000 images, about 2 minutes on 2 cores) with an EMA of the generator
+    (decay 0.998). Measured while choosing this (scratch runs, same networks): without the EMA single
+    snapshots swing between 76% and 87% from one step count to the next; with decay 0.995, 87-96% at
+    1,500 steps depending on the run; with 0.998, 96.0%, 96.2% and 97.4% at 2,000, 2,500 and 3,000
+    steps in one run but 91.4% at 2,000 steps in another, hence 3,000.
+    """
+    from tfgan_zoo import data
+    from tfgan_zoo.metrics import evaluate
+
+    keras.utils.set_random_seed(0)
+    g, d = nets.build("dcgan", (28, 28, 1), 64, conditional="acgan", num_classes=10, width=32)
+    gan = models.build_gan("nsgan", g, d, seed=0, conditional="acgan", num_classes=10, ema=0.998)
+    gan.compile()
+    ds = data.load("mnist", batch_size=64, with_labels=True, seed=0).repeat()
+    gan.fit(ds, epochs=1, steps_per_epoch=3000, verbose=0)
+    path = export.export_generator(gan.sampling_generator, str(tmp_path / "generator"))
+    out = evaluate.evaluate("mnist", path, network="mnist-classifier", n=1000, metrics=["classifier"])
+    print("class accuracy", out["class_accuracy"], out["class_accuracy_per_class"])
+    assert out["class_accuracy"] >= 0.90, out["class_accuracy_per_class"]
+    assert out["class_histogram"] == [100] * 10 or min(out["class_histogram"]) > 50  # every class is drawn

@@ -3,7 +3,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_zoo import models
-from tfgan_zoo.export import export_generator
+from tfgan_zoo.export import export_generator, read_generator_info
 
 
 def test_savedmodel_serve_signature(tmp_path, tiny_nets, tiny_data):
@@ -21,6 +21,8 @@ def test_savedmodel_serve_signature(tmp_path, tiny_nets, tiny_data):
     sig = loaded.signatures["serving_default"]
     assert list(sig.structured_input_signature[1]) == ["z"]
     assert list(sig(z=tf.constant(z)).values())[0].shape == (5, 16, 16, 1)
+    assert read_generator_info(path) == {"latent_dim": 8, "image_shape": [16, 16, 1], "conditional": False,
+                                         "num_classes": None}
 
 
 def test_keras_save_load_keeps_state_and_trains_on(tmp_path, tiny_nets, tiny_data):

@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import keras
 import tensorflow as tf
 
 from .io import atomic_path
+
+INFO_FILE = "tfgan_zoo_generator.json"
+
+
+def _num_classes(generator: keras.Model) -> int | None:
+    """Labels a conditional generator takes: the input size of its label embedding."""
+    for layer in generator.layers:
+        if isinstance(layer, keras.layers.Embedding):
+            return int(layer.input_dim)
+    return None
+
+
+def read_generator_info(path: str | os.PathLike) -> dict:
+    """The metadata an exported generator carries (``{}`` for exports without it).
+
+    Keys: ``latent_dim``, ``image_shape``, ``conditional`` and ``num_classes``.
+    """
+    info = os.path.join(os.fspath(path), INFO_FILE)
+    if not os.path.isfile(info):
+        return {}
+    with open(info, encoding="utf-8") as f:
+        return json.load(f)
 
 
 def export_generator(generator: keras.Model, path: str | os.PathLike, latent_dim: int | None = None) -> str:
@@ -18,8 +41,11 @@ def export_generator(generator: keras.Model, path: str | os.PathLike, latent_dim
     ``[batch, h, w, c]`` in [-1, 1] (inference mode: batch-norm uses its moving
     statistics). Load it with ``tf.saved_model.load(path).serve(z)``; no
     tfgan_zoo import is needed. A conditional generator (inputs ``[z, label]``)
-    gets ``serve(z, label)`` with ``label`` int32 ``[batch]``. An InfoGAN
-    generator takes one vector: ``z`` followed by ``one_hot(c_cat)`` and ``c_cont``.
+    gets ``serve(z, label)`` with ``label`` int32 ``[batch]`` in ``[0, num_classes)``.
+    An InfoGAN generator takes one vector: ``z`` followed by ``one_hot(c_cat)``
+    and ``c_cont``. ``tfgan_zoo_generator.json`` next to ``saved_model.pb``
+    records the latent size, image shape and number of classes
+    (:func:`read_generator_info`).
     """
     shapes = generator.input_shape
     conditional = isinstance(shapes, list) and len(shapes) == 2
@@ -43,6 +69,10 @@ def export_generator(generator: keras.Model, path: str | os.PathLike, latent_dim
 
         signature = [z_spec]
     archive.add_endpoint(name="serve", fn=serve, input_signature=signature)
+    info = {"latent_dim": int(latent_dim), "image_shape": [int(d) for d in generator.output_shape[1:]],
+            "conditional": conditional, "num_classes": _num_classes(generator) if conditional else None}
     with atomic_path(path) as tmp:
         archive.write_out(tmp, verbose=False)
+        with open(os.path.join(tmp, INFO_FILE), "w", encoding="utf-8") as f:
+            json.dump(info, f, indent=2)
     return os.fspath(path)

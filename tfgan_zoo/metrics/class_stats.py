@@ -94,6 +94,24 @@ def classes_covered(counts: np.ndarray, min_fraction: float = 0.01) -> int:
     return int(np.sum(c >= min_fraction * total)) if total > 0 else 0
 
 
+def class_accuracy(probs: np.ndarray, requested: np.ndarray) -> dict[str, object]:
+    """How often a classifier sees the class a conditional generator was asked for.
+
+    ``class_accuracy = mean_i [argmax_k p_ik == y_i]`` over the generated images,
+    and ``class_accuracy_per_class[c]`` the same mean over the images asked for class ``c``
+    (NaN, written as None, for a class never asked for).
+    """
+    probs = _check_probs(probs)
+    requested = np.asarray(requested)
+    if requested.shape != (len(probs),):
+        raise ValueError(f"requested labels have shape {requested.shape}, expected ({len(probs)},): one per image.")
+    if requested.min(initial=0) < 0 or requested.max(initial=0) >= probs.shape[1]:
+        raise ValueError(f"requested labels must lie in [0, {probs.shape[1]}), the classifier's classes.")
+    hit = probs.argmax(axis=1) == requested
+    per = [float(hit[requested == c].mean()) if np.any(requested == c) else None for c in range(probs.shape[1])]
+    return {"class_accuracy": float(hit.mean()), "class_accuracy_per_class": per}
+
+
 def save_class_histogram(
     counts: np.ndarray,
     path: str | os.PathLike,

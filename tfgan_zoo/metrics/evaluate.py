@@ -77,6 +77,26 @@ def _is_generator_dir(path: str) -> bool:
     return os.path.isdir(path) and os.path.isfile(os.path.join(path, "saved_model.pb"))
 
 
+def generated_labels(source, n: int) -> np.ndarray | None:
+    """Labels :func:`load_images` asks a conditional generator directory for: 0, 1, ..., K-1, 0, 1, ...
+
+    None for any other source. Exports without metadata (older versions) are taken to have 10 classes.
+    """
+    if isinstance(source, np.ndarray) or not _is_generator_dir(os.fspath(source)):
+        return None
+    from ..export import read_generator_info
+
+    info = read_generator_info(source)
+    if info and not info.get("conditional"):
+        return None
+    if not info:
+        import tensorflow as tf
+
+        if len(tf.saved_model.load(os.fspath(source)).serve.input_signature) != 2:
+            return None
+    return (np.arange(n) % int(info.get("num_classes") or 10)).astype(np.int32)
+
+
 def load_images(source, n: int, split: str = "train", seed: int = 0, data_dir: str | None = None,
                 batch_size: int = 250) -> np.ndarray:
     """The first ``n`` images of a source (shuffled with ``seed``), float32 in [-1, 1].
@@ -100,13 +120,14 @@ def load_images(source, n: int, split: str = "train", seed: int = 0, data_dir: s
         gen = tf.saved_model.load(os.fspath(source))
         signature = gen.serve.input_signature  # (z,) or, conditional, (z, label)
         latent = int(signature[0].shape[-1])
+        classes = generated_labels(source, n)
         rng = np.random.default_rng(seed)
         out = []
         for start in range(0, n, batch_size):
             k = min(batch_size, n - start)
             z = tf.constant(rng.standard_normal((k, latent)).astype(np.float32))
             if len(signature) == 2:  # labels 0, 1, 2, ... in turn
-                out.append(np.asarray(gen.serve(z, tf.constant((np.arange(k) + start) % 10, tf.int32))))
+                out.append(np.asarray(gen.serve(z, tf.constant(classes[start:start + k], tf.int32))))
             else:
                 out.append(np.asarray(gen.serve(z)))
         return np.concatenate(out)
@@ -162,7 +183,8 @@ def evaluate(real, fake, network: str = "fid-inception", n: int = 10_000, metric
 
     Returns a dict with one entry per metric (``fid``; ``kid`` and ``kid_std``;
     ``classifier_score``, ``classifier_score_std`` and ``class_histogram`` of the fake
-    images) and ``protocol``: network, resize, n real, n fake, reference split.
+    images, plus ``class_accuracy`` and ``class_accuracy_per_class`` when ``fake`` is a
+    conditional generator) and ``protocol``: network, resize, n real, n fake, reference split.
     """
     metrics = list(metrics)
     unknown = [m for m in metrics if m not in METRICS]
@@ -189,12 +211,15 @@ def evaluate(real, fake, network: str = "fid-inception", n: int = 10_000, metric
         out["kid"], out["kid_std"] = (float(v) for v in kid.kernel_inception_distance(
             real_feats, fake_feats, subset_size=min(1000, n)))
     if "classifier" in metrics:
-        from .class_stats import class_histogram, classifier_score
+        from .class_stats import class_accuracy, class_histogram, classifier_score
 
         probs = f.probs(fake_images) if f.name == "mnist-classifier" else Featurizer("mnist-classifier").probs(
             fake_images)
         out["classifier_score"], out["classifier_score_std"] = (float(v) for v in classifier_score(probs, splits=10))
         out["class_histogram"] = class_histogram(probs, 10).tolist()
+        asked = generated_labels(fake, n)
+        if asked is not None:  # a conditional generator: does the classifier see the class it was asked for?
+            out.update(class_accuracy(probs, asked))
     out["protocol"] = {**f.protocol, "n_real": int(n), "n_fake": int(n), "reference_split": real_split,
                        "fake_split": fake_split if not isinstance(fake, np.ndarray) else None,
                        "real": real if isinstance(real, str) else "array",
