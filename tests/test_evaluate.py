@@ -46,6 +46,7 @@ def test_generator_dir_source_and_cached_statistics(tmp_path, monkeypatch):
     out = evaluate.evaluate("mnist", path, n=60, metrics=["fid"], featurizer=f)
     stats = evaluate.stats_path("mnist", "train", "mnist-classifier", 60)
     assert os.path.basename(stats) == "mnist__train__mnist-classifier__native__n60.npz" and os.path.isfile(stats)
+    assert out["protocol"]["fake_split"] is None  # a generator has no split
     again = evaluate.evaluate("mnist", path, n=60, metrics=["fid"], featurizer=f)
     assert again["fid"] == pytest.approx(out["fid"], rel=1e-9)  # read from the cache
     # a statistics file of another protocol under the expected name is refused, never silently used

@@ -221,7 +221,8 @@ def evaluate(real, fake, network: str = "fid-inception", n: int = 10_000, metric
         if asked is not None:  # a conditional generator: does the classifier see the class it was asked for?
             out.update(class_accuracy(probs, asked))
     out["protocol"] = {**f.protocol, "n_real": int(n), "n_fake": int(n), "reference_split": real_split,
-                       "fake_split": fake_split if not isinstance(fake, np.ndarray) else None,
+                       "fake_split": None if isinstance(fake, np.ndarray) or _is_generator_dir(os.fspath(fake))
+                       else fake_split,
                        "real": real if isinstance(real, str) else "array",
                        "fake": fake if isinstance(fake, str) else "array"}
     return out
