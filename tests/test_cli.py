@@ -24,7 +24,7 @@ def test_help_documents_every_flag():
     assert r.returncode == 0
     for flag in ["--loss", "--arch", "--dataset", "--epochs", "--steps-per-epoch", "--batch-size",
                  "--latent-dim", "--lr-d", "--lr-g", "--n-critic", "--precision", "--seed", "--out",
-                 "--image-size", "--channels", "--data-dir", "--skip-corrupt"]:
+                 "--image-size", "--channels", "--data-dir", "--skip-corrupt", "--strategy"]:
         assert flag in r.stdout
     assert "wgan-gp" in r.stdout and "mixed_float16" in r.stdout
 
@@ -38,6 +38,7 @@ def test_help_documents_every_flag():
     (["--epochs", "0"], "--epochs: 0 is invalid: must be an integer >= 1"),
     (["--batch-size", "x"], "--batch-size: 'x' is not an integer"),
     (["--lr-d", "-1"], "--lr-d: -1 is invalid: must be a finite number > 0"),
+    (["--strategy", "tpu"], "--strategy: invalid choice: 'tpu' (choose from default, mirrored, multiworker)"),
 ])
 def test_invalid_values_exit_2_with_one_line(args, needle):
     r = run(*args)

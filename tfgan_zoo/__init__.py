@@ -2,7 +2,7 @@
 
 Submodules (imported on first use, so ``import tfgan_zoo`` is cheap):
 ``losses``, ``penalties``, ``models``, ``nets``, ``data``, ``callbacks``,
-``export``, ``images``, ``precision``, ``training``, ``choices``, ``metrics``, ``cache``.
+``export``, ``images``, ``precision``, ``training``, ``choices``, ``metrics``, ``cache``, ``distribute``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("cache", "callbacks", "choices", "composition", "config", "constraints", "data", "export", "images", "io", "losses", "metrics",
+_SUBMODULES = ("cache", "callbacks", "choices", "composition", "config", "constraints", "data", "distribute", "export", "images", "io", "losses", "metrics",
                "models", "nets", "penalties", "precision", "training")
 
 

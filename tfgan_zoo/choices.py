@@ -11,3 +11,4 @@ CONSTRAINTS = ("none", "clip", "sn", "gn")  # Lipschitz constraints on the discr
 PENALTIES = ("none", "gp", "gp-one-sided", "r1", "dragan")  # gradient penalties on the discriminator
 CONDITIONING = ("concat", "projection", "acgan", "infogan")  # how labels or codes enter the networks
 CONDITIONAL = ("none", "concat", "projection", "acgan")  # --conditional
+STRATEGIES = ("default", "mirrored", "multiworker")  # --strategy: tf.distribute strategies (tfgan_zoo.distribute)

@@ -50,7 +50,8 @@ def _one_of(options: Sequence[str]) -> dict:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .choices import ARCHITECTURES, CONDITIONAL, CONSTRAINTS, D_NORMS, DATASETS, JIT_MODES, LOSSES, PENALTIES, PRECISIONS
+    from .choices import (ARCHITECTURES, CONDITIONAL, CONSTRAINTS, D_NORMS, DATASETS, JIT_MODES, LOSSES, PENALTIES,
+                          PRECISIONS, STRATEGIES)
 
     p = _Parser(
         prog="train.py",
@@ -79,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps-per-epoch", type=_int_at_least(1), default=None,
                    help="generator steps per epoch (default: one pass over the data)")
     p.add_argument("--batch-size", type=_int_at_least(1), default=32,
-                   help="real images per step (32: on a CPU, more updates per epoch at the same wall time)")
+                   help="real images per step (32: on a CPU, more updates per epoch at the same wall time); "
+                        "with --strategy the global batch, split evenly between the replicas")
     p.add_argument("--latent-dim", type=_int_at_least(1), default=100, help="size of the noise vector z")
     p.add_argument("--lr-d", type=_positive_float, default=None,
                    help="discriminator learning rate (default: the loss's paper default)")
@@ -94,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jit", dest="jit_compile", default="auto", **_one_of(JIT_MODES),
                    help="compile the step with XLA: auto = on GPUs/TPUs only (on the CPU it was measured no faster)")
     p.add_argument("--no-jit", dest="jit_compile", action="store_const", const="off", help="same as --jit off")
+    p.add_argument("--strategy", default="default", **_one_of(STRATEGIES),
+                   help="data parallelism: default = one device; mirrored = every local GPU (else every logical "
+                        "CPU device); multiworker = the machines of the TF_CONFIG environment variable")
     p.add_argument("--d-norm", default="none", **_one_of(D_NORMS),
                    help="normalisation in the dcgan discriminator after every conv but the first "
                         "(none keeps gradient penalties exact)")
@@ -182,13 +187,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"train.py: error: {e}", file=sys.stderr)
         return 2
     from .data import CorruptDatasetError, DatasetUnavailableError
+    from .distribute import check_global_batch, make_strategy
     from .training import open_data, run
 
     try:  # bad data is the user's to fix: one line, not a traceback
+        strategy = make_strategy(cfg.strategy)  # first: a multi-worker strategy configures the runtime
+        check_global_batch(cfg.batch_size, strategy)
         prepared = open_data(cfg)
     except (ValueError, OSError, DatasetUnavailableError, CorruptDatasetError) as e:
         print(f"train.py: error: {e}", file=sys.stderr)
         return 2
-    summary = run(cfg, prepared=prepared)
+    summary = run(cfg, prepared=prepared, strategy=strategy)
     print(json.dumps(summary, indent=2))
     return 0

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 
-from .choices import ARCHITECTURES, CONDITIONAL, D_NORMS, DATASETS, JIT_MODES, LOSSES, PRECISIONS
+from .choices import ARCHITECTURES, CONDITIONAL, D_NORMS, DATASETS, JIT_MODES, LOSSES, PRECISIONS, STRATEGIES
 
 
 @dataclasses.dataclass
@@ -27,6 +28,7 @@ class TrainConfig:
     seed: int = 0
     out: str = "runs/gan"
     jit_compile: str = "auto"  # "auto" (XLA on GPU/TPU only), "on" or "off"
+    strategy: str = "default"  # tf.distribute: default (one device), mirrored, multiworker (TF_CONFIG)
     n_samples: int = 64
     d_norm: str = "none"
     image_size: int | None = None
@@ -57,6 +59,10 @@ class TrainConfig:
             raise ValueError(f"Unknown precision {self.precision!r}. Valid precisions: {', '.join(PRECISIONS)}.")
         if self.jit_compile not in JIT_MODES:
             raise ValueError(f"Unknown jit_compile {self.jit_compile!r}. Valid values: {', '.join(JIT_MODES)}.")
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"Unknown strategy {self.strategy!r}. Valid strategies: {', '.join(STRATEGIES)}.")
+        if self.strategy == "multiworker":
+            check_tf_config(os.environ.get("TF_CONFIG"))
         if self.d_norm not in D_NORMS:
             raise ValueError(f"Unknown d_norm {self.d_norm!r}. Valid values: {', '.join(D_NORMS)}.")
         if self.arch == "mlp" and self.d_norm != "none":
@@ -146,3 +152,33 @@ class TrainConfig:
         if self.infogan:
             return "infogan"
         return None if self.conditional == "none" else self.conditional
+
+
+def check_tf_config(text: str | None) -> None:
+    """Refuse a missing or malformed ``TF_CONFIG`` (the cluster of ``--strategy multiworker``).
+
+    It must be a JSON object ``{"cluster": {"worker": ["host:port", ...]}, "task": {"type":
+    "worker", "index": i}}`` (a ``"chief"`` list may come with the workers) naming this
+    process's task in the cluster.
+    """
+    example = ('TF_CONFIG=\'{"cluster": {"worker": ["host1:12345", "host2:12345"]}, '
+               '"task": {"type": "worker", "index": 0}}\'')
+    if not text:
+        raise ValueError("--strategy multiworker reads the cluster from the TF_CONFIG environment variable, "
+                         f"which is not set; set it on every worker, e.g. {example} (index 1 on host2), "
+                         "or use --strategy mirrored for the devices of one machine.")
+    try:
+        conf = json.loads(text)
+    except ValueError as e:
+        raise ValueError(f"TF_CONFIG is not valid JSON ({e}); expected e.g. {example}.") from None
+    cluster = conf.get("cluster") if isinstance(conf, dict) else None
+    task = conf.get("task") if isinstance(conf, dict) else None
+    if not isinstance(cluster, dict) or not (cluster.get("worker") or cluster.get("chief")) or not all(
+            isinstance(v, list) for v in cluster.values()):
+        raise ValueError(f"TF_CONFIG has no cluster with a list of workers (\"host:port\" strings); "
+                         f"expected e.g. {example}.")
+    if not isinstance(task, dict) or task.get("type") not in cluster or not isinstance(task.get("index", 0), int) \
+            or not 0 <= task.get("index", 0) < len(cluster[task["type"]]):
+        raise ValueError(f"TF_CONFIG's task {task!r} is not one of its cluster's tasks "
+                         f"({', '.join(f'{k} 0..{len(v) - 1}' for k, v in cluster.items())}); "
+                         "give each process its own type and index.")

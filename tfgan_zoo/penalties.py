@@ -9,6 +9,8 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from .distribute import replica_rows
+
 EPSILON = 1e-12  # inside the square root: d sqrt(s)/ds is infinite at s = 0
 
 
@@ -44,9 +46,9 @@ def gradient_penalty(
 
 def _interpolate(real: tf.Tensor, other: tf.Tensor, seed) -> tf.Tensor:
     """``real + alpha (other - real)`` with ``alpha ~ U(0, 1)`` once per example."""
-    batch = tf.shape(real)[0]
-    alpha_shape = tf.concat([[batch], tf.ones([len(real.shape) - 1], tf.int32)], axis=0)
-    alpha = keras.random.uniform(alpha_shape, 0.0, 1.0, dtype="float32", seed=seed)
+    ones = tf.ones([len(real.shape) - 1], tf.int32)
+    alpha = replica_rows(lambda n: keras.random.uniform(tf.concat([[n], ones], axis=0), 0.0, 1.0,
+                                                        dtype="float32", seed=seed), tf.shape(real)[0])
     return real + alpha * (other - real)
 
 
@@ -80,10 +82,12 @@ def dragan_penalty(discriminator, real, fake=None, seed=None, weight: float = 10
 
     ``x_p = x + scale * std(x) * u`` with ``u ~ U(0, 1)`` per pixel, ``x_hat = x + alpha (x_p - x)``
     with ``alpha ~ U(0, 1)`` per example, ``P = weight * E[(||grad_x D(x_hat)||_2 - 1)^2]``.
-    ``std(x)`` is the standard deviation over the whole real batch. ``fake`` is ignored.
+    ``std(x)`` is the standard deviation over the whole real batch (under a distribution strategy,
+    over the replica's share of it). ``fake`` is ignored.
     """
     x = tf.cast(real, tf.float32)
-    u = keras.random.uniform(tf.shape(x), 0.0, 1.0, dtype="float32", seed=seed)
+    u = replica_rows(lambda n: keras.random.uniform(tf.concat([[n], tf.shape(x)[1:]], axis=0), 0.0, 1.0,
+                                                    dtype="float32", seed=seed), tf.shape(x)[0])
     x_p = x + scale * tf.math.reduce_std(x) * u
     norm = _per_example_grad_norm(discriminator, _interpolate(x, x_p, seed))
     return weight * tf.reduce_mean(tf.square(norm - 1.0))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from ..distribute import replica_rows
 from ..nets.heads import check_mode
 
 LABELLED = ("concat", "projection", "acgan")
@@ -63,13 +64,19 @@ class Conditioning:
 
     # ------------------------------------------------------------------ drawing
     def sample(self, batch, seed):
-        """Conditions for a batch of generated images: labels, InfoGAN codes, or None."""
+        """Conditions for a batch of generated images: labels, InfoGAN codes, or None.
+
+        Under a distribution strategy each replica gets its own rows (:func:`replica_rows`).
+        """
         if self.needs_labels:
-            return keras.random.randint((batch,), 0, self.num_classes, seed=seed, dtype="int32")
+            return replica_rows(lambda n: keras.random.randint((n,), 0, self.num_classes, seed=seed,
+                                                               dtype="int32"), batch)
         if self.mode == "infogan":
-            cat = (keras.random.randint((batch,), 0, self.info_categorical, seed=seed, dtype="int32")
+            cat = (replica_rows(lambda n: keras.random.randint((n,), 0, self.info_categorical, seed=seed,
+                                                               dtype="int32"), batch)
                    if self.info_categorical else tf.zeros((batch,), tf.int32))
-            cont = keras.random.uniform((batch, max(self.info_continuous, 1)), -1.0, 1.0, seed=seed)
+            cont = replica_rows(lambda n: keras.random.uniform((n, max(self.info_continuous, 1)), -1.0, 1.0,
+                                                               seed=seed), batch)
             return cat, cont[:, :self.info_continuous]
         return None
 

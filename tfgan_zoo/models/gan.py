@@ -30,6 +30,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from .. import distribute
 from .. import losses as L
 from .. import penalties as P
 from ..constraints import apply_constraint, clip_weights
@@ -334,8 +335,9 @@ class GAN(keras.Model):
         return self.generator(z, training=training)
 
     def sample_noise(self, batch_size) -> tf.Tensor:
-        """Draw ``z ~ N(0, I)`` from the model's seed generator."""
-        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+        """Draw ``z ~ N(0, I)`` from the model's seed generator (each replica its own rows)."""
+        return distribute.replica_rows(
+            lambda n: keras.random.normal((n, self.latent_dim), seed=self.seed_generator), batch_size)
 
     def generate(self, n_or_z, labels=None, codes=None, training: bool = False) -> tf.Tensor:
         """Images in [-1, 1], float32, from ``n`` fresh noise vectors or from given ``z``
@@ -385,6 +387,14 @@ class GAN(keras.Model):
             return images, tf.cast(labels, tf.int32)
         return images, None
 
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Under a distribution strategy Keras (TF backend) opens an extra iterator over the data
+        # to build unbuilt state from a peeked batch. Both networks are built already, and the
+        # extra pass would reshuffle the data: a distributed run would then not see the batches
+        # a single-device run with the same seed sees.
+        if not all(layer.built for layer in self._flatten_layers()):
+            super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
+
     def _discriminate(self, x, cond, training: bool = True):
         """``(logit, heads)`` of the discriminator on images ``x`` with conditions ``cond``."""
         out = self.discriminator(self.conditioning.discriminator_inputs(x, cond), training=training)
@@ -392,7 +402,8 @@ class GAN(keras.Model):
 
     def _apply(self, optimizer, loss, tape, variables):
         with tape:  # scaling must be recorded, or no gradient reaches the variables
-            scaled = optimizer.scale_loss(loss)
+            # under a strategy: loss / replicas, since the optimizer sums the replicas' gradients
+            scaled = optimizer.scale_loss(distribute.replica_share(loss))
         grads = tape.gradient(scaled, variables)
         optimizer.apply(grads, variables)
 
@@ -447,7 +458,7 @@ class GAN(keras.Model):
             self.penalty_tracker.update_state(d_penalty)
         if self.aux_tracker is not None:
             self.aux_tracker.update_state(d_aux)
-        return {m.name: m.result() for m in self.metrics}
+        return distribute.step_logs({m.name: m.result() for m in self.metrics})
 
     # ----------------------------------------------------------- serialising
     _SEED_KEY = "noise_seed_state"

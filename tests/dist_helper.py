@@ -1,0 +1,216 @@
+"""Subprocess side of ``tests/test_distribute.py``.
+
+Distributed runs need a fresh process: logical CPU devices must be configured before
+TensorFlow initialises, and a multi-worker strategy configures the runtime when it is
+created. Each command prints (or writes) one JSON object for the test to check.
+
+    python tests/dist_helper.py equivalence CASE      # one device vs 2 replicas (+ a control)
+    python tests/dist_helper.py noise                 # per-replica random draws
+    python tests/dist_helper.py mixed                 # mixed_float16 under 2 replicas
+    python tests/dist_helper.py cli WEIGHTS.npz [--cpus 2] [--sgd LR] -- ARGS
+                                                      # train.py ARGS, then save the GAN's weights
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+DEVICES = ["/cpu:0", "/cpu:1"]
+STEPS = 4
+
+# name -> TrainConfig fields. Between them the cases exercise every term that must be scaled
+# and every variable updated inside the step:
+# dcgan: batch norm in both networks (synchronized), BCE losses;
+# mlp: WGAN-GP (penalty with per-example alpha, n_critic 2), InfoGAN codes and loss, EMA generator
+# (a variable assigned inside the step, like the seed state).
+# (constraint="sn" also agrees to 1e-7 here but triples the tracing time, so it is left out.)
+CASES = {
+    "dcgan-nsgan": dict(arch="dcgan", loss="nsgan", d_norm="batch"),
+    "mlp-wgangp-infogan": dict(arch="mlp", loss="wgan-gp", n_critic=2, info_categorical=3, info_continuous=2,
+                               ema=0.9),
+}
+
+
+def two_cpu_devices() -> None:
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()])
+
+
+def _images(n=STEPS * 16, shape=(16, 16, 1), seed=0) -> np.ndarray:
+    return np.random.default_rng(seed).uniform(-1, 1, (n, *shape)).astype("float32")
+
+
+def _weights(gan) -> dict[str, np.ndarray]:
+    """Every variable of the networks (trainable, batch-norm statistics; the EMA generator if any), by path."""
+    out = {}
+    for net in (gan.generator, gan.discriminator, gan.ema_generator):
+        if net is None:
+            continue
+        for v in net.weights:
+            out[f"{net.name}/{v.path}"] = np.asarray(v.numpy())
+    return out
+
+
+def use_sgd(gan, lr: float) -> None:
+    """Recompile ``gan`` with SGD. Not Adam: Adam's update hardly changes when every gradient is
+    scaled by the same factor, so it would hide a wrong loss scaling; SGD's update is proportional
+    to it. Call it in the strategy's scope."""
+    import keras
+
+    gan.compile(d_optimizer=keras.optimizers.SGD(lr), g_optimizer=keras.optimizers.SGD(lr))
+
+
+def train(case: str, strategy, lr: float = 0.01, precision: str = "float32", return_model: bool = False):
+    """Per-step metrics and final weights (and the model) of ``STEPS`` SGD steps of ``case``
+    on global batches of 16, built as ``training.run`` builds it."""
+    import keras
+
+    from tfgan_zoo import data, training
+    from tfgan_zoo.config import TrainConfig
+    from tfgan_zoo.precision import set_precision
+
+    cfg = TrainConfig(latent_dim=8, batch_size=16, seed=0, precision=precision, **CASES[case])
+    set_precision(precision)
+    keras.utils.set_random_seed(0)
+    ds = data.load(_images(), batch_size=cfg.batch_size, seed=0)
+    with strategy.scope():
+        gan = training.build_model(cfg, (16, 16, 1))
+        use_sgd(gan, lr)
+    # one step per epoch, so the history holds every step's metrics (the trackers reset each epoch)
+    hist = gan.fit(ds.repeat(), epochs=STEPS, steps_per_epoch=1, verbose=0).history
+    result = {k: [float(x) for x in v] for k, v in hist.items()}, _weights(gan)
+    return (*result, gan) if return_model else result
+
+
+def _max_diffs(a: dict, b: dict) -> dict:
+    """Max absolute and relative (to max |a|) differences over keys of two dicts of arrays or lists."""
+    abs_d = max(float(np.max(np.abs(np.asarray(a[k]) - np.asarray(b[k])))) for k in a)
+    scale = max(float(np.max(np.abs(np.asarray(a[k])))) for k in a)
+    return {"max_abs": abs_d, "max_rel": abs_d / scale}
+
+
+def equivalence(case: str) -> dict:
+    """One device vs 2 mirrored replicas, and a control run whose losses are not divided
+    by the number of replicas (what a plain per-replica ``reduce_mean`` gives)."""
+    from tfgan_zoo import distribute
+
+    single_hist, single_w = train(case, tf.distribute.get_strategy())
+    mirrored = tf.distribute.MirroredStrategy(DEVICES)
+    mirrored_hist, mirrored_w = train(case, mirrored)
+    distribute.replica_share = lambda loss: loss  # the bug this module exists to avoid
+    control_hist, control_w = train(case, mirrored)
+    bn = [k for k in single_w if "moving_" in k]
+    return {
+        "replicas": mirrored.num_replicas_in_sync,
+        "single": single_hist, "mirrored": mirrored_hist, "control": control_hist,
+        "losses": _max_diffs(single_hist, mirrored_hist),
+        "weights": _max_diffs(single_w, mirrored_w),
+        "batch_norm_statistics": _max_diffs({k: single_w[k] for k in bn}, {k: mirrored_w[k] for k in bn})
+        if bn else None,
+        "control_losses": _max_diffs(single_hist, control_hist),
+        "control_weights": _max_diffs(single_w, control_w),
+    }
+
+
+def noise() -> dict:
+    """Draws made inside 2 replicas, next to the same draws made on one device from the same seed."""
+    import keras
+
+    from tfgan_zoo import models, penalties
+    from tfgan_zoo.models.conditioning import Conditioning
+
+    def tiny_gan():
+        g = keras.Sequential([keras.Input((8,)), keras.layers.Dense(4)])
+        d = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+        return models.GAN(g, d, seed=7)
+
+    labels = Conditioning("concat", num_classes=10)
+    codes = Conditioning("infogan", info_categorical=3, info_continuous=2)
+    zeros, ones = tf.zeros((4, 2, 2, 1)), tf.ones((4, 2, 2, 1))
+    draws = {  # name -> f(gan, rows): one per kind of random draw of the training step
+        "z": lambda gan, n: gan.sample_noise(n),
+        "labels": lambda gan, n: labels.sample(n, gan.seed_generator),
+        "info_codes": lambda gan, n: codes.codes_vector(codes.sample(n, gan.seed_generator)),
+        # with real = 0 and fake = 1 the interpolation is alpha itself
+        "gp_alpha": lambda gan, n: penalties._interpolate(zeros[:n], ones[:n], gan.seed_generator)[:, 0, 0, 0],
+    }
+    # the premise: a mirrored seed generator gives every replica the same plain keras.random draw
+    draws["plain_keras_normal"] = lambda gan, n: keras.random.normal((n, 3), seed=gan.seed_generator)
+    strategy = tf.distribute.MirroredStrategy(DEVICES)
+    result = {}
+    for name, draw in draws.items():
+        gan = tiny_gan()
+        single = np.asarray(draw(gan, 4))
+        with strategy.scope():
+            gan = tiny_gan()
+        per_replica = strategy.experimental_local_results(
+            tf.function(lambda: strategy.run(draw, args=(gan, 2)))())
+        per_replica = [np.asarray(x).tolist() for x in per_replica]
+        result[name] = {"single": single.tolist(), "replicas": per_replica}
+    return result
+
+
+def mixed() -> dict:
+    """mixed_float16 (LossScaleOptimizer) for a few steps on one device and on 2 replicas."""
+    single_hist, _ = train("dcgan-nsgan", tf.distribute.get_strategy(), precision="mixed_float16")
+    mirrored_hist, mirrored_w, gan = train("dcgan-nsgan", tf.distribute.MirroredStrategy(DEVICES),
+                                           precision="mixed_float16", return_model=True)
+    return {"single": single_hist, "mirrored": mirrored_hist, "losses": _max_diffs(single_hist, mirrored_hist),
+            "finite_weights": bool(all(np.isfinite(w).all() for w in mirrored_w.values())),
+            "optimizers": [type(gan.d_optimizer).__name__, type(gan.g_optimizer).__name__],
+            "g_steps": int(gan.g_optimizer.iterations.numpy()),
+            "policy": gan.generator.dtype_policy.name}
+
+
+def cli(weights_path: str, argv: list[str], sgd: float | None = None) -> int:
+    """``train.py argv`` in this process, then the trained GAN's weights into ``weights_path``.
+
+    With ``sgd`` both optimizers are replaced by ``SGD(sgd)`` (see :func:`use_sgd`).
+    """
+    from tfgan_zoo import cli as cli_module
+    from tfgan_zoo import training
+
+    built = []
+    build_model = training.build_model
+
+    def capture(*args, **kwargs):  # training.run calls it inside the strategy's scope
+        gan = build_model(*args, **kwargs)
+        if sgd is not None:
+            use_sgd(gan, sgd)
+        built.append(gan)
+        return gan
+
+    training.build_model = capture
+    status = cli_module.main(argv)
+    if built:
+        np.savez(weights_path, **_weights(built[-1]))
+    return status
+
+
+def main(argv: list[str]) -> int:
+    command, args = argv[0], argv[1:]
+    if command == "cli":  # cli WEIGHTS.npz [--cpus N] [--sgd LR] -- TRAIN.PY ARGS
+        split = args.index("--")
+        opts = dict(zip(args[1:split:2], args[2:split:2]))
+        if int(opts.get("--cpus", 1)) == 2:
+            two_cpu_devices()
+        sgd = float(opts["--sgd"]) if "--sgd" in opts else None
+        return cli(args[0], args[split + 1:], sgd=sgd)
+    two_cpu_devices()
+    result = {"equivalence": lambda: equivalence(args[0]), "noise": noise, "mixed": mixed}[command]()
+    print("RESULT " + json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
