@@ -38,8 +38,10 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np  # noqa: E402
+from machine import cpu_description, load_average  # noqa: E402
 
 
 def _ours(images: np.ndarray, batch_size: int, jit_compile: bool, fold: bool):
@@ -99,6 +101,7 @@ def main(argv: list[str] | None = None) -> dict:
         "images_per_round": args.images, "rounds": args.rounds, "input": list(images.shape[1:]),
         "batch_size": args.batch_size, "reference_batch_size": args.reference_batch_size,
         "jit_compile": args.jit, "fold_batchnorm": not args.no_fold, "cpu_count": os.cpu_count(), "machine": platform.machine(),
+        "cpu": cpu_description(), "load_average_at_start": load_average(),
     }
     warm = images[:max(args.batch_size, args.reference_batch_size)]
     t = time.perf_counter()

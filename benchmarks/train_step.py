@@ -33,12 +33,14 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from tfgan_zoo import models, nets  # noqa: E402
+from machine import cpu_description, load_average  # noqa: E402
 
 SHAPE, LATENT = (28, 28, 1), 100
 
@@ -81,16 +83,6 @@ def ours_step_fn(loss, jit="auto"):
     return lambda x: gan.train_on_batch(x, return_dict=True)
 
 
-def cpu_description() -> str:
-    """CPU model and whether it has AVX-512 (oneDNN's fast paths, which change the picture)."""
-    try:
-        info = open("/proc/cpuinfo").read()
-    except OSError:
-        return platform.processor()
-    model = next((ln.split(":", 1)[1].strip() for ln in info.splitlines() if ln.startswith("model name")), "?")
-    return f"{model}, avx512f={'avx512f' in info}, avx512_bf16={'avx512_bf16' in info}"
-
-
 def time_steps(fn, x, steps):
     t0 = time.perf_counter()
     for _ in range(steps):
@@ -126,7 +118,7 @@ def main(argv=None):
         "benchmark": "train_step",
         "protocol": {"network": "dcgan 28x28x1 width 64", "latent_dim": LATENT, "batch_size": args.batch_size,
                      "precision": "float32", "n_critic": 1, "steps": args.steps, "rounds": args.rounds,
-                     "statistic": "median of rounds", "machine": f"{platform.machine()} {os.cpu_count()} cpus", "cpu": cpu_description(),
+                     "statistic": "median of rounds", "machine": f"{platform.machine()} {os.cpu_count()} cpus", "cpu": cpu_description(), "load_average_at_start": load_average(),
                      "tensorflow": tf.__version__, "keras": keras.__version__},
         "reference_images_per_s": round(ref, 1),
         "images_per_s": {k[5:]: round(v, 1) for k, v in ips.items() if k.startswith("ours_")},

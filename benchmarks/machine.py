@@ -1,0 +1,25 @@
+"""What a benchmark result was measured on (shared by the benchmark scripts)."""
+
+from __future__ import annotations
+
+import os
+import platform
+
+
+def cpu_description() -> str:
+    """CPU model and whether it has AVX-512 (oneDNN's fast paths, which change the picture)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            info = f.read()
+    except OSError:
+        return platform.processor()
+    model = next((ln.split(":", 1)[1].strip() for ln in info.splitlines() if ln.startswith("model name")), "?")
+    return f"{model}, avx512f={'avx512f' in info}, avx512_bf16={'avx512_bf16' in info}"
+
+
+def load_average() -> float | None:
+    """The 1-minute load average when the benchmark started (None where the OS has none)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (OSError, AttributeError):
+        return None
