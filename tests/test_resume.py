@@ -128,6 +128,8 @@ def test_sigkill_mid_epoch_then_resume_ends_like_an_uninterrupted_run(tmp_path):
         assert states[k]["callbacks"]["LossCurves"] == states["A"]["callbacks"]["LossCurves"]
         assert states[k]["callbacks"]["HistoryCSV"] == states["A"]["callbacks"]["HistoryCSV"]
         assert (tmp_path / k / "history.csv").read_text() == (tmp_path / "A" / "history.csv").read_text()
+        assert (tmp_path / k / "samples" / "epoch_0002.png").read_bytes() == (
+            tmp_path / "A" / "samples" / "epoch_0002.png").read_bytes()  # same weights, same fixed noise
     assert len(states["A"]["callbacks"]["LossCurves"]["steps"]) == 20
 
 
@@ -263,13 +265,13 @@ def test_a_checkpoint_with_non_finite_weights_is_never_written(tmp_path, tiny_ne
 
 
 def test_a_step_skipped_by_loss_scaling_is_not_divergence(tmp_path):
-    cfg = tiny_config(tmp_path / "run", precision="mixed_float16", steps_per_epoch=6, checkpoint_every=0)
-    summary = training.run(cfg, verbose=0, prepared=poisoned(cfg, 2))  # the same NaN batch as above
-    assert summary["generator_steps"] == 6 and all(np.isfinite(v) for v in summary["final"].values())
+    cfg = tiny_config(tmp_path / "run", precision="mixed_float16", steps_per_epoch=4, checkpoint_every=0)
+    summary = training.run(cfg, verbose=0, prepared=poisoned(cfg, 2))  # NaN images in step 3, as above
+    assert summary["generator_steps"] == 4 and all(np.isfinite(v) for v in summary["final"].values())
     gan = checkpointing.load_gan(str(tmp_path / "run" / "checkpoints" / "epoch_0001.keras"))
     assert isinstance(gan.d_optimizer, keras.optimizers.LossScaleOptimizer)
     # the discriminator's update of the NaN step was skipped (and nothing stopped); the generator's was not
-    assert int(gan.g_optimizer.iterations) == 6 and int(gan.d_optimizer.iterations) <= 5
+    assert int(gan.g_optimizer.iterations) == 4 and int(gan.d_optimizer.iterations) == 3
     assert float(gan.d_optimizer.dynamic_scale) < 2.0 ** 15
 
 
