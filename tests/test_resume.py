@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-import warnings
 import zipfile
 
 import h5py
@@ -258,8 +257,8 @@ def test_a_checkpoint_with_non_finite_weights_is_never_written(tmp_path, tiny_ne
                 w.assign(tf.fill(w.shape, float("inf")))
 
     ckpt = cb.GANCheckpoint(str(tmp_path / "ckpt"), every_n_steps=2)
-    with pytest.raises(TrainingDiverged, match=r"at step 6: non-finite values in discriminator/dense_0/kernel\. Last good "
-                                               r"checkpoint: .*epoch_0001.keras"):
+    with pytest.raises(TrainingDiverged, match=r"at step 6: non-finite values in discriminator/dense_0/kernel\. "
+                                               r"Last good checkpoint: .*epoch_0001.keras"):
         gan.fit(tiny_data(), epochs=2, verbose=0, callbacks=[BreakWeight(), ckpt])
     assert checkpointing.latest_good(str(tmp_path / "ckpt")).position.global_step == 4
 

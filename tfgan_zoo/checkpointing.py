@@ -36,9 +36,12 @@ import shutil
 import uuid
 import warnings
 import zipfile
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .io import atomic_path, write_text
+
+if TYPE_CHECKING:  # Keras is imported only when a model is loaded
+    from .models import GAN
 
 FORMAT = 1
 LATEST = "latest.txt"
@@ -253,7 +256,8 @@ def _shape(shape) -> str:
     return "x".join(str(int(s)) for s in shape)
 
 
-def check_resumable(ckpt: Checkpoint, config: dict[str, Any], image_shape, steps_per_epoch: int) -> None:
+def check_resumable(ckpt: Checkpoint, config: dict[str, Any], image_shape: tuple[int, int, int],
+                    steps_per_epoch: int) -> None:
     """Refuse to resume ``ckpt`` with a configuration that does not continue its run.
 
     ``config`` is the requested :class:`~tfgan_zoo.config.TrainConfig` as a dict,
@@ -339,7 +343,8 @@ def verify_file(path: str) -> None:
                                      "files next to it).")
 
 
-def load_gan(path: str, latent_dim: int | None = None, image_shape=None, compile: bool = True):
+def load_gan(path: str, latent_dim: int | None = None, image_shape: tuple[int, int, int] | None = None,
+             compile: bool = True) -> GAN:
     """Load a saved GAN (``.keras``) for sampling or further training, checked against what you expect.
 
     The file is verified first (:func:`verify_file`) and always loaded with
@@ -389,7 +394,7 @@ def load_gan(path: str, latent_dim: int | None = None, image_shape=None, compile
     return gan
 
 
-def restore_weights(gan, ckpt: Checkpoint) -> None:
+def restore_weights(gan: GAN, ckpt: Checkpoint) -> None:
     """Load a verified checkpoint's weights, optimizer states and seed state into an identically built GAN.
 
     Only weights are read (no configuration is deserialised, so no code can run).

@@ -20,7 +20,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from .callbacks import StepCallback
+from .callbacks import GANCheckpoint, StepCallback
 from .checkpointing import Checkpoint
 
 
@@ -89,7 +89,7 @@ class DivergenceGuard(StepCallback):
         Steps in which a loss-scaled update was skipped.
     """
 
-    def __init__(self, checkpoint=None, max_consecutive_skips: int = 50) -> None:
+    def __init__(self, checkpoint: GANCheckpoint | None = None, max_consecutive_skips: int = 50) -> None:
         super().__init__()
         if max_consecutive_skips < 1:
             raise ValueError("max_consecutive_skips must be >= 1.")
