@@ -38,7 +38,8 @@ def test_callbacks_write_files_during_fit(tmp_path, tiny_nets, tiny_data):
     assert set(rows[0]) == {"epoch", "d_loss", "g_loss", "d_real", "d_fake"}
     assert Image.open(tmp_path / "curves.png").size == (800, 450)
     assert len(curves.steps) == 12 and curves.steps[-1] == 12
-    assert sorted(os.listdir(tmp_path / "ckpt")) == ["epoch_0002.keras", "epoch_0003.keras", "latest.txt"]
+    assert sorted(os.listdir(tmp_path / "ckpt")) == ["epoch_0002.json", "epoch_0002.keras", "epoch_0003.json",
+                                                     "epoch_0003.keras", "latest.txt"]
     assert open(tmp_path / "ckpt" / "latest.txt").read().strip() == "epoch_0003.keras"
     assert not [f for f in os.listdir(tmp_path) if ".tmp" in f]
 

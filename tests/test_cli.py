@@ -24,7 +24,8 @@ def test_help_documents_every_flag():
     assert r.returncode == 0
     for flag in ["--loss", "--arch", "--dataset", "--epochs", "--steps-per-epoch", "--batch-size",
                  "--latent-dim", "--lr-d", "--lr-g", "--n-critic", "--precision", "--seed", "--out",
-                 "--image-size", "--channels", "--data-dir", "--skip-corrupt", "--strategy"]:
+                 "--image-size", "--channels", "--data-dir", "--skip-corrupt", "--strategy", "--resume",
+                 "--checkpoint-every", "--keep-checkpoints", "--deterministic"]:
         assert flag in r.stdout
     assert "wgan-gp" in r.stdout and "mixed_float16" in r.stdout
 

@@ -4,6 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from tfgan_zoo import data
 from tfgan_zoo.data import mnist as mnist_mod
@@ -32,6 +33,26 @@ def test_mnist_pipeline_range_batches_and_seed():
     assert not np.array_equal(batches[0], other)
     n = sum(1 for _ in data.load("mnist", split="test", batch_size=3000))
     assert n == 3  # drop_remainder: 10000 // 3000
+
+
+def test_stream_resumes_at_any_batch_independently_of_history():
+    x = np.random.default_rng(0).integers(0, 256, (50, 4, 4, 1), dtype=np.uint8)
+    y = np.arange(50) % 10
+    ds, per_pass = data.stream(x, labels=y, with_labels=True, batch_size=8, seed=3)
+    assert per_pass == 6  # 50 // 8: each pass drops its remainder
+    ref = [(a.numpy(), b.numpy()) for a, b in ds.take(20)]
+    passes = [np.concatenate([b for _, b in ref[p * 6:(p + 1) * 6]]) for p in range(3)]
+    assert all(len(set(p)) == 10 for p in passes) and not np.array_equal(passes[0], passes[1])  # reshuffled
+    tf.random.set_seed(123)  # the global seed does not matter, nor does what was iterated before
+    for k in (0, 5, 6, 13):
+        again, _ = data.stream(x, labels=y, with_labels=True, batch_size=8, seed=3, start_batch=k)
+        for (a, b), (ra, rb) in zip(again.take(20 - k), ref[k:]):
+            np.testing.assert_array_equal(a.numpy(), ra)
+            np.testing.assert_array_equal(b.numpy(), rb)
+    other, _ = data.stream(x, batch_size=8, seed=4)
+    assert not np.array_equal(next(iter(other)).numpy(), ref[0][0])
+    with pytest.raises(ValueError, match="stream.. needs a seed"):
+        data.stream(x, batch_size=8)
 
 
 def test_labels():

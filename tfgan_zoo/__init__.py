@@ -2,7 +2,8 @@
 
 Submodules (imported on first use, so ``import tfgan_zoo`` is cheap):
 ``losses``, ``penalties``, ``models``, ``nets``, ``data``, ``callbacks``,
-``export``, ``images``, ``precision``, ``training``, ``choices``, ``metrics``, ``cache``, ``distribute``.
+``export``, ``images``, ``precision``, ``training``, ``checkpointing``, ``guard``, ``choices``,
+``metrics``, ``cache``, ``distribute``.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("cache", "callbacks", "choices", "composition", "config", "constraints", "data", "distribute", "export", "images", "io", "losses", "metrics",
-               "models", "nets", "penalties", "precision", "training")
+_SUBMODULES = ("cache", "callbacks", "checkpointing", "choices", "composition", "config", "constraints", "data",
+               "distribute", "export", "guard", "images", "io", "losses", "metrics", "models", "nets", "penalties",
+               "precision", "training")
 
 
 def __getattr__(name: str):

@@ -1,6 +1,8 @@
 """Keras callbacks for GAN training: sample grids, loss curves, CSV history, checkpoints.
 
-Every file is written atomically (temporary name, then rename).
+Every file is written atomically (temporary name, then rename). Callbacks with a
+``get_state``/``set_state`` pair have their state saved in each checkpoint of
+:class:`GANCheckpoint`, so a resumed run continues their files.
 """
 
 from __future__ import annotations
@@ -14,8 +16,48 @@ from typing import Any
 import keras
 import numpy as np
 
+from . import checkpointing
+from .checkpointing import Checkpoint, Position
 from .images import save_grid
 from .io import atomic_path, write_text
+
+
+class StepCallback(keras.callbacks.Callback):
+    """Base of callbacks that count steps: ``epoch``, ``step_in_epoch`` and ``global_step``, also across a resume.
+
+    Subclasses call ``super().on_epoch_begin`` and, once per batch end, :meth:`_advance`.
+    After :meth:`resume_at`, the first epoch continues at the checkpoint's step (Keras
+    numbers that epoch's batches from 0 again).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.epoch = 0
+        self.step_in_epoch = 0
+        self.global_step = 0
+        self._offset = 0
+        self._resume: Position | None = None
+
+    @property
+    def position(self) -> Position:
+        return Position(self.epoch, self.step_in_epoch, self.global_step)
+
+    def resume_at(self, position: Position) -> None:
+        """Continue counting from ``position`` (a checkpoint's)."""
+        self.epoch, self.step_in_epoch, self.global_step = position.epoch, position.step, position.global_step
+        self._resume = position
+
+    def on_epoch_begin(self, epoch: int, logs=None) -> None:
+        resume, self._resume = self._resume, None
+        self._offset = resume.step if resume is not None and resume.epoch == epoch else 0
+        self.epoch, self.step_in_epoch = epoch, self._offset
+
+    def _advance(self, batch: int) -> int:
+        """Count the steps up to Keras' ``batch`` (0-based in this epoch); returns how many are new."""
+        done = batch + 1 + self._offset
+        new = done - self.step_in_epoch
+        self.step_in_epoch, self.global_step = done, self.global_step + new
+        return new
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -65,6 +107,12 @@ class SampleGrid(keras.callbacks.Callback):
         path = os.path.join(self.out_dir, f"epoch_{epoch + 1:04d}.png")
         self.paths.append(save_grid(images, path, nrow=self.columns, scale=self.scale))
 
+    def get_state(self) -> dict:
+        return {"paths": list(self.paths)}  # the noise is re-derived from the seed
+
+    def set_state(self, state: dict) -> None:
+        self.paths = list(state["paths"])
+
 
 class CodeTraversal(keras.callbacks.Callback):
     """InfoGAN: one grid per latent code after every epoch, with everything else held fixed.
@@ -109,6 +157,9 @@ class CodeTraversal(keras.callbacks.Callback):
             path = os.path.join(self.out_dir, f"epoch_{epoch + 1:04d}_{name}.png")
             self.paths.append(save_grid(np.asarray(images), path, nrow=per_row, scale=self.scale))
 
+    get_state = SampleGrid.get_state
+    set_state = SampleGrid.set_state
+
 
 class HistoryCSV(keras.callbacks.Callback):
     """Write the epoch logs to a CSV file, rewritten atomically after each epoch.
@@ -138,8 +189,15 @@ class HistoryCSV(keras.callbacks.Callback):
         w.writerows(self.rows)
         write_text(self.path, buf.getvalue())
 
+    def get_state(self) -> dict:
+        return {"rows": [dict(r) for r in self.rows]}
 
-class LossCurves(keras.callbacks.Callback):
+    def set_state(self, state: dict) -> None:
+        """The rows up to the checkpoint (later rows of a crashed run are replaced at the next epoch end)."""
+        self.rows = [dict(r) for r in state["rows"]]
+
+
+class LossCurves(StepCallback):
     """Record ``d_loss``/``g_loss`` per step and plot them to a PNG.
 
     Keras passes running epoch means to ``on_train_batch_end``; the per-step
@@ -159,25 +217,37 @@ class LossCurves(keras.callbacks.Callback):
         self.smoothing = smoothing
         self.steps: list[int] = []
         self.values: dict[str, list[float]] = {k: [] for k in keys}
-        self._global_step = 0
         self._prev: tuple[int, dict[str, float]] = (0, {})
+        self._resumed_prev: tuple[int, dict[str, float]] | None = None
 
     def on_epoch_begin(self, epoch: int, logs=None) -> None:
-        self._prev = (0, {})
+        super().on_epoch_begin(epoch, logs)
+        resumed, self._resumed_prev = self._resumed_prev, None
+        self._prev = resumed if resumed is not None and self._offset else (0, {})
 
     def on_train_batch_end(self, batch: int, logs=None) -> None:
         logs = logs or {}
-        k = batch + 1
         j, prev = self._prev
-        if k <= j:
+        if batch + 1 + self._offset <= j:
             return
-        self._global_step += k - j
-        self.steps.append(self._global_step)
+        self._advance(batch)
+        k = self.step_in_epoch
+        self.steps.append(self.global_step)
         for key in self.keys:
             m_k = float(logs.get(key, math.nan))
             m_j = prev.get(key, 0.0)
             self.values[key].append((k * m_k - j * m_j) / (k - j))
         self._prev = (k, {key: float(logs.get(key, math.nan)) for key in self.keys})
+
+    def get_state(self) -> dict:
+        return {"steps": list(self.steps), "values": {k: list(v) for k, v in self.values.items()},
+                "prev": [self._prev[0], dict(self._prev[1])]}
+
+    def set_state(self, state: dict) -> None:
+        """Per-step values up to the checkpoint, and the running means there (to continue a resumed epoch)."""
+        self.steps = [int(s) for s in state["steps"]]
+        self.values = {k: [float(x) for x in state["values"].get(k, [])] for k in self.keys}
+        self._resumed_prev = (int(state["prev"][0]), {k: float(v) for k, v in state["prev"][1].items()})
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         if (epoch + 1) % self.every_n_epochs == 0:
@@ -220,31 +290,123 @@ class LossCurves(keras.callbacks.Callback):
         return self.path
 
 
-class GANCheckpoint(keras.callbacks.Callback):
-    """Save the whole GAN (``.keras``: networks, optimizer states, config) after each epoch.
+class GANCheckpoint(StepCallback):
+    """Save the whole GAN with its training state every ``every_n_steps`` steps and after each epoch.
 
-    Files ``{out_dir}/epoch_{epoch:04d}.keras`` are written atomically; only the
-    newest ``keep`` are kept, and ``{out_dir}/latest.txt`` names the newest.
+    Each checkpoint is a ``.keras`` file (networks, EMA generator, optimizer states,
+    noise seed state; loadable with ``keras.models.load_model``) and a ``.json``
+    state (position, metric running means, the ``callbacks``' states, ``metadata``,
+    checksum), written atomically in that order (see :mod:`tfgan_zoo.checkpointing`):
+    ``{out_dir}/epoch_NNNN.*`` after epoch ``NNNN``, ``{out_dir}/step_NNNNNNNN.*``
+    mid-epoch. Only the newest ``keep`` are kept; ``latest.txt`` names the newest.
+    A model with non-finite weights is never saved: :class:`~tfgan_zoo.guard.TrainingDiverged`
+    is raised instead, naming the last good checkpoint.
+
+    :meth:`resume_from` puts this callback, its ``callbacks`` and the metric running
+    means back where a checkpoint left them (the weights are loaded separately, with
+    :func:`tfgan_zoo.checkpointing.restore_weights`); the first epoch of the resumed
+    ``fit`` (``initial_epoch`` = the checkpoint's epoch) then ends after the steps the
+    checkpoint's epoch had left.
+
+    Parameters
+    ----------
+    out_dir : str
+        Folder of the checkpoints.
+    keep : int
+        How many to keep (at least 1).
+    every_n_steps : int, optional
+        Also save mid-epoch, every this many (global) steps.
+    callbacks : sequence of keras.callbacks.Callback
+        The run's other callbacks: those with ``get_state``/``set_state`` are saved
+        and restored, :class:`StepCallback` ones resumed at the checkpoint's step.
+    metadata : dict, optional
+        Stored in every state (e.g. the run's configuration).
     """
 
-    def __init__(self, out_dir: str, keep: int = 2) -> None:
+    def __init__(self, out_dir: str, keep: int = 2, every_n_steps: int | None = None, callbacks=(),
+                 metadata: dict | None = None) -> None:
         super().__init__()
         if keep < 1:
             raise ValueError("keep must be >= 1.")
+        if every_n_steps is not None and every_n_steps < 1:
+            raise ValueError("every_n_steps must be >= 1 (or None: at epoch ends only).")
         self.out_dir = out_dir
         self.keep = keep
+        self.every_n_steps = every_n_steps
+        self.callbacks = list(callbacks)
+        self.metadata = dict(metadata or {})
+        self.metadata.setdefault("run_id", checkpointing.new_run_id())
         self.saved: list[str] = []
+        self.last_saved: Checkpoint | None = None
+        self._metrics_to_restore: dict | None = None
+        self._cut = False
+
+    def _stateful(self) -> dict[str, keras.callbacks.Callback]:
+        out: dict[str, keras.callbacks.Callback] = {}
+        for c in self.callbacks:
+            if hasattr(c, "get_state"):
+                key, n = type(c).__name__, 1
+                while key in out:
+                    n += 1
+                    key = f"{type(c).__name__}#{n}"
+                out[key] = c
+        return out
+
+    def resume_from(self, ckpt: Checkpoint) -> None:
+        """Continue after ``ckpt``: positions, callback states and (mid-epoch) the metric running means."""
+        self.last_saved = ckpt
+        self.metadata["run_id"] = ckpt.state.get("run_id", self.metadata["run_id"])
+        for c in [self, *self.callbacks]:
+            if isinstance(c, StepCallback):
+                c.resume_at(ckpt.position)
+        states = ckpt.state.get("callbacks", {})
+        for key, c in self._stateful().items():
+            if key in states:
+                c.set_state(states[key])
+        self._metrics_to_restore = ckpt.state.get("metrics") if ckpt.position.step else None
+
+    def on_epoch_begin(self, epoch: int, logs=None) -> None:
+        super().on_epoch_begin(epoch, logs)
+        saved, self._metrics_to_restore = self._metrics_to_restore, None
+        if saved and self._offset:  # Keras has just reset the metrics; continue the epoch's running means
+            for m in self.model.metrics:
+                for v, x in zip(m.variables, saved.get(m.name, ())):
+                    v.assign(x)
+
+    def on_train_batch_end(self, batch: int, logs=None) -> None:
+        new = self._advance(batch)
+        steps = self.params.get("steps") if self.params else None
+        last = steps is not None and self.step_in_epoch >= steps
+        if last and batch + 1 < steps:  # a resumed epoch: it had only these steps left
+            self.model.stop_training = self._cut = True
+        n = self.every_n_steps
+        if n and not last and self.global_step // n > (self.global_step - new) // n:
+            self.save(self.position)
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
-        path = os.path.join(self.out_dir, f"epoch_{epoch + 1:04d}.keras")
-        with atomic_path(path, suffix=".keras") as tmp:
-            self.model.save(tmp)
-        write_text(os.path.join(self.out_dir, "latest.txt"), os.path.basename(path) + "\n")
-        self.saved.append(path)
-        while len(self.saved) > self.keep:
-            old = self.saved.pop(0)
-            if os.path.exists(old):
-                os.remove(old)
+        if self._cut:
+            self.model.stop_training = self._cut = False
+        self.save(Position(epoch + 1, 0, self.global_step))
+
+    def save(self, position: Position) -> Checkpoint:
+        """Write a checkpoint at ``position`` now (refused for non-finite weights), then prune old ones."""
+        from .guard import check_finite  # guard builds on this module
+
+        check_finite(self.model, position.global_step, self.last_saved)
+        state = {
+            **self.metadata,
+            "steps_per_epoch": self.params.get("steps") if self.params else None,
+            "model": {"class": type(self.model).__name__, "latent_dim": getattr(self.model, "latent_dim", None),
+                      "image_shape": list(getattr(self.model, "image_shape", ()) or ()) or None},
+            "metrics": {m.name: [float(v) for v in m.variables] for m in self.model.metrics},
+            "callbacks": {key: c.get_state() for key, c in self._stateful().items()},
+        }
+        ckpt = checkpointing.write(self.out_dir, position, self.model.save, state)
+        self.last_saved = ckpt
+        self.saved.append(ckpt.path)
+        checkpointing.prune(self.out_dir, self.keep, ckpt)
+        self.saved = [p for p in self.saved if os.path.exists(p)]
+        return ckpt
 
 
 class FIDCallback(keras.callbacks.Callback):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Sequence
 
@@ -132,6 +133,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="read flag values from a JSON object whose keys are the flag names (--batch-size or "
                         "batch_size); flags given on the command line win; unknown keys are an error")
     p.add_argument("--n-samples", type=_int_at_least(1), default=64, help="images in each sample grid")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --out from its newest good checkpoint (flags default to the run's "
+                        "config.json; starts at step 0 when there is no checkpoint yet)")
+    p.add_argument("--checkpoint-every", type=_int_at_least(0), default=500, metavar="N",
+                   help="also checkpoint every N steps within an epoch (0: at epoch ends only)")
+    p.add_argument("--keep-checkpoints", type=_int_at_least(1), default=3, metavar="K",
+                   help="keep the newest K checkpoints")
+    p.add_argument("--deterministic", action="store_true",
+                   help="enable TensorFlow op determinism: a run and its resumed continuation are bitwise "
+                        "reproducible (may be slower, mainly on GPUs)")
     return p
 
 
@@ -170,33 +181,62 @@ def apply_config_file(parser: argparse.ArgumentParser, path: str) -> None:
     parser.set_defaults(**defaults)
 
 
+def _error(message: object, status: int = 2) -> int:
+    print(f"train.py: error: {message}", file=sys.stderr)
+    return status
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    saved = os.path.join(args.out or f"runs/{args.loss}", "config.json")
+    if args.resume and not args.config and os.path.isfile(saved):
+        args.config = saved  # resume with the run's own settings; flags given here still win (and are checked)
     if args.config:
         apply_config_file(parser, args.config)
         args = parser.parse_args(argv)  # command-line flags override the file
-    del args.config
-    from .config import TrainConfig  # no TensorFlow: errors answer at once
+    resume = args.resume
+    del args.config, args.resume
+    import warnings
+
+    from . import checkpointing  # no TensorFlow: errors answer at once
+    from .config import TrainConfig
 
     cfg = TrainConfig(**{k: v for k, v in vars(args).items() if k != "out"},
                       out=args.out or f"runs/{args.loss}")
     try:
         cfg.validate()
     except ValueError as e:
-        print(f"train.py: error: {e}", file=sys.stderr)
-        return 2
+        return _error(e)
+    point = None
+    if resume:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", checkpointing.CorruptCheckpointWarning)
+            try:
+                point = checkpointing.latest_good(os.path.join(cfg.out, "checkpoints"))
+            except checkpointing.CheckpointError as e:
+                return _error(e)
+        for w in caught:
+            print(f"train.py: warning: {w.message}", file=sys.stderr)
+        if point is None:
+            print(f"train.py: note: no checkpoint in {cfg.out}/checkpoints yet; starting at step 0.", file=sys.stderr)
     from .data import CorruptDatasetError, DatasetUnavailableError
     from .distribute import check_global_batch, make_strategy
+    from .guard import TrainingDiverged
     from .training import open_data, run
 
     try:  # bad data is the user's to fix: one line, not a traceback
         strategy = make_strategy(cfg.strategy)  # first: a multi-worker strategy configures the runtime
         check_global_batch(cfg.batch_size, strategy)
-        prepared = open_data(cfg)
+        prepared = open_data(cfg, point.position.global_step if point else 0)
     except (ValueError, OSError, DatasetUnavailableError, CorruptDatasetError) as e:
-        print(f"train.py: error: {e}", file=sys.stderr)
-        return 2
-    summary = run(cfg, prepared=prepared, strategy=strategy)
+        return _error(e)
+    try:
+        summary = run(cfg, prepared=prepared, resume=point or False, strategy=strategy)
+    except checkpointing.CheckpointError as e:
+        return _error(e)
+    except TrainingDiverged as e:
+        return _error(f"{e} Continue from it with --resume --out {cfg.out} (e.g. with lower --lr-d/--lr-g), "
+                      "or start over with other settings.", status=3)
     print(json.dumps(summary, indent=2))
     return 0

@@ -47,6 +47,9 @@ class TrainConfig:
     fid_every: int | None = None  # epochs between FID evaluations (None: never)
     fid_samples: int = 2000
     fid_network: str = "fid-inception"
+    checkpoint_every: int = 500  # steps between mid-epoch checkpoints (0: at epoch ends only)
+    keep_checkpoints: int = 3
+    deterministic: bool = False  # op determinism: bitwise-reproducible runs and resumes
 
     def validate(self) -> None:
         """Raise ``ValueError`` naming the first invalid field and the valid values."""
@@ -67,7 +70,7 @@ class TrainConfig:
             raise ValueError(f"Unknown d_norm {self.d_norm!r}. Valid values: {', '.join(D_NORMS)}.")
         if self.arch == "mlp" and self.d_norm != "none":
             raise ValueError("d_norm applies to the dcgan discriminator only; drop it or use --arch dcgan.")
-        for name in ("epochs", "batch_size", "latent_dim", "n_samples"):
+        for name in ("epochs", "batch_size", "latent_dim", "n_samples", "keep_checkpoints"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
         for name in ("steps_per_epoch", "n_critic", "image_size"):
@@ -103,6 +106,8 @@ class TrainConfig:
                              "without labels. Use one of them.")
         if not self.info_weight >= 0:
             raise ValueError(f"info_weight must be >= 0, got {self.info_weight}.")
+        if int(self.checkpoint_every) < 0:
+            raise ValueError(f"checkpoint_every must be >= 0 (0: at epoch ends only), got {self.checkpoint_every}.")
         if self.fid_every is not None and int(self.fid_every) < 1:
             raise ValueError(f"fid_every must be >= 1, got {self.fid_every}.")
         if int(self.fid_samples) < 2:

@@ -10,28 +10,40 @@ import json
 import os
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple
 
 import keras
+import tensorflow as tf
 
 from . import callbacks as cb
-from . import data, distribute, models, nets
+from . import checkpointing, data, distribute, models, nets
 from .config import TrainConfig
 from .export import export_generator
+from .guard import DivergenceGuard, TrainingDiverged
 from .io import write_text
 from .precision import set_precision
 from .shapes import upsampling_plan
 
-if TYPE_CHECKING:
-    import tensorflow as tf
+
+class Prepared(NamedTuple):
+    """The training data of a run, as :func:`open_data` returns it."""
+
+    dataset: Any  # endless stream of batches, from batch ``start_batch`` on
+    image_shape: tuple[int, int, int]
+    num_classes: int | None
+    batches_per_pass: int
+    start_batch: int = 0
 
 
-def open_data(cfg: TrainConfig) -> tuple[Any, tuple[int, int, int], int | None]:
-    """The training dataset of ``cfg``, its image shape and (conditional runs) its number of classes.
+def open_data(cfg: TrainConfig, start_batch: int = 0) -> Prepared:
+    """The training stream of ``cfg`` from batch ``start_batch`` on, its image shape, (conditional
+    runs) its number of classes and its batches per pass.
 
     The shape is found first, cheaply (image headers, dataset metadata), and checked
     against the architecture, so a size the DCGAN cannot produce is refused before
-    any image is decoded.
+    any image is decoded. The stream (:func:`tfgan_zoo.data.stream`) depends on
+    ``cfg.seed`` only, so a run resumed at step ``k`` gets the batches an
+    uninterrupted run gets from step ``k`` on.
     """
     shape = data.image_shape(cfg.dataset, cfg.image_size, cfg.channels, cfg.data_dir)
     if cfg.arch == "dcgan":
@@ -40,11 +52,11 @@ def open_data(cfg: TrainConfig) -> tuple[Any, tuple[int, int, int], int | None]:
                              "pass --image-size N to resize and centre-crop it.")
         upsampling_plan(shape[0])
     labelled = cfg.conditioning not in (None, "infogan")
-    ds = data.load(cfg.dataset, split="train", image_size=cfg.image_size, channels=cfg.channels,
-                   batch_size=cfg.batch_size, seed=cfg.seed, data_dir=cfg.data_dir, skip_corrupt=cfg.skip_corrupt,
-                   with_labels=labelled)
+    ds, per_pass = data.stream(cfg.dataset, start_batch=start_batch, split="train", image_size=cfg.image_size,
+                               channels=cfg.channels, batch_size=cfg.batch_size, seed=cfg.seed, data_dir=cfg.data_dir,
+                               skip_corrupt=cfg.skip_corrupt, with_labels=labelled)
     num_classes = data.num_classes(cfg.dataset, cfg.data_dir) if labelled else None
-    return ds, shape, num_classes
+    return Prepared(ds, shape, num_classes, per_pass, start_batch)
 
 
 def build_model(cfg: TrainConfig, image_shape: tuple[int, int, int] | None = None,
@@ -69,37 +81,83 @@ def build_model(cfg: TrainConfig, image_shape: tuple[int, int, int] | None = Non
                            num_classes=num_classes, info_categorical=codes[0], info_continuous=codes[1],
                            info_weight=cfg.info_weight)
     d_opt, g_opt = gan.default_optimizers()
-    if cfg.lr_d is not None:
-        d_opt.learning_rate = cfg.lr_d
-    if cfg.lr_g is not None:
-        g_opt.learning_rate = cfg.lr_g
+    set_learning_rates(d_opt, g_opt, cfg)
     gan.compile(d_optimizer=d_opt, g_optimizer=g_opt, jit_compile=cfg.keras_jit_compile)
     return gan
 
 
-def run(cfg: TrainConfig, verbose: int | str = "auto", prepared: tuple | None = None,
+def set_learning_rates(d_opt: keras.optimizers.Optimizer, g_opt: keras.optimizers.Optimizer,
+                       cfg: TrainConfig) -> None:
+    """``cfg.lr_d``/``cfg.lr_g`` into the optimizers (when set; else they keep the loss's default)."""
+    if cfg.lr_d is not None:
+        d_opt.learning_rate = cfg.lr_d
+    if cfg.lr_g is not None:
+        g_opt.learning_rate = cfg.lr_g
+
+
+def run(cfg: TrainConfig, verbose: int | str = "auto", prepared: Prepared | None = None,
+        resume: bool | checkpointing.Checkpoint = False,
         strategy: tf.distribute.Strategy | None = None) -> dict[str, Any]:
     """Train and write into ``cfg.out``.
 
     Files: ``config.json``, ``samples/epoch_NNNN.png``, ``history.csv``,
-    ``curves.png``, ``checkpoints/epoch_NNNN.keras``, ``generator/``
+    ``curves.png``, ``checkpoints/`` (``epoch_NNNN.keras`` after each epoch,
+    ``step_NNNNNNNN.keras`` every ``cfg.checkpoint_every`` steps, each with its
+    ``.json`` state; see :mod:`tfgan_zoo.checkpointing`), ``generator/``
     (SavedModel) and ``summary.json`` (wall time, throughput, final metrics).
-    ``prepared`` is the result of :func:`open_data` when the caller already has it.
+    ``prepared`` is the result of :func:`open_data` when the caller already has it
+    (from the resumed step on).
     ``strategy`` (default: ``distribute.make_strategy(cfg.strategy)``, made before ``prepared``
     for a multi-worker run) holds the model; ``cfg.batch_size`` is the global batch. Only the
-    chief writes into ``cfg.out``; other workers write into a temporary folder, removed at the end.
+    chief writes into ``cfg.out``; other workers write into a temporary folder, removed at the end
+    (all of them resume from the chief's checkpoints).
+
+    ``resume=True`` continues from the newest good checkpoint in ``cfg.out/checkpoints``
+    (:func:`tfgan_zoo.checkpointing.latest_good`; a fresh start if there is none);
+    a :class:`~tfgan_zoo.checkpointing.Checkpoint` continues from that one. Weights,
+    optimizer states, EMA weights, the noise seed state, the epoch and step, the
+    metric running means, the history, loss curves and the data order are restored,
+    so the run ends as an uninterrupted one would (bitwise with ``cfg.deterministic``).
+
+    Raises
+    ------
+    tfgan_zoo.checkpointing.CheckpointError
+        The checkpoint to resume is unusable or belongs to another model or settings.
+    tfgan_zoo.guard.TrainingDiverged
+        A loss or weight became non-finite; the message names the step and the last
+        good checkpoint.
     """
     cfg.validate()
     strategy = distribute.make_strategy(cfg.strategy) if strategy is None else strategy
     distribute.check_global_batch(cfg.batch_size, strategy)
-    ds, shape, num_classes = prepared or open_data(cfg)
+    chief_ckpt_dir = os.path.join(cfg.out, "checkpoints")
+    point = checkpointing.latest_good(chief_ckpt_dir) if resume is True else (resume or None)
+    if resume is True and point is None:
+        print(f"note: no checkpoint to resume from in {chief_ckpt_dir}; starting at step 0.", file=sys.stderr)
+    start = point.position.global_step if point else 0
+    ds, shape, num_classes, per_pass, first = prepared or open_data(cfg, start)
+    if first != start:
+        raise ValueError(f"The prepared data starts at batch {first}, the run at step {start}; "
+                         f"prepare it with open_data(cfg, {start}).")
+    steps_per_epoch = cfg.steps_per_epoch or per_pass
+    if point:
+        checkpointing.check_resumable(point, dataclasses.asdict(cfg), shape, steps_per_epoch)
+    elif checkpointing.scan(chief_ckpt_dir)[0]:
+        print(f"note: {chief_ckpt_dir} holds checkpoints of an earlier run; this new run replaces them at its first "
+              "checkpoint (to continue that run instead, stop now and pass --resume).", file=sys.stderr)
     out = distribute.worker_output_dir(cfg.out, strategy)
+    ckpt_dir = os.path.join(out, "checkpoints")
     os.makedirs(out, exist_ok=True)
     write_text(os.path.join(out, "config.json"), json.dumps(dataclasses.asdict(cfg), indent=2) + "\n")
     set_precision(cfg.precision)
+    if cfg.deterministic:
+        tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(cfg.seed)
     with strategy.scope():
         gan = build_model(cfg, shape, num_classes)
+    if point:
+        checkpointing.restore_weights(gan, point)
+        set_learning_rates(gan.d_optimizer, gan.g_optimizer, cfg)  # a resumed run may change them
     callbacks = [] if cfg.fid_every is None else [cb.FIDCallback(
         cfg.fid_every, cfg.fid_samples, real=cfg.dataset, network=cfg.fid_network, seed=cfg.seed,
         data_dir=cfg.data_dir)]  # first, so the CSV and summary get the fid column
@@ -107,28 +165,45 @@ def run(cfg: TrainConfig, verbose: int | str = "auto", prepared: tuple | None = 
         cb.SampleGrid(os.path.join(out, "samples"), n_images=cfg.n_samples, seed=cfg.seed),
         cb.HistoryCSV(os.path.join(out, "history.csv")),
         cb.LossCurves(os.path.join(out, "curves.png")),
-        cb.GANCheckpoint(os.path.join(out, "checkpoints")),
     ]
     if cfg.infogan:
         callbacks.append(cb.CodeTraversal(os.path.join(out, "traversals"), seed=cfg.seed))
+    guard = DivergenceGuard()
+    ckpt = cb.GANCheckpoint(ckpt_dir, keep=cfg.keep_checkpoints, every_n_steps=cfg.checkpoint_every or None,
+                            callbacks=[*callbacks, guard],
+                            metadata={"config": dataclasses.asdict(cfg)})
+    guard.checkpoint = ckpt
+    callbacks += [guard, ckpt]  # the guard checks a step before it can be checkpointed
+    if point:
+        ckpt.resume_from(point)
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
-    t0 = time.perf_counter()
-    history = gan.fit(ds, epochs=cfg.epochs, steps_per_epoch=cfg.steps_per_epoch, callbacks=callbacks,
-                      verbose=verbose, shuffle=False)  # the dataset shuffles itself
-    wall = time.perf_counter() - t0
-    export_generator(gan.sampling_generator, os.path.join(out, "generator"))
     grid = next(c for c in callbacks if isinstance(c, cb.SampleGrid))
     curves = next(c for c in callbacks if isinstance(c, cb.LossCurves))
-    steps = curves.steps[-1] if curves.steps else 0
+    history_csv = next(c for c in callbacks if isinstance(c, cb.HistoryCSV))
+    t0 = time.perf_counter()
+    try:
+        history = gan.fit(ds, epochs=cfg.epochs, initial_epoch=point.position.epoch if point else 0,
+                          steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=verbose,
+                          shuffle=False)  # the stream shuffles itself
+    except TrainingDiverged:
+        curves.plot()  # the curves up to the failure
+        raise
+    wall = time.perf_counter() - t0
+    export_generator(gan.sampling_generator, os.path.join(out, "generator"))
+    steps = ckpt.global_step
+    final = {k: float(v[-1]) for k, v in history.history.items()}
+    if not final and history_csv.rows:  # resumed at the very end: nothing left to train
+        final = {k: float(v) for k, v in history_csv.rows[-1].items() if k != "epoch"}
     summary = {
         "wall_time_s": round(wall, 2),
         "generator_steps": steps,
-        "images_per_s": round(steps * cfg.batch_size / wall, 1) if wall > 0 else None,
-        "final": {k: float(v[-1]) for k, v in history.history.items()},
+        "images_per_s": round((steps - start) * cfg.batch_size / wall, 1) if wall > 0 and steps > start else None,
+        "final": final,
         "equilibrium_d_loss": gan.equilibrium_d_loss,
         "replicas": distribute.num_replicas(strategy),
         "samples": grid.paths[-1] if grid.paths else None,
+        "resumed_from": point.path if point else None,
     }
     write_text(os.path.join(out, "summary.json"), json.dumps(summary, indent=2) + "\n")
     distribute.remove_worker_output_dir(out, cfg.out)

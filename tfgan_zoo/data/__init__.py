@@ -27,7 +27,7 @@ from .errors import CorruptDatasetError, CorruptImageError, DatasetUnavailableEr
 from .fashion_mnist import load_fashion_mnist_arrays
 from .folder import SkippedImagesWarning, choose_size_and_channels, decode_all, decoder, scan_folder
 from .mnist import load_mnist_arrays
-from .pipeline import batched, check_batching, from_arrays
+from .pipeline import batched, batches_per_pass, check_batching, from_arrays
 from .transform import match_channels, resize_square
 from .writer import write_image_folder
 
@@ -173,6 +173,50 @@ def load(
         Keep decoded images in memory; default: when they take at most
         ``MEMORY_BUDGET_BYTES`` (2 GiB).
     """
+    return _load(source, split, image_size, channels, batch_size, with_labels, shuffle, seed, data_dir,
+                 skip_corrupt, drop_remainder, labels, cache)[0]
+
+
+def stream(source, start_batch: int = 0, **kwargs) -> tuple[tf.data.Dataset, int]:
+    """An endless, resumable stream of training batches, and the number of batches per pass.
+
+    Takes the arguments of :func:`load` (``seed`` is required). Pass ``p`` over the data
+    is shuffled with a seed derived from ``(seed, p)`` alone, so
+    ``stream(..., start_batch=k)`` yields, in any process, exactly the batches
+    ``k, k + 1, ...`` of ``stream(..., start_batch=0)``: a run resumed after ``k`` steps
+    sees the batches an uninterrupted run would have seen. Reaching batch ``k`` costs
+    at most one pass of skipped examples (dropped before decoding). Each pass drops
+    its remainder as :func:`load` does.
+
+    Examples
+    --------
+    >>> ds, per_pass = data.stream("mnist", start_batch=2000, batch_size=32, seed=0)  # doctest: +SKIP
+    >>> per_pass                                                                       # doctest: +SKIP
+    1875
+    """
+    if kwargs.get("seed") is None:
+        raise ValueError("stream() needs a seed: without one the order of each pass cannot be reproduced.")
+    ds, n = _load(source, start_batch=int(start_batch), **kwargs)
+    return ds, batches_per_pass(n, kwargs.get("batch_size", 128), kwargs.get("drop_remainder", True))
+
+
+def _load(
+    source,
+    split: str = "train",
+    image_size: int | None = None,
+    channels: int | None = None,
+    batch_size: int = 128,
+    with_labels: bool = False,
+    shuffle: bool = True,
+    seed: int | None = None,
+    data_dir: str | None = None,
+    skip_corrupt: bool = False,
+    drop_remainder: bool = True,
+    labels: np.ndarray | None = None,
+    cache: bool | None = None,
+    start_batch: int | None = None,
+) -> tuple[tf.data.Dataset, int]:
+    """:func:`load` and :func:`stream`: the dataset and its number of examples."""
     kind = source_kind(source)
     if kind != "tfds":  # TFDS datasets name their own splits ("validation", ...)
         _check_split(split)
@@ -184,7 +228,8 @@ def load(
                              + (" (pass labels=...)" if kind == "array" else
                                 " (store them in the .npz under 'labels' or 'y')"))
         x = convert_arrays(x, image_size, channels)
-        return from_arrays(x, y if with_labels else None, batch_size, shuffle, seed, drop_remainder, name)
+        return from_arrays(x, y if with_labels else None, batch_size, shuffle, seed, drop_remainder, name,
+                           start_batch), x.shape[0]
     if kind == "folder":
         index = scan_folder(name)
         if with_labels and index.labels is None:
@@ -196,11 +241,11 @@ def load(
                        name if len(good) == len(index.paths) else f"{name} without its unreadable files")
         y = index.labels[good] if with_labels else None
         if in_memory:
-            return from_arrays(images, y, batch_size, shuffle, seed, drop_remainder, name)
+            return from_arrays(images, y, batch_size, shuffle, seed, drop_remainder, name, start_batch), len(good)
         paths = np.array(index.paths)[good]
         ds = tf.data.Dataset.from_tensor_slices(paths if y is None else (paths, y))
         return batched(ds, len(good), batch_size, shuffle, seed, drop_remainder, with_labels,
-                       decode=decoder(size, ch))
+                       decode=decoder(size, ch), start_batch=start_batch), len(good)
     from .tfds_source import open_tfds
 
     src = open_tfds(name, split, data_dir)
@@ -219,8 +264,9 @@ def load(
 
     in_memory = cache if cache is not None else src.num_examples * size * size * ch <= MEMORY_BUDGET_BYTES
     ds = src.dataset if with_labels else src.dataset.map(lambda x, y: x)
-    return batched(ds, src.num_examples, batch_size, shuffle, seed, drop_remainder, with_labels,
-                   decode=decode, cache=in_memory, shuffle_buffer=None if in_memory else 10_000)
+    return batched(ds, src.num_examples, batch_size, shuffle, seed, drop_remainder, with_labels, decode=decode,
+                   cache=in_memory, shuffle_buffer=None if in_memory else 10_000,
+                   start_batch=start_batch), src.num_examples
 
 
 def num_classes(source, data_dir: str | None = None) -> int:
@@ -283,7 +329,7 @@ def image_shape(source, image_size: int | None = None, channels: int | None = No
     return int(h), int(w), int(channels or c or 3)
 
 
-__all__ = ["load", "load_arrays", "num_classes", "from_arrays", "convert_arrays", "write_image_folder", "image_shape", "source_kind",
+__all__ = ["load", "stream", "load_arrays", "num_classes", "from_arrays", "convert_arrays", "write_image_folder", "image_shape", "source_kind",
            "SOURCES", "SPLITS",
            "DatasetUnavailableError", "CorruptDatasetError", "CorruptImageError", "SkippedImagesWarning",
            "MEMORY_BUDGET_BYTES"]

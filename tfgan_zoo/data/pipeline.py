@@ -33,6 +33,7 @@ def batched(
     decode: Callable | None = None,
     shuffle_buffer: int | None = None,
     cache: bool = False,
+    start_batch: int | None = None,
 ) -> tf.data.Dataset:
     """Turn a dataset of single examples into training batches of float32 images in [-1, 1].
 
@@ -41,6 +42,13 @@ def batched(
     first (a stream of file names is shuffled before anything is decoded); with
     ``cache`` decoded examples are kept in memory after the first epoch and shuffled
     from there.
+
+    ``start_batch=None`` gives one pass, reshuffled at each iteration. An integer gives
+    an endless, resumable stream of passes starting at that batch: pass ``p`` is
+    shuffled with a seed derived from ``(seed, p)`` alone, so the stream from batch
+    ``k`` is the same in every process, however often anything was iterated before
+    (see :func:`batches_per_pass`). Skipping into a pass drops examples before they
+    are decoded or batched.
     """
     def decoded(d):
         if decode is None:
@@ -51,18 +59,38 @@ def batched(
     buffer = min(n, shuffle_buffer or n)
     if cache:  # decode once, keep the result, shuffle the decoded examples
         ds = decoded(ds).cache()
+
+    def one_pass(d, pass_seed, reshuffle: bool, skip=0):
+        """Shuffle (file names before decoding, unless cached), skip, decode, batch."""
         if shuffle:
-            ds = ds.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
-    else:  # shuffle what is cheap to hold (file names, arrays), then decode
-        if shuffle:
-            ds = ds.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
-        ds = decoded(ds)
-    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+            d = d.shuffle(buffer, seed=pass_seed, reshuffle_each_iteration=reshuffle)
+        if not (isinstance(skip, int) and skip == 0):
+            d = d.skip(skip)
+        return (d if cache else decoded(d)).batch(batch_size, drop_remainder=drop_remainder)
+
+    if start_batch is None:
+        ds = one_pass(ds, seed, True)
+    else:
+        first_pass, skip = divmod(int(start_batch), batches_per_pass(n, batch_size, drop_remainder))
+
+        def nth_pass(p):
+            # Seed of this function's graph only (TF's default graph seed): the order ignores the global seed.
+            tf.compat.v1.set_random_seed(87654321)
+            pass_seed = None if seed is None else tf.math.floormod(int(seed) * 1_000_003 + p, 2**31 - 1)
+            skipped = tf.where(p == first_pass, tf.constant(skip * batch_size, tf.int64), 0)
+            return one_pass(ds, pass_seed, False, skipped)
+
+        ds = tf.data.Dataset.range(first_pass, 2**62).flat_map(nth_pass)
     if with_labels:
         ds = ds.map(lambda x, y: (to_signed_unit(x), tf.cast(y, tf.int32)), num_parallel_calls=AUTOTUNE)
     else:
         ds = ds.map(to_signed_unit, num_parallel_calls=AUTOTUNE)
     return ds.prefetch(AUTOTUNE)
+
+
+def batches_per_pass(n: int, batch_size: int, drop_remainder: bool = True) -> int:
+    """Batches in one pass over ``n`` examples."""
+    return n // batch_size if drop_remainder else -(-n // batch_size)
 
 
 def from_arrays(
@@ -73,10 +101,12 @@ def from_arrays(
     seed: int | None = None,
     drop_remainder: bool = True,
     name: str = "The dataset",
+    start_batch: int | None = None,
 ) -> tf.data.Dataset:
     """Pipeline over in-memory NHWC images (uint8 in [0, 255] or float32 in [-1, 1]).
 
-    Scaling to [-1, 1] happens after batching (one vectorised op per batch).
+    Scaling to [-1, 1] happens after batching (one vectorised op per batch);
+    ``start_batch`` as in :func:`batched`.
     """
     images = np.asarray(images)
     if images.ndim != 4 or not (images.dtype == np.uint8 or images.dtype == np.float32):
@@ -86,4 +116,5 @@ def from_arrays(
         )
     check_batching(images.shape[0], batch_size, drop_remainder, name)
     ds = tf.data.Dataset.from_tensor_slices(images if labels is None else (images, labels))
-    return batched(ds, images.shape[0], batch_size, shuffle, seed, drop_remainder, labels is not None)
+    return batched(ds, images.shape[0], batch_size, shuffle, seed, drop_remainder, labels is not None,
+                   start_batch=start_batch)

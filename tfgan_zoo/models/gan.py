@@ -450,15 +450,26 @@ class GAN(keras.Model):
         self._apply(self.g_optimizer, g_total, g_tape, g_vars)
         self.update_ema()
 
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        self.d_real_tracker.update_state(tf.reduce_mean(self.discriminator_output(real_logits)))
-        self.d_fake_tracker.update_state(tf.reduce_mean(self.discriminator_output(fake_logits)))
+        self._track(self.d_loss_tracker, d_loss)
+        self._track(self.g_loss_tracker, g_loss)
+        self._track(self.d_real_tracker, tf.reduce_mean(self.discriminator_output(real_logits)))
+        self._track(self.d_fake_tracker, tf.reduce_mean(self.discriminator_output(fake_logits)))
         if self.penalty_tracker is not None:
-            self.penalty_tracker.update_state(d_penalty)
+            self._track(self.penalty_tracker, d_penalty)
         if self.aux_tracker is not None:
-            self.aux_tracker.update_state(d_aux)
+            self._track(self.aux_tracker, d_aux)
         return distribute.step_logs({m.name: m.result() for m in self.metrics})
+
+    def _track(self, tracker, value) -> None:
+        """Add a step's value to its epoch mean. Under loss scaling a non-finite value is left out: its
+        update was skipped, and one skipped step must not turn the rest of the epoch's means into NaN."""
+        if isinstance(self.g_optimizer, keras.optimizers.LossScaleOptimizer) or isinstance(
+                self.d_optimizer, keras.optimizers.LossScaleOptimizer):
+            value = tf.cast(value, tf.float32)
+            finite = tf.math.is_finite(value)
+            tracker.update_state(tf.where(finite, value, 0.0), sample_weight=tf.cast(finite, tf.float32))
+        else:
+            tracker.update_state(value)
 
     # ----------------------------------------------------------- serialising
     _SEED_KEY = "noise_seed_state"
