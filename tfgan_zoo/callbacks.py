@@ -290,6 +290,14 @@ class LossCurves(StepCallback):
         return self.path
 
 
+def _value(variable) -> float:
+    """A scalar variable's value; under a distribution strategy, the aggregate over the replicas
+    (metric totals and counts are sync-on-read sums; assigning one back splits it evenly)."""
+    import tensorflow as tf
+
+    return float(tf.convert_to_tensor(getattr(variable, "value", variable)))
+
+
 class GANCheckpoint(StepCallback):
     """Save the whole GAN with its training state every ``every_n_steps`` steps and after each epoch.
 
@@ -398,7 +406,7 @@ class GANCheckpoint(StepCallback):
             "steps_per_epoch": self.params.get("steps") if self.params else None,
             "model": {"class": type(self.model).__name__, "latent_dim": getattr(self.model, "latent_dim", None),
                       "image_shape": list(getattr(self.model, "image_shape", ()) or ()) or None},
-            "metrics": {m.name: [float(v) for v in m.variables] for m in self.model.metrics},
+            "metrics": {m.name: [_value(v) for v in m.variables] for m in self.model.metrics},
             "callbacks": {key: c.get_state() for key, c in self._stateful().items()},
         }
         ckpt = checkpointing.write(self.out_dir, position, self.model.save, state)
