@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import dataclasses
 import glob
-import hashlib
 import json
 import os
 import re
@@ -38,7 +37,7 @@ import warnings
 import zipfile
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from .io import atomic_path, write_text
+from .io import atomic_path, file_digest, write_text
 
 if TYPE_CHECKING:  # Keras is imported only when a model is loaded
     from .models import GAN
@@ -115,15 +114,6 @@ def new_run_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def sha256(path: str) -> str:
-    """Hex SHA-256 of a file."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def write(folder: str, position: Position, save: Callable[[str], None], state: dict) -> Checkpoint:
     """Write a checkpoint: ``save(tmp_path)`` writes the ``.keras`` file, then the state, then ``latest.txt``.
 
@@ -134,7 +124,7 @@ def write(folder: str, position: Position, save: Callable[[str], None], state: d
     path = os.path.join(folder, name + ".keras")
     with atomic_path(path, suffix=".keras") as tmp:
         save(tmp)
-        size, digest = os.path.getsize(tmp), sha256(tmp)
+        size, digest = os.path.getsize(tmp), file_digest(tmp)
     full = {"format": FORMAT, "file": os.path.basename(path), "size": size, "sha256": digest,
             "position": dataclasses.asdict(position), **state}
     write_text(state_path(path), json.dumps(full, separators=(",", ":")) + "\n")
@@ -151,7 +141,7 @@ def problem(ckpt: Checkpoint) -> str | None:
     want = ckpt.state["size"]
     if size != want:
         return f"truncated: {size} of {want} bytes" if size < want else f"{size} bytes instead of {want}"
-    if sha256(ckpt.path) != ckpt.state["sha256"]:
+    if file_digest(ckpt.path) != ckpt.state["sha256"]:
         return "corrupt: its SHA-256 does not match the one recorded when it was written"
     return None
 

