@@ -147,4 +147,5 @@ class DivergenceGuard(StepCallback):
                            self.last_good)
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
-        check_finite(self.model, self.global_step, self.last_good)
+        if self.checkpoint is None:  # else its epoch-end save makes the same check before writing
+            check_finite(self.model, self.global_step, self.last_good)
