@@ -4,8 +4,9 @@ Distributed runs need a fresh process: logical CPU devices must be configured be
 TensorFlow initialises, and a multi-worker strategy configures the runtime when it is
 created. Each command prints (or writes) one JSON object for the test to check.
 
-    python tests/dist_helper.py equivalence CASE      # one device vs 2 replicas (+ a control)
+    python tests/dist_helper.py equivalence CASE      # one device vs 2 replicas, step by step (+ a control)
     python tests/dist_helper.py noise                 # per-replica random draws
+    python tests/dist_helper.py moments               # batch statistics over 2 replicas vs float64
     python tests/dist_helper.py mixed                 # mixed_float16 under 2 replicas
     python tests/dist_helper.py cli WEIGHTS.npz [--cpus 2] [--sgd LR] -- ARGS
                                                       # train.py ARGS, then save the GAN's weights
@@ -70,26 +71,61 @@ def use_sgd(gan, lr: float) -> None:
     gan.compile(d_optimizer=keras.optimizers.SGD(lr), g_optimizer=keras.optimizers.SGD(lr))
 
 
-def train(case: str, strategy, lr: float = 0.01, precision: str = "float32", return_model: bool = False):
-    """Per-step metrics and final weights (and the model) of ``STEPS`` SGD steps of ``case``
-    on global batches of 16, built as ``training.run`` builds it."""
+def _build(case: str, strategy, lr: float, precision: str):
     import keras
 
-    from tfgan_zoo import data, training
+    from tfgan_zoo import training
     from tfgan_zoo.config import TrainConfig
     from tfgan_zoo.precision import set_precision
 
     cfg = TrainConfig(latent_dim=8, batch_size=16, seed=0, precision=precision, **CASES[case])
     set_precision(precision)
     keras.utils.set_random_seed(0)
-    ds = data.load(_images(), batch_size=cfg.batch_size, seed=0)
     with strategy.scope():
         gan = training.build_model(cfg, (16, 16, 1))
         use_sgd(gan, lr)
+    return gan
+
+
+def _batches():
+    from tfgan_zoo import data
+
+    return data.load(_images(), batch_size=16, seed=0)
+
+
+def _state(gan) -> list:
+    """Every variable a step reads or writes: weights, BN statistics, EMA, seed state, optimizer iterations."""
+    return [*gan.variables, *gan.d_optimizer.variables, *gan.g_optimizer.variables]
+
+
+def train(case: str, strategy, lr: float = 0.01, precision: str = "float32", return_model: bool = False):
+    """Per-step metrics and final weights (and the model) of ``STEPS`` SGD steps of ``case``
+    on global batches of 16, built as ``training.run`` builds it."""
+    gan = _build(case, strategy, lr, precision)
     # one step per epoch, so the history holds every step's metrics (the trackers reset each epoch)
-    hist = gan.fit(ds.repeat(), epochs=STEPS, steps_per_epoch=1, verbose=0).history
+    hist = gan.fit(_batches().repeat(), epochs=STEPS, steps_per_epoch=1, verbose=0).history
     result = {k: [float(x) for x in v] for k, v in hist.items()}, _weights(gan)
     return (*result, gan) if return_model else result
+
+
+def train_side_by_side(case: str, strategy, lr: float = 0.01) -> tuple[dict, dict, list, dict]:
+    """``STEPS`` SGD steps of ``case`` on one device and under ``strategy``, every step from the same state:
+    before each step the replicated model gets the one-device model's variables. Each compared step is then
+    one step from identical weights on the same batch, so differences cannot compound (nor can a unit that
+    rounding put on the other side of its ReLU kink in one step move all later steps).
+
+    Returns ``(single_history, replicated_history, per_step_max_weight_diff, single_final_weights)``."""
+    single = _build(case, tf.distribute.get_strategy(), lr, "float32")
+    replicated = _build(case, strategy, lr, "float32")
+    hist_s, hist_r, diffs = {}, {}, []
+    for batch in _batches().take(STEPS):
+        for a, b in zip(_state(replicated), _state(single)):
+            a.assign(b)
+        for gan, hist in ((single, hist_s), (replicated, hist_r)):
+            for k, v in gan.fit(tf.data.Dataset.from_tensors(batch), epochs=1, verbose=0).history.items():
+                hist.setdefault(k, []).append(float(v[-1]))
+        diffs.append(_max_diffs(_weights(single), _weights(replicated))["max_abs"])
+    return hist_s, hist_r, diffs, _weights(single)
 
 
 def _max_diffs(a: dict, b: dict) -> dict:
@@ -100,26 +136,49 @@ def _max_diffs(a: dict, b: dict) -> dict:
 
 
 def equivalence(case: str) -> dict:
-    """One device vs 2 mirrored replicas, and a control run whose losses are not divided
-    by the number of replicas (what a plain per-replica ``reduce_mean`` gives)."""
+    """One device vs 2 mirrored replicas, step by step from the same state (:func:`train_side_by_side`), and a
+    control whose losses are not divided by the number of replicas (what a plain per-replica
+    ``reduce_mean`` gives)."""
     from tfgan_zoo import distribute
 
-    single_hist, single_w = train(case, tf.distribute.get_strategy())
     mirrored = tf.distribute.MirroredStrategy(DEVICES)
-    mirrored_hist, mirrored_w = train(case, mirrored)
+    single_hist, mirrored_hist, step_diffs, single_w = train_side_by_side(case, mirrored)
+    share = distribute.replica_share
     distribute.replica_share = lambda loss: loss  # the bug this module exists to avoid
-    control_hist, control_w = train(case, mirrored)
-    bn = [k for k in single_w if "moving_" in k]
+    _, control_hist, control_diffs, _ = train_side_by_side(case, mirrored)
+    distribute.replica_share = share
     return {
         "replicas": mirrored.num_replicas_in_sync,
         "single": single_hist, "mirrored": mirrored_hist, "control": control_hist,
-        "losses": _max_diffs(single_hist, mirrored_hist),
-        "weights": _max_diffs(single_w, mirrored_w),
-        "batch_norm_statistics": _max_diffs({k: single_w[k] for k in bn}, {k: mirrored_w[k] for k in bn})
-        if bn else None,
+        "weights_per_step": step_diffs,
+        "control_weights_per_step": control_diffs,
         "control_losses": _max_diffs(single_hist, control_hist),
-        "control_weights": _max_diffs(single_w, control_w),
+        "has_batch_norm": any("moving_" in k for k in single_w),
     }
+
+
+def moments() -> dict:
+    """Batch variances over 2 replicas (a global batch of 16 split 8 + 8) against float64 truth, for data
+    whose mean is large against its spread (100 + 0.01 N(0, 1), as after a ReLU with a large bias):
+    ``distribute.global_moments`` (two passes), Keras' ``synchronized=True`` path (E[x^2] - E[x]^2) and
+    ``tf.nn.moments`` on one device. Largest relative error of each."""
+    from keras.src.backend.tensorflow.nn import moments as keras_moments
+
+    from tfgan_zoo import distribute
+
+    x = (100.0 + 0.01 * np.random.default_rng(0).standard_normal((16, 64))).astype(np.float32)
+    truth = x.astype(np.float64).var(0)
+    strategy = tf.distribute.MirroredStrategy(DEVICES)
+    batch = next(iter(strategy.experimental_distribute_dataset(tf.data.Dataset.from_tensors(x))))
+    out = {}
+    for name, fn in (("ours", lambda t: distribute.global_moments(t, [0])),
+                     ("keras_synchronized", lambda t: keras_moments(t, [0], synchronized=True))):
+        _, var = strategy.run(tf.function(fn), args=(batch,))
+        for v in strategy.experimental_local_results(var):  # every replica has the global statistics
+            out.setdefault(name, []).append(float(np.max(np.abs(np.asarray(v, np.float64) - truth) / truth)))
+    one = np.asarray(tf.nn.moments(tf.constant(x), [0])[1], np.float64)
+    out["one_device_tf_nn_moments"] = [float(np.max(np.abs(one - truth) / truth))]
+    return out
 
 
 def noise() -> dict:
@@ -207,7 +266,8 @@ def main(argv: list[str]) -> int:
         sgd = float(opts["--sgd"]) if "--sgd" in opts else None
         return cli(args[0], args[split + 1:], sgd=sgd)
     two_cpu_devices()
-    result = {"equivalence": lambda: equivalence(args[0]), "noise": noise, "mixed": mixed}[command]()
+    result = {"equivalence": lambda: equivalence(args[0]), "noise": noise, "mixed": mixed,
+              "moments": moments}[command]()
     print("RESULT " + json.dumps(result))
     return 0
 

@@ -25,34 +25,12 @@ from tfgan_zoo.guard import TrainingDiverged
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, "scripts", "train.py")
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=ROOT)
-# train.py with two test hooks: pause forever after global step PAUSE_AT_STEP (so SIGKILL lands at a known
-# step, after the process wrote what it writes), and NaN images in batch NAN_AT_BATCH of the stream.
-HOOKED = """
-import os, sys, time
-import tensorflow as tf
-from tfgan_zoo import callbacks, training
-pause, nan_at = int(os.environ.get("PAUSE_AT_STEP", 0)), int(os.environ.get("NAN_AT_BATCH", -1))
-saving_step = callbacks.GANCheckpoint.on_train_batch_end
-def paused(self, batch, logs=None):
-    saving_step(self, batch, logs)
-    if self.global_step == pause:
-        open(os.environ["PAUSE_MARKER"], "w").close()
-        time.sleep(600)
-callbacks.GANCheckpoint.on_train_batch_end = paused
-opening = training.open_data
-def poisoned(cfg, start_batch=0):
-    p = opening(cfg, start_batch)
-    ds = p.dataset.enumerate(start_batch).map(lambda i, x: tf.where(i == nan_at, float("nan"), x))
-    return p._replace(dataset=ds)
-training.open_data = poisoned
-from tfgan_zoo.cli import main
-sys.exit(main(sys.argv[1:]))
-"""
 TINY = ["--arch", "mlp", "--batch-size", "8", "--latent-dim", "8", "--n-samples", "4", "--seed", "1"]
 
 
 def launch(args, hooks=None, **popen):
-    return subprocess.Popen([sys.executable, "-c", HOOKED, *args], env=dict(ENV, **(hooks or {})),
+    """train.py ARGS in a new process, with the fault hooks of :mod:`tfgan_zoo.testing` (``FAULT_*`` variables)."""
+    return subprocess.Popen([sys.executable, "-m", "tfgan_zoo.testing", *args], env=dict(ENV, **(hooks or {})),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
 
 
@@ -76,24 +54,58 @@ def tiny_config(out, **kw):
 
 
 # ------------------------------------------------------------------------------------ kill and resume
-def test_sigkill_mid_epoch_then_resume_ends_like_an_uninterrupted_run(tmp_path):
-    """2 epochs x 10 steps, checkpoints every 3 steps, op determinism. Run B is SIGKILLed at step 14 (epoch 2,
-    two steps after its step-12 checkpoint) and resumed; C is a copy of the killed B whose newest checkpoint
-    is then truncated, so it must fall back to the previous one (end of epoch 1, step 10). Both must end
-    bitwise equal to the uninterrupted run A: weights, EMA, optimizer states, seed state, history, curves."""
+def _wait_for(marker, proc, deadline_s=300):
+    deadline = time.time() + deadline_s
+    while not os.path.exists(marker):
+        assert proc.poll() is None, finish(proc)[2][-3000:]
+        assert time.time() < deadline
+        time.sleep(0.05)
+
+
+def test_sigkill_sigterm_and_a_second_writer_then_resume_ends_like_an_uninterrupted_run(tmp_path):
+    """2 epochs x 10 steps, checkpoints every 3 steps, op determinism; A runs uninterrupted.
+
+    - B is SIGKILLed at step 14 (epoch 2, two steps after its step-12 checkpoint) and resumed; its lock file,
+      left behind with B's pid, is taken over with a note.
+    - C is a copy of the killed B whose newest checkpoint is then truncated, so it must fall back to the
+      previous one (end of epoch 1, step 10).
+    - D gets SIGTERM during step 5 (no checkpoint is due there): it finishes the step, writes a checkpoint at
+      step 5, says so in one line and exits with 143. A second SIGTERM arrives while that checkpoint is being
+      written (between its .keras file and its state): noted, the write completes. While D runs, E (a second
+      train.py on D's folder) is refused at once with exit status 2, naming D's process id.
+    All three resumed runs must end bitwise equal to A: weights, EMA, optimizer states, seed state, history,
+    per-step losses, sample grid."""
     images = tmp_path / "images.npz"  # 72 images: 9 batches per pass, so passes and epochs do not line up
     np.savez(images, x=np.random.default_rng(0).integers(0, 256, (72, 8, 8, 1), dtype=np.uint8))
     args = [*TINY, "--dataset", str(images), "--epochs", "2", "--steps-per-epoch", "10", "--checkpoint-every", "3",
             "--deterministic"]
-    outs = {k: str(tmp_path / k) for k in "ABC"}
-    marker = str(tmp_path / "paused")
+    outs = {k: str(tmp_path / k) for k in "ABCD"}
     a = launch([*args, "--out", outs["A"]])
-    b = launch([*args, "--out", outs["B"]], {"PAUSE_AT_STEP": "14", "PAUSE_MARKER": marker})
-    deadline = time.time() + 300
-    while not os.path.exists(marker):
-        assert b.poll() is None, finish(b)[2][-3000:]
-        assert time.time() < deadline
-        time.sleep(0.05)
+    b = launch([*args, "--out", outs["B"]], {"FAULT_PAUSE_AT_STEP": "14",
+                                             "FAULT_PAUSE_MARKER": str(tmp_path / "b_paused")})
+    d = launch([*args, "--out", outs["D"]], {"FAULT_PAUSE_AT_STEP": "5", "FAULT_SIGTERM_DURING_SAVE_AT_STEP": "5",
+                                             "FAULT_PAUSE_MARKER": str(tmp_path / "d_paused")})
+    _wait_for(str(tmp_path / "d_paused"), d)
+    t0 = time.time()  # a second writer, while D holds the folder
+    e = subprocess.run([sys.executable, SCRIPT, *args, "--out", outs["D"]], capture_output=True, text=True, env=ENV,
+                       timeout=300)
+    assert time.time() - t0 < 30  # at once: before TensorFlow is imported (a run takes that long to start)
+    assert e.returncode == 2 and e.stderr.count("\n") == 1 and "Traceback" not in e.stderr, e.stderr
+    assert e.stderr.startswith(f"train.py: error: {os.path.realpath(outs['D'])} is in use by process {d.pid} ")
+    d.send_signal(signal.SIGTERM)
+    d_code, _, d_err = finish(d)
+    assert d_code == 143, d_err[-3000:]
+    step5 = os.path.join(outs["D"], "checkpoints", "step_00000005.keras")
+    lines = d_err.strip().splitlines()
+    assert lines[-1] == (f"train.py: Stopped by SIGTERM after step 5; checkpoint: {step5} (epoch 1, step 5; global "
+                         f"step 5). Continue with --resume --out {outs['D']}."), d_err[-3000:]
+    assert "SIGTERM received: stopping after the current step, with a checkpoint." in lines
+    assert "SIGTERM received again: already stopping (writing the checkpoint); send SIGKILL to stop at once " \
+           "without it." in lines
+    assert checkpointing.latest_good(os.path.join(outs["D"], "checkpoints")).path == step5
+    assert not os.path.exists(os.path.join(outs["D"], ".lock"))  # released on the way out
+
+    _wait_for(str(tmp_path / "b_paused"), b)
     b.send_signal(signal.SIGKILL)
     b.wait()
     ckpts = tmp_path / "B" / "checkpoints"
@@ -105,31 +117,86 @@ def test_sigkill_mid_epoch_then_resume_ends_like_an_uninterrupted_run(tmp_path):
     newest = tmp_path / "C" / "checkpoints" / "step_00000012.keras"
     newest.write_bytes(newest.read_bytes()[:1000])  # as if the disk had lost its end
 
-    resumed = {"A": a, "B": launch(["--resume", "--out", outs["B"]]), "C": launch(["--resume", "--out", outs["C"]])}
+    resumed = {"A": a, **{k: launch(["--resume", "--out", outs[k]]) for k in "BCD"}}
     stderr = {}
     for k, proc in resumed.items():
         code, _, stderr[k] = finish(proc)
         assert code == 0, stderr[k][-3000:]
-    summaries = {k: json.loads((tmp_path / k / "summary.json").read_text()) for k in "ABC"}
+    for k in "BC":  # B's lock file outlived B (SIGKILL), with B's pid in it: stale, taken over
+        assert (f"train.py: note: {outs[k]} was locked by process {b.pid} (started ") in stderr[k]
+        assert "which is no longer running (killed?); taking the folder over." in stderr[k]
+    summaries = {k: json.loads((tmp_path / k / "summary.json").read_text()) for k in "ABCD"}
     assert summaries["B"]["resumed_from"] == str(ckpts / "step_00000012.keras")
+    assert summaries["D"]["resumed_from"] == step5
     previous = os.path.join(outs["C"], "checkpoints", "epoch_0001.keras")
     assert summaries["C"]["resumed_from"] == previous
     warning = next(line for line in stderr["C"].splitlines() if line.startswith("train.py: warning:"))
     assert f"Skipping {newest} (truncated: 1000 of " in warning and previous in warning
-    final = {k: saved_arrays(tmp_path / k / "checkpoints" / "epoch_0002.keras") for k in "ABC"}
+    final = {k: saved_arrays(tmp_path / k / "checkpoints" / "epoch_0002.keras") for k in "ABCD"}
     assert len(final["A"]) > 40 and "vars/noise_seed_state" in final["A"] and "g_optimizer/vars/0" in final["A"]
-    for k in "BC":
+    for k in "BCD":
         assert final[k].keys() == final["A"].keys()
         different = [name for name in final["A"] if not np.array_equal(final["A"][name], final[k][name])]
         assert different == [], f"run {k} differs from the uninterrupted run in {different}"
-    states = {k: json.loads((tmp_path / k / "checkpoints" / "epoch_0002.json").read_text()) for k in "ABC"}
-    for k in "BC":  # per-step losses, epoch means and the history rows continue exactly
+    states = {k: json.loads((tmp_path / k / "checkpoints" / "epoch_0002.json").read_text()) for k in "ABCD"}
+    for k in "BCD":  # per-step losses, epoch means and the history rows continue exactly
         assert states[k]["callbacks"]["LossCurves"] == states["A"]["callbacks"]["LossCurves"]
         assert states[k]["callbacks"]["HistoryCSV"] == states["A"]["callbacks"]["HistoryCSV"]
         assert (tmp_path / k / "history.csv").read_text() == (tmp_path / "A" / "history.csv").read_text()
         assert (tmp_path / k / "samples" / "epoch_0002.png").read_bytes() == (
             tmp_path / "A" / "samples" / "epoch_0002.png").read_bytes()  # same weights, same fixed noise
     assert len(states["A"]["callbacks"]["LossCurves"]["steps"]) == 20
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 28 MiB tmpfs (real ENOSPC) where this process may mount one (root on Linux), else None."""
+    mnt = tmp_path / "small_disk"
+    mnt.mkdir()
+    if sys.platform != "linux" or os.geteuid() != 0 or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=28m", "tmpfs", str(mnt)], capture_output=True).returncode != 0:
+        yield None
+        return
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def test_a_full_disk_stops_with_status_4_and_keeps_every_checkpoint(tmp_path, small_disk):
+    """The MLP's checkpoints take 10.75 MB each: on a 28 MiB disk those of steps 3 and 6 fit, the one of step 9
+    does not. (Without permission to mount a tmpfs, the write of step 9 fails half-way with ENOSPC through
+    the FAULT_ENOSPC_AT_STEP hook instead.) The run must stop with exit status 4 and one line naming the last
+    good checkpoint, which must be intact with its predecessor (nothing pruned, no temporary files); after
+    space is freed, --resume ends bitwise where an uninterrupted run ends."""
+    images = tmp_path / "images.npz"
+    np.savez(images, x=np.random.default_rng(0).integers(0, 256, (72, 8, 8, 1), dtype=np.uint8))
+    args = [*TINY, "--dataset", str(images), "--epochs", "2", "--steps-per-epoch", "10", "--checkpoint-every", "3",
+            "--deterministic"]
+    disk = small_disk or tmp_path
+    full = str(disk / "full")
+    reference = launch([*args, "--out", str(tmp_path / "reference")])
+    code, _, err = finish(launch([*args, "--out", full], None if small_disk else {"FAULT_ENOSPC_AT_STEP": "9"}))
+    assert code == 4, err[-3000:]
+    ckpts = os.path.join(full, "checkpoints")
+    step6 = os.path.join(ckpts, "step_00000006.keras")
+    last = err.strip().splitlines()[-1]
+    assert last == (f"train.py: error: The disk is full (no space left writing {ckpts}/step_00000009.keras). The "
+                    f"last good checkpoint is {step6} (epoch 1, step 6; global step 6); free some space and "
+                    f"continue from it with --resume --out {full}."), err[-3000:]
+    assert "Traceback" not in err
+    assert sorted(os.listdir(ckpts)) == ["latest.txt", "step_00000003.json", "step_00000003.keras",
+                                         "step_00000006.json", "step_00000006.keras"]
+    found = checkpointing.scan(ckpts)[0]
+    assert [c.position.global_step for c in found] == [6, 3] and all(checkpointing.problem(c) is None for c in found)
+    moved = str(tmp_path / "moved")  # "free some space": here, move the run to a disk with room
+    shutil.copytree(full, moved, ignore=shutil.ignore_patterns(".lock"))
+    code, _, err = finish(launch(["--resume", "--out", moved]))
+    assert code == 0, err[-3000:]
+    assert finish(reference)[0] == 0
+    a, b = (saved_arrays(os.path.join(d, "checkpoints", "epoch_0002.keras")) for d in (str(tmp_path / "reference"),
+                                                                                     moved))
+    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
 
 
 def test_resume_falls_back_past_a_corrupt_checkpoint_with_a_warning(tmp_path, capsys):
@@ -277,12 +344,37 @@ def test_a_step_skipped_by_loss_scaling_is_not_divergence(tmp_path):
 def test_cli_divergence_is_one_line_with_exit_status_3(tmp_path):
     out = str(tmp_path / "run")
     code, _, err = finish(launch([*TINY, "--steps-per-epoch", "6", "--checkpoint-every", "2", "--out", out],
-                                 {"NAN_AT_BATCH": "4"}))
+                                 {"FAULT_NAN_AT_BATCH": "4"}))
     assert code == 3, err[-3000:]
     last = err.strip().splitlines()[-1]
     assert last.startswith("train.py: error: Training diverged at step 5: d_loss=nan")
     assert os.path.join(out, "checkpoints", "step_00000004.keras") in last and f"--resume --out {out}" in last
     assert "Traceback" not in err
+
+
+def test_an_image_that_breaks_mid_run_is_named_in_one_line(tmp_path):
+    """A streamed folder (decoded anew each epoch, as one over the in-memory budget is) whose file 17 is
+    overwritten with garbage after step 5: exit status 2 and one line naming the file and the last good
+    checkpoint, not a TensorFlow traceback. (A folder held in memory is not affected: benchmarks/faults.py.)"""
+    from tfgan_zoo import data
+
+    folder = str(tmp_path / "images")
+    data.write_image_folder(np.random.default_rng(0).integers(0, 256, (72, 8, 8, 1), dtype=np.uint8), folder,
+                            fmt="png")
+    victim = os.path.join(folder, sorted(os.listdir(folder))[17])
+    out = str(tmp_path / "run")
+    code, _, err = finish(launch([*TINY, "--dataset", folder, "--steps-per-epoch", "10", "--checkpoint-every", "3",
+                                  "--out", out], {"FAULT_STREAM_FOLDERS": "1", "FAULT_CORRUPT_FILE": victim,
+                                                  "FAULT_CORRUPT_AT_STEP": "5"}))
+    assert code == 2, err[-3000:]
+    assert "Traceback" not in err
+    # which step meets the broken file depends on how far the pipeline has prefetched: the newest checkpoint
+    newest = checkpointing.latest_good(os.path.join(out, "checkpoints"))
+    assert err.strip().splitlines()[-1] == (
+        f"train.py: error: Training stopped: 1 image file(s) of {folder} can no longer be read: {victim} (they were "
+        "readable when the run started). Restore or replace them, then continue. The last good checkpoint is "
+        f"{newest.describe()}; continue from it with --resume --out {out}.")
+    assert newest.position.global_step >= 3
 
 
 # --------------------------------------------------------------------------- refusing the wrong checkpoint

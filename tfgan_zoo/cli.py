@@ -197,10 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)  # command-line flags override the file
     resume = args.resume
     del args.config, args.resume
-    import warnings
-
-    from . import checkpointing  # no TensorFlow: errors answer at once
-    from .config import TrainConfig
+    from . import runlock  # no TensorFlow: errors answer at once
+    from .config import TrainConfig, writes_run_folder
 
     cfg = TrainConfig(**{k: v for k, v in vars(args).items() if k != "out"},
                       out=args.out or f"runs/{args.loss}")
@@ -208,6 +206,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         cfg.validate()
     except ValueError as e:
         return _error(e)
+    lock = None
+    if writes_run_folder(cfg):  # one writer per run folder, refused before anything is read or written
+        try:
+            lock = runlock.acquire(cfg.out)
+        except runlock.RunFolderInUseError as e:
+            return _error(e)
+        except OSError as e:
+            return _error(f"cannot create the run folder {cfg.out}: {e.strerror or e}")
+        if lock.previous:
+            print(f"train.py: note: {cfg.out} was locked by {runlock.describe(lock.previous)}, which is no longer "
+                  "running (killed?); taking the folder over.", file=sys.stderr)
+    try:
+        return _train(cfg, resume)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _train(cfg, resume: bool) -> int:
+    """The part of :func:`main` that runs with the run folder locked."""
+    import warnings
+
+    from . import checkpointing
+
     point = None
     if resume:
         with warnings.catch_warnings(record=True) as caught:
@@ -223,7 +245,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .data import CorruptDatasetError, DatasetUnavailableError
     from .distribute import check_global_batch, make_strategy
     from .guard import TrainingDiverged
-    from .training import open_data, run
+    from .preemption import TrainingInterrupted
+    from .training import DiskFullError, open_data, run
 
     try:  # bad data is the user's to fix: one line, not a traceback
         strategy = make_strategy(cfg.strategy)  # first: a multi-worker strategy configures the runtime
@@ -238,5 +261,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TrainingDiverged as e:
         return _error(f"{e} Continue from it with --resume --out {cfg.out} (e.g. with lower --lr-d/--lr-g), "
                       "or start over with other settings.", status=3)
+    except (CorruptDatasetError, DatasetUnavailableError) as e:  # a streamed folder changed under the run
+        return _error(e)
+    except TrainingInterrupted as e:
+        print(f"train.py: {e} Continue with --resume --out {cfg.out}.", file=sys.stderr, flush=True)
+        return e.exit_status
+    except DiskFullError as e:
+        return _error(e, status=4)
     print(json.dumps(summary, indent=2))
     return 0

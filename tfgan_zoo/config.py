@@ -187,3 +187,14 @@ def check_tf_config(text: str | None) -> None:
         raise ValueError(f"TF_CONFIG's task {task!r} is not one of its cluster's tasks "
                          f"({', '.join(f'{k} 0..{len(v) - 1}' for k, v in cluster.items())}); "
                          "give each process its own type and index.")
+
+
+def writes_run_folder(cfg: TrainConfig) -> bool:
+    """Whether this process writes ``cfg.out``: always, except a non-chief worker of ``--strategy multiworker``
+    (the chief is the ``"chief"`` task, or worker 0 when the cluster has none). Reads ``TF_CONFIG``, no TensorFlow."""
+    if cfg.strategy != "multiworker":
+        return True
+    conf = json.loads(os.environ["TF_CONFIG"])  # checked by validate()
+    task, cluster = conf["task"], conf["cluster"]
+    return task["type"] == "chief" or (task["type"] == "worker" and task.get("index", 0) == 0 and
+                                       not cluster.get("chief"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import sys
 import time
 from typing import Any, NamedTuple
@@ -20,8 +21,41 @@ from . import checkpointing, data, distribute, models, nets
 from .config import TrainConfig
 from .export import export_generator
 from .guard import DivergenceGuard, TrainingDiverged
-from .io import write_text
+from .io import is_disk_full, write_text
 from .precision import set_precision
+from .preemption import StopOnSignal, TrainingInterrupted
+from .runlock import acquire as lock_run_folder
+
+
+class DiskFullError(RuntimeError):
+    """A file of the run could not be written: the disk (or quota) is full. ``last_good`` is the newest
+    checkpoint, intact: nothing is pruned or overwritten on a failed write."""
+
+    def __init__(self, message: str, last_good: checkpointing.Checkpoint | None) -> None:
+        super().__init__(message)
+        self.last_good = last_good
+
+
+def _written_file(error: BaseException | None) -> str | None:
+    """The file a failed write was writing, from the error or its causes (a temporary name as its target's)."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        name = getattr(error, "filename", None)
+        if isinstance(name, str) and name:
+            folder, base = os.path.split(name)
+            target = re.match(r"^\.(.+)\.[^.]+\.tmp", base)  # io.atomic_path's temporary names
+            return os.path.join(folder, target.group(1) if target else base)
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def _disk_full(error: BaseException, last_good: checkpointing.Checkpoint | None, out: str) -> DiskFullError:
+    where = _written_file(error) or f"into {out}"
+    good = (f"The last good checkpoint is {last_good.describe()}; free some space and continue from it with "
+            f"--resume --out {out}." if last_good is not None else
+            "No checkpoint was written yet; free some space and start the run again.")
+    return DiskFullError(f"The disk is full (no space left writing {where}). {good}", last_good)
 from .shapes import upsampling_plan
 
 
@@ -95,9 +129,32 @@ def set_learning_rates(d_opt: keras.optimizers.Optimizer, g_opt: keras.optimizer
         g_opt.learning_rate = cfg.lr_g
 
 
+def _data_failure(cfg: TrainConfig, error: Exception, last_good: checkpointing.Checkpoint | None) -> Exception | None:
+    """A read or decode error of a streamed image folder mid-run, as an error naming the files (else None).
+
+    Folders larger than :data:`tfgan_zoo.data.MEMORY_BUDGET_BYTES` are decoded anew each epoch; every file was
+    decodable when the run started, so a failure now means a file was damaged, replaced or removed since.
+    """
+    if data.source_kind(cfg.dataset) != "folder":
+        return None
+    good = (f"The last good checkpoint is {last_good.describe()}; continue from it with --resume --out {cfg.out}."
+            if last_good is not None else "No checkpoint was written yet.")
+    try:
+        data.check_folder(cfg.dataset)
+    except data.CorruptImageError as e:
+        listed = ", ".join(e.paths[:5]) + (f" and {len(e.paths) - 5} more" if len(e.paths) > 5 else "")
+        return data.CorruptImageError(
+            f"Training stopped: {len(e.paths)} image file(s) of {cfg.dataset} can no longer be read: {listed} "
+            f"(they were readable when the run started). Restore or replace them, then continue. {good}", e.paths)
+    first = str(getattr(error, "message", error)).strip().splitlines()[0]
+    return data.CorruptDatasetError(
+        f"Training stopped: reading {cfg.dataset} failed ({first}); a file was removed or changed while the run "
+        f"was reading it. Put it back, then continue. {good}")
+
+
 def run(cfg: TrainConfig, verbose: int | str = "auto", prepared: Prepared | None = None,
         resume: bool | checkpointing.Checkpoint = False,
-        strategy: tf.distribute.Strategy | None = None) -> dict[str, Any]:
+        strategy: tf.distribute.Strategy | None = None, handle_signals: bool = True) -> dict[str, Any]:
     """Train and write into ``cfg.out``.
 
     Files: ``config.json``, ``samples/epoch_NNNN.png``, ``history.csv``,
@@ -119,6 +176,12 @@ def run(cfg: TrainConfig, verbose: int | str = "auto", prepared: Prepared | None
     metric running means, the history, loss curves and the data order are restored,
     so the run ends as an uninterrupted one would (bitwise with ``cfg.deterministic``).
 
+    The chief holds a lock on ``cfg.out`` (:mod:`tfgan_zoo.runlock`) for the whole run, so a
+    second run into the same folder is refused. ``handle_signals=True`` (in the main thread,
+    and not across several workers, which must stop at the same step) makes SIGTERM and
+    SIGINT finish the current step, write a checkpoint there and raise
+    :class:`~tfgan_zoo.preemption.TrainingInterrupted`.
+
     Raises
     ------
     tfgan_zoo.checkpointing.CheckpointError
@@ -126,14 +189,36 @@ def run(cfg: TrainConfig, verbose: int | str = "auto", prepared: Prepared | None
     tfgan_zoo.guard.TrainingDiverged
         A loss or weight became non-finite; the message names the step and the last
         good checkpoint.
+    tfgan_zoo.preemption.TrainingInterrupted
+        SIGTERM or SIGINT arrived; the message names the checkpoint written at the stopping step.
+    DiskFullError
+        A write failed for lack of space; the message names the last good checkpoint.
+    tfgan_zoo.runlock.RunFolderInUseError
+        Another live process is training into ``cfg.out``.
     """
     cfg.validate()
     strategy = distribute.make_strategy(cfg.strategy) if strategy is None else strategy
     distribute.check_global_batch(cfg.batch_size, strategy)
+    lock = lock_run_folder(cfg.out) if distribute.is_chief(strategy) else None
+    state = {"last_good": resume if isinstance(resume, checkpointing.Checkpoint) else None}
+    try:
+        return _run(cfg, prepared, resume, strategy, verbose, handle_signals, state)
+    except Exception as e:  # an OSError, or one that writers (h5py, PIL, Keras saving) wrapped
+        if is_disk_full(e):
+            raise _disk_full(e, state["last_good"], cfg.out) from e
+        raise
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _run(cfg: TrainConfig, prepared: Prepared | None, resume: bool | checkpointing.Checkpoint,
+         strategy: tf.distribute.Strategy, verbose: int | str, handle_signals: bool, state: dict) -> dict[str, Any]:
     chief_ckpt_dir = os.path.join(cfg.out, "checkpoints")
     point = checkpointing.latest_good(chief_ckpt_dir) if resume is True else (resume or None)
     if resume is True and point is None:
         print(f"note: no checkpoint to resume from in {chief_ckpt_dir}; starting at step 0.", file=sys.stderr)
+    state["last_good"] = point
     start = point.position.global_step if point else 0
     ds, shape, num_classes, per_pass, first = prepared or open_data(cfg, start)
     if first != start:
@@ -174,8 +259,15 @@ def run(cfg: TrainConfig, verbose: int | str = "auto", prepared: Prepared | None
                             metadata={"config": dataclasses.asdict(cfg)})
     guard.checkpoint = ckpt
     callbacks += [guard, ckpt]  # the guard checks a step before it can be checkpointed
+    stop = None
+    if handle_signals and distribute.num_workers(strategy) == 1:
+        stop = StopOnSignal(ckpt)
+        callbacks.append(stop)  # after the checkpoint callback: it saves the stopping step through it
+        stop.install_handlers()  # now: a signal during the setup below stops after the first step
     if point:
         ckpt.resume_from(point)
+        if stop is not None:
+            stop.resume_at(point.position)
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
     grid = next(c for c in callbacks if isinstance(c, cb.SampleGrid))
@@ -186,9 +278,19 @@ def run(cfg: TrainConfig, verbose: int | str = "auto", prepared: Prepared | None
         history = gan.fit(ds, epochs=cfg.epochs, initial_epoch=point.position.epoch if point else 0,
                           steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=verbose,
                           shuffle=False)  # the stream shuffles itself
-    except TrainingDiverged:
-        curves.plot()  # the curves up to the failure
+    except (TrainingDiverged, TrainingInterrupted):
+        curves.plot()  # the curves up to the failure or the stop
         raise
+    except tf.errors.OpError as e:  # the input pipeline's errors surface here, from inside the compiled step
+        failure = _data_failure(cfg, e, ckpt.last_saved or point)
+        if failure is None:
+            raise
+        curves.plot()
+        raise failure from None
+    finally:
+        state["last_good"] = ckpt.last_saved or point
+        if stop is not None:
+            stop.restore_handlers()
     wall = time.perf_counter() - t0
     export_generator(gan.sampling_generator, os.path.join(out, "generator"))
     steps = ckpt.global_step

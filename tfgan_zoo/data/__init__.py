@@ -301,6 +301,15 @@ def num_classes(source, data_dir: str | None = None) -> int:
     return int(y.max()) + 1
 
 
+def check_folder(root: str) -> None:
+    """Decode every image of the folder ``root`` once; raise :class:`CorruptImageError` naming those that fail.
+
+    The check behind the message of a folder whose files changed while a run streamed them
+    (:func:`load` decodes every file before the first batch, so the files were good then).
+    """
+    decode_all(scan_folder(os.fspath(root)), 1, 1, skip_corrupt=False)
+
+
 def image_shape(source, image_size: int | None = None, channels: int | None = None,
                 data_dir: str | None = None) -> tuple[int, int, int]:
     """The ``(h, w, c)`` that :func:`load` yields for these arguments, found cheaply.
@@ -329,7 +338,7 @@ def image_shape(source, image_size: int | None = None, channels: int | None = No
     return int(h), int(w), int(channels or c or 3)
 
 
-__all__ = ["load", "stream", "load_arrays", "num_classes", "from_arrays", "convert_arrays", "write_image_folder", "image_shape", "source_kind",
+__all__ = ["load", "stream", "check_folder", "load_arrays", "num_classes", "from_arrays", "convert_arrays", "write_image_folder", "image_shape", "source_kind",
            "SOURCES", "SPLITS",
            "DatasetUnavailableError", "CorruptDatasetError", "CorruptImageError", "SkippedImagesWarning",
            "MEMORY_BUDGET_BYTES"]
