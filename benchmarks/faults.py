@@ -6,9 +6,9 @@ at a known step) on a tiny run: MLP GAN, 72 random 8x8 grey images (9 batches of
 so passes and epochs do not line up), latent 8, 2 epochs x 10 steps, a checkpoint every 3
 steps (keep 3), ``--deterministic``. The *reference* is the same run uninterrupted. A trial:
 
-* ``sigkill``: SIGKILL at a random time between the end of the first step and the end of
-  training (uniform over the reference's training time, so kills also land inside checkpoint
-  writes), then ``--resume``.
+* ``sigkill``: SIGKILL at a random time between the end of the first step and the end of the
+  last (uniform over the time the reference took for steps 2..20 with their checkpoints, grids
+  and curves, so kills also land inside checkpoint writes), then ``--resume``.
 * ``sigterm``: SIGTERM during a random step (1..19); expected exit status 143 with a
   checkpoint at that step; then ``--resume``. One trial gets a second SIGTERM while that
   checkpoint is being written.
@@ -163,11 +163,20 @@ def main() -> int:
     step_file = os.path.join(work, "reference.step")
     r = launch([*base, "--out", ref], {"FAULT_STEP_FILE": step_file})
     rf = launch([*RUN, "--dataset", folder, "--out", ref_folder])
-    while not os.path.exists(step_file) and r.poll() is None:
-        time.sleep(0.005)
-    t_first = time.time()
+    t_first = t_last = None
+    while r.poll() is None:  # the times at which the reference finished its first and its last step
+        try:
+            with open(step_file) as f:
+                step = int(f.read().strip() or 0)
+        except (OSError, ValueError):
+            step = 0
+        if step >= 1 and t_first is None:
+            t_first = time.time()
+        if step >= STEPS and t_last is None:
+            t_last = time.time()
+        time.sleep(0.002)
     assert finish(r)[0] == 0 and finish(rf)[0] == 0, "reference runs failed"
-    train_time = time.time() - t_first  # from the end of step 1 to the end of the process (a bound)
+    train_time = t_last - t_first  # steps 2..20 with their checkpoints, sample grids and curves
 
     def run_dir(name: str) -> str:
         return os.path.join(work, name)

@@ -7,6 +7,7 @@ created. Each command prints (or writes) one JSON object for the test to check.
     python tests/dist_helper.py equivalence CASE      # one device vs 2 replicas, step by step (+ a control)
     python tests/dist_helper.py noise                 # per-replica random draws
     python tests/dist_helper.py moments               # batch statistics over 2 replicas vs float64
+    python tests/dist_helper.py all                   # all four above in one process (one start-up)
     python tests/dist_helper.py mixed                 # mixed_float16 under 2 replicas
     python tests/dist_helper.py cli WEIGHTS.npz [--cpus 2] [--sgd LR] -- ARGS
                                                       # train.py ARGS, then save the GAN's weights
@@ -266,8 +267,10 @@ def main(argv: list[str]) -> int:
         sgd = float(opts["--sgd"]) if "--sgd" in opts else None
         return cli(args[0], args[split + 1:], sgd=sgd)
     two_cpu_devices()
-    result = {"equivalence": lambda: equivalence(args[0]), "noise": noise, "mixed": mixed,
-              "moments": moments}[command]()
+    commands = {"equivalence": lambda: equivalence(args[0]), "noise": noise, "mixed": mixed, "moments": moments}
+    commands["all"] = lambda: {**{f"equivalence {case}": equivalence(case) for case in CASES},
+                               **{name: commands[name]() for name in ("moments", "noise", "mixed")}}
+    result = commands[command]()
     print("RESULT " + json.dumps(result))
     return 0
 

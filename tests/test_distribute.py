@@ -224,12 +224,18 @@ def test_cli_refuses_multiworker_without_tf_config(tmp_path):
 # --------------------------------------------------------------------- 2 logical CPU devices (subprocess)
 
 
+@pytest.fixture(scope="module")
+def in_process(tmp_path_factory) -> dict:
+    """Every in-process 2-replica check of ``dist_helper`` in one subprocess (TensorFlow starts once)."""
+    return helper("all", tmp_path=tmp_path_factory.mktemp("dist_helper"))
+
+
 @pytest.mark.parametrize("case", ["dcgan-nsgan", "mlp-wgangp-infogan"])
-def test_mirrored_training_matches_one_device(case, tmp_path):
+def test_mirrored_training_matches_one_device(case, in_process):
     """4 SGD steps on 2 replicas, each from the one-device model's variables, equal the one-device steps on
     the same global batches: every reported metric and every weight (incl. batch-norm statistics and the
     EMA generator) after every step. Cases: see ``dist_helper.CASES``; tolerance: the module docstring."""
-    r = helper("equivalence", case, tmp_path=tmp_path)
+    r = in_process[f"equivalence {case}"]
     assert r["replicas"] == 2
     assert set(r["mirrored"]) == set(r["single"])
     for name, values in r["single"].items():
@@ -242,20 +248,20 @@ def test_mirrored_training_matches_one_device(case, tmp_path):
     assert r["control_losses"]["max_abs"] > 100 * TOL, r["control_losses"]
 
 
-def test_replica_batch_statistics_are_computed_as_one_device_computes_them(tmp_path):
+def test_replica_batch_statistics_are_computed_as_one_device_computes_them(in_process):
     """Synchronized batch norm over 2 replicas, on data whose mean is 10,000 times its spread: our two-pass
     statistics equal tf.nn.moments on one device (relative error 1.7e-6 against float64, float32 rounding
     of the mean); Keras' one-pass E[x^2] - E[x]^2 loses the variance to cancellation (measured error 60x)."""
-    r = helper("moments", tmp_path=tmp_path)
+    r = in_process["moments"]
     assert r["one_device_tf_nn_moments"][0] < 1e-5
     assert all(err < 1e-5 for err in r["ours"]), r  # as good as one device, on both replicas
     assert all(err > 1.0 for err in r["keras_synchronized"]), r  # the control: the formula this replaces
 
 
-def test_replicas_draw_different_noise_together_one_devices_draw(tmp_path):
+def test_replicas_draw_different_noise_together_one_devices_draw(in_process):
     """z, labels, InfoGAN codes and the gradient penalty's alpha: replica i gets rows
     [2i, 2i + 2) of what one device draws for the global batch of 4 from the same seed."""
-    r = helper("noise", tmp_path=tmp_path)
+    r = dict(in_process["noise"])
     plain = r.pop("plain_keras_normal")
     assert plain["replicas"][0] == plain["replicas"][1]  # the problem: a mirrored seed, the same noise
     assert set(r) == {"z", "labels", "info_codes", "gp_alpha"}
@@ -265,8 +271,8 @@ def test_replicas_draw_different_noise_together_one_devices_draw(tmp_path):
         np.testing.assert_array_equal(np.concatenate([first, second]), np.asarray(d["single"]), err_msg=name)
 
 
-def test_mixed_float16_trains_under_mirrored(tmp_path):
-    r = helper("mixed", tmp_path=tmp_path)
+def test_mixed_float16_trains_under_mirrored(in_process):
+    r = in_process["mixed"]
     assert r["policy"] == "mixed_float16"
     assert r["optimizers"] == ["LossScaleOptimizer", "LossScaleOptimizer"]
     assert r["g_steps"] == 4 and r["finite_weights"]

@@ -62,7 +62,22 @@ def _wait_for(marker, proc, deadline_s=300):
         time.sleep(0.05)
 
 
-def test_sigkill_sigterm_and_a_second_writer_then_resume_ends_like_an_uninterrupted_run(tmp_path):
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    """The run the fault tests are compared with: train.py arguments and the folder of an uninterrupted run.
+    2 epochs x 10 steps on 72 images (9 batches per pass, so passes and epochs do not line up), checkpoints
+    every 3 steps, op determinism."""
+    tmp = tmp_path_factory.mktemp("uninterrupted")
+    images = tmp / "images.npz"
+    np.savez(images, x=np.random.default_rng(0).integers(0, 256, (72, 8, 8, 1), dtype=np.uint8))
+    args = [*TINY, "--dataset", str(images), "--epochs", "2", "--steps-per-epoch", "10", "--checkpoint-every", "3",
+            "--deterministic"]
+    code, _, err = finish(launch([*args, "--out", str(tmp / "A")]))
+    assert code == 0, err[-3000:]
+    return args, str(tmp / "A")
+
+
+def test_sigkill_sigterm_and_a_second_writer_then_resume_ends_like_an_uninterrupted_run(tmp_path, uninterrupted):
     """2 epochs x 10 steps, checkpoints every 3 steps, op determinism; A runs uninterrupted.
 
     - B is SIGKILLed at step 14 (epoch 2, two steps after its step-12 checkpoint) and resumed; its lock file,
@@ -75,12 +90,9 @@ def test_sigkill_sigterm_and_a_second_writer_then_resume_ends_like_an_uninterrup
       train.py on D's folder) is refused at once with exit status 2, naming D's process id.
     All three resumed runs must end bitwise equal to A: weights, EMA, optimizer states, seed state, history,
     per-step losses, sample grid."""
-    images = tmp_path / "images.npz"  # 72 images: 9 batches per pass, so passes and epochs do not line up
-    np.savez(images, x=np.random.default_rng(0).integers(0, 256, (72, 8, 8, 1), dtype=np.uint8))
-    args = [*TINY, "--dataset", str(images), "--epochs", "2", "--steps-per-epoch", "10", "--checkpoint-every", "3",
-            "--deterministic"]
-    outs = {k: str(tmp_path / k) for k in "ABCD"}
-    a = launch([*args, "--out", outs["A"]])
+    args, reference = uninterrupted
+    outs = {k: str(tmp_path / k) for k in "BCD"}
+    outs["A"] = reference
     b = launch([*args, "--out", outs["B"]], {"FAULT_PAUSE_AT_STEP": "14",
                                              "FAULT_PAUSE_MARKER": str(tmp_path / "b_paused")})
     d = launch([*args, "--out", outs["D"]], {"FAULT_PAUSE_AT_STEP": "5", "FAULT_SIGTERM_DURING_SAVE_AT_STEP": "5",
@@ -117,7 +129,7 @@ def test_sigkill_sigterm_and_a_second_writer_then_resume_ends_like_an_uninterrup
     newest = tmp_path / "C" / "checkpoints" / "step_00000012.keras"
     newest.write_bytes(newest.read_bytes()[:1000])  # as if the disk had lost its end
 
-    resumed = {"A": a, **{k: launch(["--resume", "--out", outs[k]]) for k in "BCD"}}
+    resumed = {k: launch(["--resume", "--out", outs[k]]) for k in "BCD"}
     stderr = {}
     for k, proc in resumed.items():
         code, _, stderr[k] = finish(proc)
@@ -125,26 +137,30 @@ def test_sigkill_sigterm_and_a_second_writer_then_resume_ends_like_an_uninterrup
     for k in "BC":  # B's lock file outlived B (SIGKILL), with B's pid in it: stale, taken over
         assert (f"train.py: note: {outs[k]} was locked by process {b.pid} (started ") in stderr[k]
         assert "which is no longer running (killed?); taking the folder over." in stderr[k]
-    summaries = {k: json.loads((tmp_path / k / "summary.json").read_text()) for k in "ABCD"}
+    summaries = {k: json.loads(open(os.path.join(outs[k], "summary.json")).read()) for k in "BCD"}
     assert summaries["B"]["resumed_from"] == str(ckpts / "step_00000012.keras")
     assert summaries["D"]["resumed_from"] == step5
     previous = os.path.join(outs["C"], "checkpoints", "epoch_0001.keras")
     assert summaries["C"]["resumed_from"] == previous
     warning = next(line for line in stderr["C"].splitlines() if line.startswith("train.py: warning:"))
     assert f"Skipping {newest} (truncated: 1000 of " in warning and previous in warning
-    final = {k: saved_arrays(tmp_path / k / "checkpoints" / "epoch_0002.keras") for k in "ABCD"}
+    final = {k: saved_arrays(os.path.join(outs[k], "checkpoints", "epoch_0002.keras")) for k in "ABCD"}
     assert len(final["A"]) > 40 and "vars/noise_seed_state" in final["A"] and "g_optimizer/vars/0" in final["A"]
     for k in "BCD":
         assert final[k].keys() == final["A"].keys()
         different = [name for name in final["A"] if not np.array_equal(final["A"][name], final[k][name])]
         assert different == [], f"run {k} differs from the uninterrupted run in {different}"
-    states = {k: json.loads((tmp_path / k / "checkpoints" / "epoch_0002.json").read_text()) for k in "ABCD"}
+    states = {k: json.loads(open(os.path.join(outs[k], "checkpoints", "epoch_0002.json")).read()) for k in "ABCD"}
+
+    def read(k, *path):
+        with open(os.path.join(outs[k], *path), "rb") as f:
+            return f.read()
+
     for k in "BCD":  # per-step losses, epoch means and the history rows continue exactly
         assert states[k]["callbacks"]["LossCurves"] == states["A"]["callbacks"]["LossCurves"]
         assert states[k]["callbacks"]["HistoryCSV"] == states["A"]["callbacks"]["HistoryCSV"]
-        assert (tmp_path / k / "history.csv").read_text() == (tmp_path / "A" / "history.csv").read_text()
-        assert (tmp_path / k / "samples" / "epoch_0002.png").read_bytes() == (
-            tmp_path / "A" / "samples" / "epoch_0002.png").read_bytes()  # same weights, same fixed noise
+        assert read(k, "history.csv") == read("A", "history.csv")
+        assert read(k, "samples", "epoch_0002.png") == read("A", "samples", "epoch_0002.png")  # same weights, noise
     assert len(states["A"]["callbacks"]["LossCurves"]["steps"]) == 20
 
 
@@ -163,19 +179,15 @@ def small_disk(tmp_path):
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
 
 
-def test_a_full_disk_stops_with_status_4_and_keeps_every_checkpoint(tmp_path, small_disk):
+def test_a_full_disk_stops_with_status_4_and_keeps_every_checkpoint(tmp_path, small_disk, uninterrupted):
     """The MLP's checkpoints take 10.75 MB each: on a 28 MiB disk those of steps 3 and 6 fit, the one of step 9
     does not. (Without permission to mount a tmpfs, the write of step 9 fails half-way with ENOSPC through
     the FAULT_ENOSPC_AT_STEP hook instead.) The run must stop with exit status 4 and one line naming the last
     good checkpoint, which must be intact with its predecessor (nothing pruned, no temporary files); after
     space is freed, --resume ends bitwise where an uninterrupted run ends."""
-    images = tmp_path / "images.npz"
-    np.savez(images, x=np.random.default_rng(0).integers(0, 256, (72, 8, 8, 1), dtype=np.uint8))
-    args = [*TINY, "--dataset", str(images), "--epochs", "2", "--steps-per-epoch", "10", "--checkpoint-every", "3",
-            "--deterministic"]
+    args, reference = uninterrupted
     disk = small_disk or tmp_path
     full = str(disk / "full")
-    reference = launch([*args, "--out", str(tmp_path / "reference")])
     code, _, err = finish(launch([*args, "--out", full], None if small_disk else {"FAULT_ENOSPC_AT_STEP": "9"}))
     assert code == 4, err[-3000:]
     ckpts = os.path.join(full, "checkpoints")
@@ -193,9 +205,7 @@ def test_a_full_disk_stops_with_status_4_and_keeps_every_checkpoint(tmp_path, sm
     shutil.copytree(full, moved, ignore=shutil.ignore_patterns(".lock"))
     code, _, err = finish(launch(["--resume", "--out", moved]))
     assert code == 0, err[-3000:]
-    assert finish(reference)[0] == 0
-    a, b = (saved_arrays(os.path.join(d, "checkpoints", "epoch_0002.keras")) for d in (str(tmp_path / "reference"),
-                                                                                     moved))
+    a, b = (saved_arrays(os.path.join(d, "checkpoints", "epoch_0002.keras")) for d in (reference, moved))
     assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
 
 
