@@ -5,7 +5,8 @@
     python3 tasks.py test    # create .venv, install with test tools, run the test suite
     python3 tasks.py setup   # only create/update .venv
 
-Extra arguments after ``train`` go to ``scripts/train.py``; after ``test``, to pytest.
+Extra arguments after ``train`` go to ``scripts/train.py``; after ``test``, to pytest (which runs
+with pytest-xdist, one worker per core up to 4, unless you pass ``-n``).
 The virtual environment is reinstalled only when setup.cfg changes.
 """
 
@@ -58,7 +59,10 @@ def main(argv: list[str]) -> int:
         args = rest or ["--loss", "lsgan", "--epochs", "1", "--out", "runs/quickstart"]
         return subprocess.call([PY, os.path.join(ROOT, "scripts", "train.py"), *args], cwd=ROOT, env=env)
     if task == "test":
-        return subprocess.call([PY, "-m", "pytest", *rest], cwd=ROOT, env=env)
+        # one worker per core (at most 4), each test file on one worker (module fixtures are built once)
+        workers = [] if any(a == "-n" or a.startswith(("-n=", "--numprocesses")) for a in rest) else \
+            ["-n", str(max(1, min(os.cpu_count() or 1, 4))), "--dist", "loadfile"]
+        return subprocess.call([PY, "-m", "pytest", *workers, *rest], cwd=ROOT, env=env)
     return 0
 
 

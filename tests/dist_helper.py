@@ -48,6 +48,18 @@ def two_cpu_devices() -> None:
         cpu, [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()])
 
 
+_STRATEGY = []
+
+
+def _mirrored():
+    """One MirroredStrategy over the 2 logical CPUs for the whole process: strategies made one after the
+    other in one process hand out colliding collective-op instance keys (a shape mismatch at the first
+    all-reduce of the second)."""
+    if not _STRATEGY:
+        _STRATEGY.append(tf.distribute.MirroredStrategy(DEVICES))
+    return _STRATEGY[0]
+
+
 def _images(n=STEPS * 16, shape=(16, 16, 1), seed=0) -> np.ndarray:
     return np.random.default_rng(seed).uniform(-1, 1, (n, *shape)).astype("float32")
 
@@ -109,24 +121,40 @@ def train(case: str, strategy, lr: float = 0.01, precision: str = "float32", ret
     return (*result, gan) if return_model else result
 
 
-def train_side_by_side(case: str, strategy, lr: float = 0.01) -> tuple[dict, dict, list, dict]:
-    """``STEPS`` SGD steps of ``case`` on one device and under ``strategy``, every step from the same state:
-    before each step the replicated model gets the one-device model's variables. Each compared step is then
-    one step from identical weights on the same batch, so differences cannot compound (nor can a unit that
-    rounding put on the other side of its ReLU kink in one step move all later steps).
+def train_side_by_side(case: str, strategy, lr: float = 0.01) -> dict:
+    """``STEPS`` SGD steps of ``case`` on one device, under ``strategy``, and under ``strategy`` without the
+    division of the losses by the number of replicas (the control: what a plain per-replica ``reduce_mean``
+    gives), every step from the same state: before each step both replicated models get the one-device
+    model's variables. Each compared step is then one step from identical weights on the same batch, so
+    differences cannot compound (nor can a unit that rounding put on the other side of its ReLU kink in one
+    step move all later steps).
 
-    Returns ``(single_history, replicated_history, per_step_max_weight_diff, single_final_weights)``."""
-    single = _build(case, tf.distribute.get_strategy(), lr, "float32")
-    replicated = _build(case, strategy, lr, "float32")
-    hist_s, hist_r, diffs = {}, {}, []
+    Returns the per-step metrics of the three and the per-step largest weight difference to one device."""
+    from tfgan_zoo import distribute
+
+    models = {"single": _build(case, tf.distribute.get_strategy(), lr, "float32"),
+              "mirrored": _build(case, strategy, lr, "float32"), "control": _build(case, strategy, lr, "float32")}
+    out = {name: {} for name in models}
+    diffs = {"mirrored": [], "control": []}
+    share = distribute.replica_share
     for batch in _batches().take(STEPS):
-        for a, b in zip(_state(replicated), _state(single)):
-            a.assign(b)
-        for gan, hist in ((single, hist_s), (replicated, hist_r)):
-            for k, v in gan.fit(tf.data.Dataset.from_tensors(batch), epochs=1, verbose=0).history.items():
-                hist.setdefault(k, []).append(float(v[-1]))
-        diffs.append(_max_diffs(_weights(single), _weights(replicated))["max_abs"])
-    return hist_s, hist_r, diffs, _weights(single)
+        for name in diffs:
+            for a, b in zip(_state(models[name]), _state(models["single"])):
+                a.assign(b)
+        for name, gan in models.items():
+            if name == "control":  # the step is traced at its first fit: without the division
+                distribute.replica_share = lambda loss: loss
+            try:
+                history = gan.fit(tf.data.Dataset.from_tensors(batch), epochs=1, verbose=0).history
+            finally:
+                distribute.replica_share = share
+            for k, v in history.items():
+                out[name].setdefault(k, []).append(float(v[-1]))
+        single_w = _weights(models["single"])
+        for name in diffs:
+            diffs[name].append(_max_diffs(single_w, _weights(models[name]))["max_abs"])
+    return {"history": out, "weights_per_step": diffs,
+            "has_batch_norm": any("moving_" in k for k in single_w)}
 
 
 def _max_diffs(a: dict, b: dict) -> dict:
@@ -137,24 +165,18 @@ def _max_diffs(a: dict, b: dict) -> dict:
 
 
 def equivalence(case: str) -> dict:
-    """One device vs 2 mirrored replicas, step by step from the same state (:func:`train_side_by_side`), and a
-    control whose losses are not divided by the number of replicas (what a plain per-replica
-    ``reduce_mean`` gives)."""
-    from tfgan_zoo import distribute
-
-    mirrored = tf.distribute.MirroredStrategy(DEVICES)
-    single_hist, mirrored_hist, step_diffs, single_w = train_side_by_side(case, mirrored)
-    share = distribute.replica_share
-    distribute.replica_share = lambda loss: loss  # the bug this module exists to avoid
-    _, control_hist, control_diffs, _ = train_side_by_side(case, mirrored)
-    distribute.replica_share = share
+    """One device vs 2 mirrored replicas (and the control), step by step from the same state
+    (:func:`train_side_by_side`)."""
+    mirrored = _mirrored()
+    r = train_side_by_side(case, mirrored)
+    h = r["history"]
     return {
         "replicas": mirrored.num_replicas_in_sync,
-        "single": single_hist, "mirrored": mirrored_hist, "control": control_hist,
-        "weights_per_step": step_diffs,
-        "control_weights_per_step": control_diffs,
-        "control_losses": _max_diffs(single_hist, control_hist),
-        "has_batch_norm": any("moving_" in k for k in single_w),
+        "single": h["single"], "mirrored": h["mirrored"], "control": h["control"],
+        "weights_per_step": r["weights_per_step"]["mirrored"],
+        "control_weights_per_step": r["weights_per_step"]["control"],
+        "control_losses": _max_diffs(h["single"], h["control"]),
+        "has_batch_norm": r["has_batch_norm"],
     }
 
 
@@ -169,7 +191,7 @@ def moments() -> dict:
 
     x = (100.0 + 0.01 * np.random.default_rng(0).standard_normal((16, 64))).astype(np.float32)
     truth = x.astype(np.float64).var(0)
-    strategy = tf.distribute.MirroredStrategy(DEVICES)
+    strategy = _mirrored()
     batch = next(iter(strategy.experimental_distribute_dataset(tf.data.Dataset.from_tensors(x))))
     out = {}
     for name, fn in (("ours", lambda t: distribute.global_moments(t, [0])),
@@ -206,7 +228,7 @@ def noise() -> dict:
     }
     # the premise: a mirrored seed generator gives every replica the same plain keras.random draw
     draws["plain_keras_normal"] = lambda gan, n: keras.random.normal((n, 3), seed=gan.seed_generator)
-    strategy = tf.distribute.MirroredStrategy(DEVICES)
+    strategy = _mirrored()
     result = {}
     for name, draw in draws.items():
         gan = tiny_gan()
@@ -223,7 +245,7 @@ def noise() -> dict:
 def mixed() -> dict:
     """mixed_float16 (LossScaleOptimizer) for a few steps on one device and on 2 replicas."""
     single_hist, _ = train("dcgan-nsgan", tf.distribute.get_strategy(), precision="mixed_float16")
-    mirrored_hist, mirrored_w, gan = train("dcgan-nsgan", tf.distribute.MirroredStrategy(DEVICES),
+    mirrored_hist, mirrored_w, gan = train("dcgan-nsgan", _mirrored(),
                                            precision="mixed_float16", return_model=True)
     return {"single": single_hist, "mirrored": mirrored_hist, "losses": _max_diffs(single_hist, mirrored_hist),
             "finite_weights": bool(all(np.isfinite(w).all() for w in mirrored_w.values())),

@@ -373,9 +373,10 @@ def test_an_image_that_breaks_mid_run_is_named_in_one_line(tmp_path):
                             fmt="png")
     victim = os.path.join(folder, sorted(os.listdir(folder))[17])
     out = str(tmp_path / "run")
-    code, _, err = finish(launch([*TINY, "--dataset", folder, "--steps-per-epoch", "10", "--checkpoint-every", "3",
-                                  "--out", out], {"FAULT_STREAM_FOLDERS": "1", "FAULT_CORRUPT_FILE": victim,
-                                                  "FAULT_CORRUPT_AT_STEP": "5"}))
+    # 2 x 10 steps over 9 batches per pass: pass 2 (steps 10-18) decodes every file again, after the damage
+    faults = {"FAULT_STREAM_FOLDERS": "1", "FAULT_CORRUPT_FILE": victim, "FAULT_CORRUPT_AT_STEP": "5"}
+    code, _, err = finish(launch([*TINY, "--dataset", folder, "--epochs", "2", "--steps-per-epoch", "10",
+                                  "--checkpoint-every", "3", "--out", out], faults))
     assert code == 2, err[-3000:]
     assert "Traceback" not in err
     # which step meets the broken file depends on how far the pipeline has prefetched: the newest checkpoint

@@ -105,7 +105,7 @@ def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[str]:
             os.replace(tmp, path)
             fsync_dir(folder)
     except BaseException as e:
-        if isinstance(e, OSError) and e.filename is None:  # writers such as zipfile do not say which file
+        if isinstance(e, OSError) and e.errno is not None and e.filename is None:  # zipfile does not say which file
             e.filename = path
         if os.path.isdir(tmp):
             shutil.rmtree(tmp, ignore_errors=True)
