@@ -25,6 +25,7 @@ from .io import is_disk_full, write_text
 from .precision import set_precision
 from .preemption import StopOnSignal, TrainingInterrupted
 from .runlock import acquire as lock_run_folder
+from .shapes import upsampling_plan
 
 
 class DiskFullError(RuntimeError):
@@ -50,13 +51,18 @@ def _written_file(error: BaseException | None) -> str | None:
     return None
 
 
+def _last_good(last_good: checkpointing.Checkpoint | None, out: str, fix: str = "") -> str:
+    """``The last good checkpoint is ...; [fix and ]continue from it with --resume --out OUT.`` for messages."""
+    if last_good is None:
+        return f"No checkpoint was written yet; {fix} and start the run again." if fix else "No checkpoint was written yet."
+    return f"The last good checkpoint is {last_good.describe()}; {fix + ' and ' if fix else ''}continue from it " \
+           f"with --resume --out {out}."
+
+
 def _disk_full(error: BaseException, last_good: checkpointing.Checkpoint | None, out: str) -> DiskFullError:
     where = _written_file(error) or f"into {out}"
-    good = (f"The last good checkpoint is {last_good.describe()}; free some space and continue from it with "
-            f"--resume --out {out}." if last_good is not None else
-            "No checkpoint was written yet; free some space and start the run again.")
-    return DiskFullError(f"The disk is full (no space left writing {where}). {good}", last_good)
-from .shapes import upsampling_plan
+    return DiskFullError(f"The disk is full (no space left writing {where}). "
+                         f"{_last_good(last_good, out, 'free some space')}", last_good)
 
 
 class Prepared(NamedTuple):
@@ -137,8 +143,7 @@ def _data_failure(cfg: TrainConfig, error: Exception, last_good: checkpointing.C
     """
     if data.source_kind(cfg.dataset) != "folder":
         return None
-    good = (f"The last good checkpoint is {last_good.describe()}; continue from it with --resume --out {cfg.out}."
-            if last_good is not None else "No checkpoint was written yet.")
+    good = _last_good(last_good, cfg.out)
     try:
         data.check_folder(cfg.dataset)
     except data.CorruptImageError as e:
