@@ -169,3 +169,40 @@ def test_a_refused_run_leaves_no_folder_and_a_released_one_can_be_taken(tmp_path
     assert r.stderr.startswith(f"train.py: error: {os.path.realpath(tmp_path / 'busy')} is in use by process "
                                f"{holder.pid} ")
     assert sorted(os.listdir(tmp_path / "busy")) == [".lock"]  # the refused run wrote nothing
+
+
+# ------------------------------------------------------------------------------------- signals (fit users)
+def test_sigint_in_your_own_fit_stops_after_the_step_with_a_checkpoint(tmp_path, tiny_nets, tiny_data):
+    """StopOnSignal in a plain ``fit``: Ctrl-C (SIGINT) during step 3 of an epoch of 4 finishes that step, writes
+    its checkpoint and raises TrainingInterrupted (exit status 130 for train.py); the handlers are put back."""
+    import signal
+
+    import keras
+
+    from tfgan_zoo import models
+    from tfgan_zoo.callbacks import GANCheckpoint
+    from tfgan_zoo.preemption import StopOnSignal, TrainingInterrupted
+
+    g, d = tiny_nets("mlp")
+    gan = models.GAN(g, d, seed=0)
+    gan.compile()
+
+    class CtrlC(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            if batch == 2:  # arrives while step 3 runs
+                os.kill(os.getpid(), signal.SIGINT)
+
+    ckpt = GANCheckpoint(str(tmp_path / "ckpt"), keep=5)
+    stop = StopOnSignal(ckpt)
+    before = signal.getsignal(signal.SIGINT)
+    with pytest.raises(TrainingInterrupted) as e:
+        try:
+            gan.fit(tiny_data(), epochs=2, verbose=0, callbacks=[CtrlC(), ckpt, stop])
+        finally:
+            stop.restore_handlers()
+    assert (e.value.signum, e.value.exit_status, e.value.step) == (signal.SIGINT, 130, 3)
+    step3 = tmp_path / "ckpt" / "step_00000003.keras"
+    assert str(e.value).startswith(f"Stopped by SIGINT after step 3; checkpoint: {step3} (epoch 1, step 3;")
+    assert checkpointing.latest_good(str(tmp_path / "ckpt")).position == checkpointing.Position(0, 3, 3)
+    assert int(gan.g_optimizer.iterations) == 3  # step 3 finished, step 4 never began
+    assert signal.getsignal(signal.SIGINT) is before
