@@ -83,7 +83,8 @@ def main() -> int:
     print(json.dumps({"benchmark": "conditional_accuracy", "machine": machine,
                       "protocol": __doc__.split("Protocol: ", 1)[1].split("\n\n")[0].replace("\n", " "),
                       "seed": a.seed, "settings": {"ema": a.ema or None, "width": a.width,
-                                                    "batch_size": a.batch_size}, "results": results, "target": ">= 0.90 at 3000 steps",
+                                                    "batch_size": a.batch_size},
+                      "results": results, "target": ">= 0.90 at 3000 steps",
                       "target_met": final["steps"] >= 3000 and final["class_accuracy"] >= 0.90}, indent=2))
     return 0
 

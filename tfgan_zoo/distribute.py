@@ -43,7 +43,8 @@ import tensorflow as tf
 from .choices import STRATEGIES
 
 __all__ = ["make_strategy", "num_replicas", "check_global_batch", "replica_share", "replica_rows",
-           "step_logs", "global_moments", "synchronize_batch_norm", "is_chief", "worker_output_dir", "remove_worker_output_dir",
+           "step_logs", "global_moments", "synchronize_batch_norm", "is_chief", "worker_output_dir",
+           "remove_worker_output_dir",
            "STRATEGIES"]
 
 

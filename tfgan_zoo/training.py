@@ -54,7 +54,8 @@ def _written_file(error: BaseException | None) -> str | None:
 def _last_good(last_good: checkpointing.Checkpoint | None, out: str, fix: str = "") -> str:
     """``The last good checkpoint is ...; [fix and ]continue from it with --resume --out OUT.`` for messages."""
     if last_good is None:
-        return f"No checkpoint was written yet; {fix} and start the run again." if fix else "No checkpoint was written yet."
+        return f"No checkpoint was written yet; {fix} and start the run again." if fix else \
+            "No checkpoint was written yet."
     return f"The last good checkpoint is {last_good.describe()}; {fix + ' and ' if fix else ''}continue from it " \
            f"with --resume --out {out}."
 
