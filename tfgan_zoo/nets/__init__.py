@@ -8,6 +8,7 @@ import keras
 
 from .dcgan import dcgan_discriminator, dcgan_generator, dcgan_pair, upsampling_plan
 from .mlp import mlp_discriminator, mlp_generator, mlp_pair
+from .subpixel import SubpixelConvTranspose, subpixel_conv_transpose
 
 from ..choices import ARCHITECTURES
 
@@ -33,5 +34,5 @@ def build(arch: str, image_shape: Sequence[int], latent_dim: int, conditional: s
     raise ValueError(f"Unknown architecture {arch!r}. Valid architectures: {', '.join(ARCHITECTURES)}.")
 
 
-__all__ = ["build", "ARCHITECTURES", "mlp_generator", "mlp_discriminator", "mlp_pair",
+__all__ = ["build", "ARCHITECTURES", "SubpixelConvTranspose", "subpixel_conv_transpose", "mlp_generator", "mlp_discriminator", "mlp_pair",
            "dcgan_generator", "dcgan_discriminator", "dcgan_pair", "upsampling_plan"]
