@@ -36,7 +36,6 @@ unusable, a resume failed, or the result differs. Prints one JSON object.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import random
@@ -87,13 +86,7 @@ def wait_for(path: str, proc: subprocess.Popen, timeout: float = 300) -> None:
 
 
 def arrays(run: str) -> dict[str, np.ndarray]:
-    import h5py
-
-    with zipfile.ZipFile(os.path.join(run, "checkpoints", "epoch_0002.keras")) as z, \
-            h5py.File(io.BytesIO(z.read("model.weights.h5")), "r") as f:
-        out = {}
-        f.visititems(lambda n, o: out.__setitem__(n, o[()]) if isinstance(o, h5py.Dataset) else None)
-    return out
+    return checkpointing.read_arrays(os.path.join(run, "checkpoints", "epoch_0002.keras"))
 
 
 def equal_to(run: str, reference: str) -> bool:

@@ -32,7 +32,6 @@ The controls: dividing the losses by the number of replicas is what keeps the up
 runs that leave it out differ by 1e-2 per step (> 1,000 TOL), so these tests fail on that bug.
 """
 
-import io
 import json
 import os
 import re
@@ -40,7 +39,6 @@ import socket
 import subprocess
 import sys
 import types
-import zipfile
 
 
 import keras
@@ -48,7 +46,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgan_zoo import distribute, nets
+from tfgan_zoo import checkpointing, distribute, nets
 from tfgan_zoo.config import TrainConfig, check_tf_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -331,17 +329,6 @@ def _history(run: str) -> np.ndarray:
         return np.loadtxt(f, delimiter=",", skiprows=1)
 
 
-def _checkpoint_arrays(run: str, name: str) -> dict:
-    """Every array of a checkpoint: weights, BN statistics, optimizer state, seed state."""
-    import h5py
-
-    with zipfile.ZipFile(os.path.join(run, "checkpoints", name + ".keras")) as z, \
-            h5py.File(io.BytesIO(z.read("model.weights.h5")), "r") as f:
-        out = {}
-        f.visititems(lambda n, o: out.__setitem__(n, o[()]) if isinstance(o, h5py.Dataset) else None)
-    return out
-
-
 def _step_losses(run: str, name: str) -> dict:
     with open(os.path.join(run, "checkpoints", name + ".json")) as f:
         return json.load(f)["callbacks"]["LossCurves"]["values"]
@@ -356,7 +343,8 @@ def test_cli_mirrored_on_two_cpu_devices(cli_reference, cli_mirrored):
     with open(os.path.join(run, "summary.json")) as f:
         assert json.load(f)["replicas"] == 2
     assert set(os.listdir(run)) == RUN_FILES
-    first_ref, first = (_checkpoint_arrays(r, "step_00000001") for r in (ref_run, run))
+    first_ref, first = (checkpointing.read_arrays(os.path.join(r, "checkpoints", "step_00000001.keras"))
+                        for r in (ref_run, run))
     assert len(first) > 20 and "vars/noise_seed_state" in first
     assert _max_abs_diff(first, first_ref) < TOL
     for key, values in _step_losses(ref_run, "step_00000001").items():

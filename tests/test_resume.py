@@ -1,7 +1,6 @@
 """Resume after a crash, atomic checkpoints, the divergence guard and refusal of mismatched checkpoints."""
 
 import csv
-import io
 import json
 import os
 import shutil
@@ -9,9 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-import zipfile
 
-import h5py
 import keras
 import numpy as np
 import pytest
@@ -37,14 +34,6 @@ def launch(args, hooks=None, **popen):
 def finish(proc, timeout=300):
     out, err = proc.communicate(timeout=timeout)
     return proc.returncode, out, err
-
-
-def saved_arrays(path):
-    """Every array of a .keras file: weights, EMA weights, optimizer states and counters, noise seed state."""
-    with zipfile.ZipFile(path) as z, h5py.File(io.BytesIO(z.read("model.weights.h5")), "r") as f:
-        out = {}
-        f.visititems(lambda name, obj: out.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
-    return out
 
 
 def tiny_config(out, **kw):
@@ -144,7 +133,7 @@ def test_sigkill_sigterm_and_a_second_writer_then_resume_ends_like_an_uninterrup
     assert summaries["C"]["resumed_from"] == previous
     warning = next(line for line in stderr["C"].splitlines() if line.startswith("train.py: warning:"))
     assert f"Skipping {newest} (truncated: 1000 of " in warning and previous in warning
-    final = {k: saved_arrays(os.path.join(outs[k], "checkpoints", "epoch_0002.keras")) for k in "ABCD"}
+    final = {k: checkpointing.read_arrays(os.path.join(outs[k], "checkpoints", "epoch_0002.keras")) for k in "ABCD"}
     assert len(final["A"]) > 40 and "vars/noise_seed_state" in final["A"] and "g_optimizer/vars/0" in final["A"]
     for k in "BCD":
         assert final[k].keys() == final["A"].keys()
@@ -205,7 +194,7 @@ def test_a_full_disk_stops_with_status_4_and_keeps_every_checkpoint(tmp_path, sm
     shutil.copytree(full, moved, ignore=shutil.ignore_patterns(".lock"))
     code, _, err = finish(launch(["--resume", "--out", moved]))
     assert code == 0, err[-3000:]
-    a, b = (saved_arrays(os.path.join(d, "checkpoints", "epoch_0002.keras")) for d in (reference, moved))
+    a, b = (checkpointing.read_arrays(os.path.join(d, "checkpoints", "epoch_0002.keras")) for d in (reference, moved))
     assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
 
 

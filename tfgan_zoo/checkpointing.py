@@ -132,6 +132,20 @@ def write(folder: str, position: Position, save: Callable[[str], None], state: d
     return Checkpoint(path, full)
 
 
+def read_arrays(path: str) -> dict:
+    """Every array stored in a ``.keras`` file, by its path in the file: weights, batch-norm statistics, the EMA
+    generator, both optimizers' states and step counters, the noise seed state. Reads the weights only (no
+    configuration is deserialised, so no code can run); for comparing runs and checkpoints bit for bit."""
+    import io
+
+    import h5py
+
+    out = {}
+    with zipfile.ZipFile(path) as z, h5py.File(io.BytesIO(z.read("model.weights.h5")), "r") as f:
+        f.visititems(lambda name, obj: out.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
+    return out
+
+
 def problem(ckpt: Checkpoint) -> str | None:
     """What is wrong with a checkpoint's ``.keras`` file (None when it matches its recorded size and checksum)."""
     try:
