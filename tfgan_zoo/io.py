@@ -26,21 +26,23 @@ from typing import Iterator
 DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT} if hasattr(errno, "EDQUOT") else {errno.ENOSPC})
 
 
+def causes(error: BaseException | None) -> Iterator[BaseException]:
+    """``error``, then the error it was raised from or during, and so on (each once)."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        error = error.__cause__ or error.__context__
+
+
 def is_disk_full(error: BaseException) -> bool:
     """Whether ``error`` (or an error it was raised from) is a full disk or quota (``ENOSPC``/``EDQUOT``).
 
     Some writers (h5py, zipfile, PIL) wrap the ``OSError`` or lose its errno but keep the
     system's message, so the chain of causes and the text "No space left on device" count too.
     """
-    seen = set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        if isinstance(error, OSError) and error.errno in DISK_FULL_ERRNOS:
-            return True
-        if "No space left on device" in str(error) or "Disk quota exceeded" in str(error):
-            return True
-        error = error.__cause__ or error.__context__
-    return False
+    return any((isinstance(e, OSError) and e.errno in DISK_FULL_ERRNOS)
+               or "No space left on device" in str(e) or "Disk quota exceeded" in str(e) for e in causes(error))
 
 
 def fsync_dir(folder: str | os.PathLike) -> None:

@@ -25,12 +25,10 @@ import sys
 import threading
 from typing import Any
 
-from .callbacks import GANCheckpoint, StepCallback
+import keras
+
+from .callbacks import GANCheckpoint
 from .checkpointing import Checkpoint
-
-#: exit status of a process stopped by a signal, by shell convention 128 + the signal's number
-EXIT_STATUS = {signal.SIGTERM: 128 + int(signal.SIGTERM), signal.SIGINT: 128 + int(signal.SIGINT)}
-
 
 class TrainingInterrupted(RuntimeError):
     """Training stopped on a signal after writing ``checkpoint`` (at global step ``step``)."""
@@ -43,6 +41,7 @@ class TrainingInterrupted(RuntimeError):
 
     @property
     def exit_status(self) -> int:
+        """128 + the signal's number, the shell's convention for a process stopped by a signal."""
         return 128 + int(self.signum)
 
 
@@ -53,11 +52,11 @@ def signal_name(signum: int) -> str:
         return f"signal {signum}"
 
 
-class StopOnSignal(StepCallback):
+class StopOnSignal(keras.callbacks.Callback):
     """On SIGTERM/SIGINT: finish the current step, checkpoint it, raise :class:`TrainingInterrupted`.
 
     Put it after the run's :class:`~tfgan_zoo.callbacks.GANCheckpoint` in the callback
-    list. The handlers are installed in :meth:`on_train_begin` (only in the main thread,
+    list: the position (epoch, step, global step, also across a resume) is that callback's. The handlers are installed in :meth:`on_train_begin` (only in the main thread,
     where Python delivers signals) and restored by :meth:`restore_handlers`, which
     ``training.run`` calls when ``fit`` has returned or raised; a plain ``fit`` user calls it
     in a ``finally``, or leaves it to :meth:`on_train_end` on a normal end.
@@ -121,14 +120,13 @@ class StopOnSignal(StepCallback):
             self.signum, p.global_step, ckpt)
 
     def on_train_batch_end(self, batch: int, logs=None) -> None:
-        self._advance(batch)
         if self.signum is None:
             return
         steps = self.params.get("steps") if self.params else None
-        if steps is not None and self.step_in_epoch >= steps:
+        if steps is not None and self.checkpoint.step_in_epoch >= steps:
             return  # the epoch's last step: let the epoch end (and its checkpoint) happen, stop after it
         last = self.checkpoint.last_saved
-        here = self.position
+        here = self.checkpoint.position
         ckpt = last if last is not None and last.position == here else self.checkpoint.save(here)
         self._stop(ckpt)
 

@@ -21,7 +21,7 @@ from . import checkpointing, data, distribute, models, nets
 from .config import TrainConfig
 from .export import export_generator
 from .guard import DivergenceGuard, TrainingDiverged
-from .io import is_disk_full, write_text
+from .io import causes, is_disk_full, write_text
 from .precision import set_precision
 from .preemption import StopOnSignal, TrainingInterrupted
 from .runlock import acquire as lock_run_folder
@@ -39,15 +39,12 @@ class DiskFullError(RuntimeError):
 
 def _written_file(error: BaseException | None) -> str | None:
     """The file a failed write was writing, from the error or its causes (a temporary name as its target's)."""
-    seen = set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        name = getattr(error, "filename", None)
+    for e in causes(error):
+        name = getattr(e, "filename", None)
         if isinstance(name, str) and name:
             folder, base = os.path.split(name)
             target = re.match(r"^\.(.+)\.[^.]+\.tmp", base)  # io.atomic_path's temporary names
             return os.path.join(folder, target.group(1) if target else base)
-        error = error.__cause__ or error.__context__
     return None
 
 
@@ -272,8 +269,6 @@ def _run(cfg: TrainConfig, prepared: Prepared | None, resume: bool | checkpointi
         stop.install_handlers()  # now: a signal during the setup below stops after the first step
     if point:
         ckpt.resume_from(point)
-        if stop is not None:
-            stop.resume_at(point.position)
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
     grid = next(c for c in callbacks if isinstance(c, cb.SampleGrid))
