@@ -1,4 +1,7 @@
-"""SubpixelConvTranspose equals keras.layers.Conv2DTranspose (4x4, stride 2, "same") up to float rounding.
+"""The sub-pixel layers equal Keras' (4x4, stride 2, "same") up to float rounding.
+
+SubpixelConvTranspose vs keras.layers.Conv2DTranspose (forward), SubpixelConv2D vs keras.layers.Conv2D
+(input gradient, which is the transposed convolution); the DCGAN built with either implementation.
 
 Bound. Each output element of both layers is the same sum of n = 4 * C_in products (2 x 2 taps per
 input channel), added in another order. In floating point with unit roundoff u, a sum of n products
@@ -9,6 +12,10 @@ rounded to the low precision first (the same rounding in both layers); TensorFlo
 then accumulate in the low precision (float32 accumulation with one final rounding, 2 (n u_32 +
 u_low) M, was exceeded by measurement), so the bound there is 2 n u_low M.
 The gradients are the native layer's own computations (bitwise equal).
+
+Second order (gradient penalties differentiate D's input gradient): compared in float64, where the
+same argument bounds the difference by a few n u_64 ~ 1e-13 of the magnitudes, so 1e-9 of the largest
+value leaves four orders of margin; a kernel flipped in the input-gradient path misses it by far.
 """
 
 import numpy as np
@@ -16,17 +23,21 @@ import pytest
 import tensorflow as tf
 
 import keras
-from tfgan_zoo.nets.subpixel import SubpixelConvTranspose
+from tfgan_zoo import checkpointing, nets, training
+from tfgan_zoo.config import TrainConfig
+from tfgan_zoo.nets.subpixel import MIN_SUBPIXEL_CHANNELS, SubpixelConv2D, SubpixelConvTranspose
+
+FIXTURES = __import__("os").path.join(__import__("os").path.dirname(__file__), "fixtures")
 
 U = {"float32": 2.0 ** -24, "float16": 2.0 ** -11, "bfloat16": 2.0 ** -8}
 # (batch, input size, input channels, filters): the DCGAN's layers at width 64 (28x28, 64x64) and a small one
 SHAPES = [(4, 7, 256, 128), (4, 14, 128, 1), (2, 4, 64, 32), (2, 32, 8, 3)]
 
 
-def _pair(cin, cout, x_shape, use_bias=True):
+def _pair(cin, cout, x_shape, use_bias=True, dtype=None):
     nat = keras.layers.Conv2DTranspose(cout, 4, strides=2, padding="same", use_bias=use_bias,
-                                       bias_initializer="random_normal")
-    sub = SubpixelConvTranspose(cout, use_bias=use_bias)
+                                       bias_initializer="random_normal", dtype=dtype)
+    sub = SubpixelConvTranspose(cout, use_bias=use_bias, dtype=dtype)
     nat.build(x_shape)
     sub.build(x_shape)
     sub.set_weights(nat.get_weights())
@@ -104,3 +115,132 @@ def test_saves_loads_and_shares_weights_with_conv2d_transpose(tmp_path):
 def test_other_configurations_are_refused(kwargs):
     with pytest.raises(ValueError, match="4x4, stride-2, 'same', channels-last .* use keras.layers.Conv2DTranspose"):
         SubpixelConvTranspose(8, **kwargs)
+
+
+# ---------------------------------------------------------------- SubpixelConv2D
+CONV_SHAPES = [(4, 14, 64, 128), (2, 8, 32, 16)]  # the 28x28 DCGAN's down_1, a small one
+
+
+def _conv_pair(cin, cout, x_shape, dtype=None):
+    nat = keras.layers.Conv2D(cout, 4, strides=2, padding="same", bias_initializer="random_normal", dtype=dtype)
+    sub = SubpixelConv2D(cout, bias_initializer="random_normal", dtype=dtype)
+    nat.build(x_shape)
+    sub.build(x_shape)
+    sub.set_weights(nat.get_weights())
+    return nat, sub
+
+
+@pytest.mark.parametrize("b,size,cin,cout", CONV_SHAPES)
+def test_conv2d_input_gradient_within_rounding_the_rest_bitwise(b, size, cin, cout):
+    rng = np.random.default_rng(size + cout)
+    x = tf.constant(rng.standard_normal((b, size, size, cin)).astype("float32"))
+    nat, sub = _conv_pair(cin, cout, x.shape)
+    dy = tf.constant(rng.standard_normal((b, size // 2, size // 2, cout)).astype("float32"))
+    out, grads = [], []
+    for layer in (nat, sub):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x)
+            loss = tf.reduce_sum(y * dy)
+        out.append(y.numpy())
+        grads.append([g.numpy() for g in tape.gradient(loss, [x, layer.kernel, layer.bias])])
+    np.testing.assert_array_equal(out[1], out[0])  # the forward pass is the native convolution
+    np.testing.assert_array_equal(grads[1][1], grads[0][1])  # kernel: the native conv2d_backprop_filter
+    np.testing.assert_array_equal(grads[1][2], grads[0][2])
+    # input: a transposed convolution of dy with the kernel, n = 4 * cout products per element
+    bound = 2 * 4 * cout * U["float32"] * _magnitude(dy, nat.kernel)
+    diff = np.abs(grads[1][0] - grads[0][0])
+    assert np.all(diff <= bound), float(np.max(diff - bound))
+    # control: the input gradient with the kernel's rows flipped (a plausible indexing slip) misses the bound
+    wrong = tf.nn.conv2d_transpose(dy, nat.kernel.numpy()[::-1], x.shape, 2, "SAME").numpy()
+    assert np.max(np.abs(wrong - grads[0][0]) - bound) > 0.1
+
+
+def _gradient_penalty_grads(layer, x, w):
+    """d/d(kernel, x) of sum((d <tanh(layer(x)), w> / dx)^2): the second-order path of a gradient penalty
+    (the nonlinearity makes the input gradient depend on x, as a discriminator's does)."""
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            score = tf.reduce_sum(tf.tanh(layer(x)) * w)
+        gp = tf.reduce_sum(tf.square(inner.gradient(score, x)))
+    return [g.numpy() for g in outer.gradient(gp, [layer.kernel, x])]
+
+
+@pytest.mark.parametrize("kind", ["conv", "transpose"])
+def test_second_order_gradients_float64(kind):
+    rng = np.random.default_rng(5)
+    if kind == "conv":
+        x = tf.constant(rng.standard_normal((2, 8, 8, 32)))
+        nat, sub = _conv_pair(32, 16, x.shape, dtype="float64")
+    else:
+        x = tf.constant(rng.standard_normal((2, 4, 4, 32)))
+        nat, sub = _pair(32, 16, x.shape, dtype="float64")
+    w = tf.constant(rng.standard_normal(nat(x).shape))
+    ref, got = _gradient_penalty_grads(nat, x, w), _gradient_penalty_grads(sub, x, w)
+    for name, a, c in zip(("kernel", "input"), ref, got):
+        np.testing.assert_allclose(c, a, rtol=0, atol=1e-9 * np.max(np.abs(a)), err_msg=name)
+    # control: the same computation with the kernel flipped in the sub-pixel layer only
+    sub.kernel.assign(sub.kernel.numpy()[::-1])
+    wrong = _gradient_penalty_grads(sub, x, w)[0]
+    assert np.max(np.abs(wrong - ref[0])) > 1e-3 * np.max(np.abs(ref[0]))
+
+
+def test_conv2d_refuses_odd_inputs_and_other_configurations():
+    with pytest.raises(ValueError, match="even input height and width, got 7x7; use keras.layers.Conv2D"):
+        SubpixelConv2D(8).build((None, 7, 7, 4))
+    with pytest.raises(ValueError, match="use keras.layers.Conv2D for kernel_size=.3, 3."):
+        SubpixelConv2D(8, kernel_size=3)
+
+
+# ------------------------------------------------------------------- the DCGAN
+def _kinds(model):
+    return {layer.name: type(layer).__name__ for layer in model.layers if "Conv" in type(layer).__name__}
+
+
+def test_dcgan_uses_subpixel_layers_where_wide_enough():
+    g, d = nets.build("dcgan", (28, 28, 1), 16, transpose_impl="subpixel")
+    # up_0 has 128 output channels; the image layer 1 (< MIN_SUBPIXEL_CHANNELS): native. D's input
+    # gradients: down_1's goes to 64 channels, down_0's to the image's 1.
+    assert MIN_SUBPIXEL_CHANNELS == 32
+    assert _kinds(g) == {"up_0": "SubpixelConvTranspose", "to_image": "Conv2DTranspose"}
+    assert _kinds(d) == {"down_0": "Conv2D", "down_1": "SubpixelConv2D"}
+    g, d = nets.build("dcgan", (28, 28, 1), 16, transpose_impl="native")
+    assert _kinds(g) == {"up_0": "Conv2DTranspose", "to_image": "Conv2DTranspose"}
+    assert _kinds(d) == {"down_0": "Conv2D", "down_1": "Conv2D"}
+    # auto: sub-pixel where TensorFlow sees no GPU (this suite runs on CPUs)
+    assert nets.resolve_transpose_impl("auto") == ("native" if tf.config.list_logical_devices("GPU") else "subpixel")
+    with pytest.raises(ValueError, match="Unknown transpose_impl 'fast'; use one of auto, native, subpixel"):
+        nets.build("dcgan", (28, 28, 1), 16, transpose_impl="fast")
+
+
+def test_keras_file_saved_before_the_subpixel_layers_loads_and_moves_to_them():
+    """A GAN saved at commit b235641 (native layers only; tests/fixtures/make_dcgan_native.py)."""
+    ref = np.load(f"{FIXTURES}/dcgan_native_b235641.npz")
+    old = keras.models.load_model(f"{FIXTURES}/dcgan_native_b235641.keras")  # safe_mode on
+    assert _kinds(old.generator)["up_0"] == "Conv2DTranspose"
+    np.testing.assert_array_equal(old.generator(ref["z"], training=False).numpy(), ref["images"])
+    np.testing.assert_array_equal(old.discriminator(ref["x"], training=False).numpy(), ref["logits"])
+    # its weights in the sub-pixel networks: the same function. The images differ by the rounding of
+    # up_0 (relative 2 n u = 2 * 4 * 32 * 2^-24 < 1e-5 of its magnitudes) carried through batch norm,
+    # ReLU, the image layer and tanh (1-Lipschitz); 1e-5 of tanh's range [-1, 1] is that bound.
+    g, d = nets.build("dcgan", (28, 28, 1), 8, width=4, transpose_impl="subpixel")
+    g.set_weights(old.generator.get_weights())
+    d.set_weights(old.discriminator.get_weights())
+    np.testing.assert_allclose(g(ref["z"], training=False).numpy(), ref["images"], rtol=0, atol=1e-5)
+    np.testing.assert_array_equal(d(ref["x"], training=False).numpy(), ref["logits"])  # D's forward is native
+    assert np.max(np.abs(g(ref["z"][::-1], training=False).numpy() - ref["images"])) > 1e-2  # control
+
+
+def test_a_run_records_its_implementation_and_resumes_with_it():
+    cfg = TrainConfig()
+    assert training.resolve_transpose_impl(cfg) == nets.resolve_transpose_impl("auto")
+    old = checkpointing.Checkpoint("runs/x/checkpoints/step_00000500.keras", {"config": {"loss": "nsgan"}})
+    assert training.resolve_transpose_impl(cfg, old) == "native"  # runs from before the option
+    new = checkpointing.Checkpoint("runs/x/checkpoints/step_00000500.keras", {"config": {"transpose_impl": "subpixel"}})
+    assert training.resolve_transpose_impl(cfg, new) == "subpixel"
+    assert training.resolve_transpose_impl(TrainConfig(transpose_impl="subpixel"), new) == "subpixel"
+    with pytest.raises(checkpointing.CheckpointMismatchError,
+                       match="trained with --transpose-impl native.*resume without --transpose-impl subpixel"):
+        training.resolve_transpose_impl(TrainConfig(transpose_impl="subpixel"), old)

@@ -7,7 +7,8 @@ import dataclasses
 import json
 import os
 
-from .choices import ARCHITECTURES, CONDITIONAL, D_NORMS, DATASETS, JIT_MODES, LOSSES, PRECISIONS, STRATEGIES
+from .choices import (ARCHITECTURES, CONDITIONAL, D_NORMS, DATASETS, JIT_MODES, LOSSES, PRECISIONS, STRATEGIES,
+                      TRANSPOSE_IMPLS)
 
 
 @dataclasses.dataclass
@@ -28,6 +29,9 @@ class TrainConfig:
     seed: int = 0
     out: str = "runs/gan"
     jit_compile: str = "auto"  # "auto" (XLA on GPU/TPU only), "on" or "off"
+    # the DCGAN's transposed convolutions: native, subpixel, or auto (subpixel without a GPU). A run's
+    # config.json records the resolved one (a weights file loads only into the same implementation)
+    transpose_impl: str = "auto"
     strategy: str = "default"  # tf.distribute: default (one device), mirrored, multiworker (TF_CONFIG)
     n_samples: int = 64
     d_norm: str = "none"
@@ -62,6 +66,9 @@ class TrainConfig:
             raise ValueError(f"Unknown precision {self.precision!r}. Valid precisions: {', '.join(PRECISIONS)}.")
         if self.jit_compile not in JIT_MODES:
             raise ValueError(f"Unknown jit_compile {self.jit_compile!r}. Valid values: {', '.join(JIT_MODES)}.")
+        if self.transpose_impl not in TRANSPOSE_IMPLS:
+            raise ValueError(f"Unknown transpose_impl {self.transpose_impl!r}. Valid values: "
+                             f"{', '.join(TRANSPOSE_IMPLS)}.")
         if self.strategy not in STRATEGIES:
             raise ValueError(f"Unknown strategy {self.strategy!r}. Valid strategies: {', '.join(STRATEGIES)}.")
         if self.strategy == "multiworker":

@@ -97,6 +97,25 @@ def open_data(cfg: TrainConfig, start_batch: int = 0) -> Prepared:
     return Prepared(ds, shape, num_classes, per_pass, start_batch)
 
 
+def resolve_transpose_impl(cfg: TrainConfig, point: checkpointing.Checkpoint | None = None) -> str:
+    """The DCGAN's transposed-convolution implementation for a run: ``"native"`` or ``"subpixel"``.
+
+    A new run resolves ``cfg.transpose_impl`` (``"auto"``: sub-pixel without a GPU, see
+    :func:`tfgan_zoo.nets.resolve_transpose_impl`). A resumed run keeps its checkpoint's (runs
+    from before the option built native layers): Keras stores weights under class-derived
+    names, so they load only into the implementation they were saved from.
+    """
+    if point is None:
+        return nets.resolve_transpose_impl(cfg.transpose_impl)
+    saved = point.state.get("config", {}).get("transpose_impl", "native")
+    if cfg.transpose_impl not in ("auto", saved):
+        raise checkpointing.CheckpointMismatchError(
+            f"{point.path} was trained with --transpose-impl {saved}, and its weights load only into layers of "
+            f"that implementation (the function is the same); resume without --transpose-impl "
+            f"{cfg.transpose_impl}, or start a new run in another --out.")
+    return saved
+
+
 def build_model(cfg: TrainConfig, image_shape: tuple[int, int, int] | None = None,
                 num_classes: int | None = None) -> models.GAN:
     """Networks and compiled GAN for ``cfg`` (precision policy must already be set).
@@ -104,7 +123,8 @@ def build_model(cfg: TrainConfig, image_shape: tuple[int, int, int] | None = Non
     Call it inside ``strategy.scope()`` to train with a distribution strategy; with more
     than one replica the batch-normalization layers are synchronized across replicas.
     """
-    kwargs = {} if cfg.arch == "mlp" else {"norm": None if cfg.d_norm == "none" else cfg.d_norm}
+    kwargs = {} if cfg.arch == "mlp" else {"norm": None if cfg.d_norm == "none" else cfg.d_norm,
+                                           "transpose_impl": cfg.transpose_impl}
     shape = image_shape or data.image_shape(cfg.dataset, cfg.image_size, cfg.channels, cfg.data_dir)
     if cfg.conditioning not in (None, "infogan") and num_classes is None:
         num_classes = data.num_classes(cfg.dataset, cfg.data_dir)
@@ -228,6 +248,8 @@ def _run(cfg: TrainConfig, prepared: Prepared | None, resume: bool | checkpointi
         raise ValueError(f"The prepared data starts at batch {first}, the run at step {start}; "
                          f"prepare it with open_data(cfg, {start}).")
     steps_per_epoch = cfg.steps_per_epoch or per_pass
+    if cfg.arch == "dcgan":  # config.json and the checkpoints record the implementation the layers have
+        cfg = dataclasses.replace(cfg, transpose_impl=resolve_transpose_impl(cfg, point))
     if point:
         checkpointing.check_resumable(point, dataclasses.asdict(cfg), shape, steps_per_epoch)
     elif checkpointing.scan(chief_ckpt_dir)[0]:

@@ -8,7 +8,8 @@ import keras
 
 from .dcgan import dcgan_discriminator, dcgan_generator, dcgan_pair, upsampling_plan
 from .mlp import mlp_discriminator, mlp_generator, mlp_pair
-from .subpixel import SubpixelConvTranspose, subpixel_conv_transpose
+from .subpixel import (IMPLS as TRANSPOSE_IMPLS, SubpixelConv2D, SubpixelConvTranspose, resolve_transpose_impl,
+                       strided_conv, subpixel_conv_transpose)
 
 from ..choices import ARCHITECTURES
 
@@ -20,7 +21,7 @@ def build(arch: str, image_shape: Sequence[int], latent_dim: int, conditional: s
 
     ``conditional`` ("concat", "projection", "acgan" with ``num_classes``, or "infogan" with
     ``info_codes = (n_categorical, n_continuous)``) adds labels or codes (:mod:`.heads`).
-    Other keyword arguments go to the DCGAN builder (``width``, ``norm``).
+    Other keyword arguments go to the DCGAN builder (``width``, ``norm``, ``transpose_impl``).
     """
     if int(latent_dim) < 1:
         raise ValueError(f"latent_dim must be >= 1, got {latent_dim}.")
@@ -30,9 +31,10 @@ def build(arch: str, image_shape: Sequence[int], latent_dim: int, conditional: s
         return mlp_pair(image_shape, latent_dim, **heads)
     if arch == "dcgan":
         return dcgan_pair(image_shape, latent_dim, width=kwargs.pop("width", 64), norm=kwargs.pop("norm", None),
-                          **heads)
+                          transpose_impl=kwargs.pop("transpose_impl", "auto"), **heads)
     raise ValueError(f"Unknown architecture {arch!r}. Valid architectures: {', '.join(ARCHITECTURES)}.")
 
 
-__all__ = ["build", "ARCHITECTURES", "SubpixelConvTranspose", "subpixel_conv_transpose", "mlp_generator", "mlp_discriminator", "mlp_pair",
+__all__ = ["build", "ARCHITECTURES", "TRANSPOSE_IMPLS", "SubpixelConv2D", "SubpixelConvTranspose",
+           "resolve_transpose_impl", "strided_conv", "subpixel_conv_transpose", "mlp_generator", "mlp_discriminator", "mlp_pair",
            "dcgan_generator", "dcgan_discriminator", "dcgan_pair", "upsampling_plan"]

@@ -5,6 +5,11 @@ doubles the resolution ``k`` times with 4x4 stride-2 transposed convolutions
 (batch norm + ReLU, tanh at the output); the discriminator mirrors it with
 4x4 stride-2 convolutions and LeakyReLU(0.2). Channels-last throughout.
 
+``transpose_impl`` chooses how the transposed convolutions are computed (the generator's
+upsampling, and the input gradient of the discriminator's strided convolutions): ``"native"``
+(Keras' ``Conv2DTranspose``/``Conv2D``), ``"subpixel"`` (:mod:`.subpixel`: the same function as
+forward convolutions, faster on CPUs) or ``"auto"`` (sub-pixel without a GPU, native with one).
+
 =========  ===========  ==================================
 size       start map    generator channels (width 64)
 =========  ===========  ==================================
@@ -23,6 +28,7 @@ from keras import layers
 
 from ..shapes import upsampling_plan
 from .heads import build_pair
+from .subpixel import MIN_SUBPIXEL_CHANNELS, SubpixelConv2D, SubpixelConvTranspose, resolve_transpose_impl
 
 
 def _check_shape(image_shape: Sequence[int]) -> tuple[int, int, int]:
@@ -36,10 +42,25 @@ def _check_shape(image_shape: Sequence[int]) -> tuple[int, int, int]:
     return h, w, c
 
 
-def generator_body(image_shape: Sequence[int], width: int = 64):
+def _upsample(filters: int, impl: str, **kwargs) -> layers.Layer:
+    """A 4x4 stride-2 "same" transposed convolution, sub-pixel when asked and wide enough."""
+    if impl == "subpixel" and filters >= MIN_SUBPIXEL_CHANNELS:
+        return SubpixelConvTranspose(filters, **kwargs)
+    return layers.Conv2DTranspose(filters, 4, strides=2, padding="same", **kwargs)
+
+
+def _downsample(filters: int, in_channels: int, impl: str, **kwargs) -> layers.Layer:
+    """A 4x4 stride-2 "same" convolution; its input gradient sub-pixel when asked and wide enough."""
+    if impl == "subpixel" and in_channels >= MIN_SUBPIXEL_CHANNELS:
+        return SubpixelConv2D(filters, **kwargs)
+    return layers.Conv2D(filters, 4, strides=2, padding="same", **kwargs)
+
+
+def generator_body(image_shape: Sequence[int], width: int = 64, transpose_impl: str = "auto"):
     """``h -> images``: project to an ``s x s`` map, then transposed convolutions up to the image size."""
     size, _, channels = _check_shape(image_shape)
     start, k = upsampling_plan(size)
+    impl = resolve_transpose_impl(transpose_impl)
 
     def body(h):
         ch = width * 2**k
@@ -49,30 +70,33 @@ def generator_body(image_shape: Sequence[int], width: int = 64):
         h = layers.Reshape((start, start, ch), name="to_map")(h)
         for i in range(k - 1):
             ch //= 2
-            h = layers.Conv2DTranspose(ch, 4, strides=2, padding="same", use_bias=False, name=f"up_{i}")(h)
+            h = _upsample(ch, impl, use_bias=False, name=f"up_{i}")(h)
             h = layers.BatchNormalization(name=f"up_{i}_bn")(h)
             h = layers.ReLU(name=f"up_{i}_relu")(h)
-        h = layers.Conv2DTranspose(channels, 4, strides=2, padding="same", name="to_image")(h)
+        h = _upsample(channels, impl, name="to_image")(h)
         return layers.Activation("tanh", dtype="float32", name="tanh")(h)
 
     return body
 
 
-def discriminator_trunk(image_shape: Sequence[int], width: int = 64, norm: str | None = None):
+def discriminator_trunk(image_shape: Sequence[int], width: int = 64, norm: str | None = None,
+                        transpose_impl: str = "auto"):
     """``images -> flat features``: strided convolutions with LeakyReLU(0.2).
 
     ``norm`` (None, "batch" or "layer") follows every convolution but the first. None
     (default) keeps per-example gradients exact, which gradient penalties need.
     """
-    size, _, _ = _check_shape(image_shape)
+    size, _, channels = _check_shape(image_shape)
     _, k = upsampling_plan(size)
     if norm not in (None, "batch", "layer"):
         raise ValueError(f"Unknown norm {norm!r}; use None, 'batch' or 'layer'.")
+    impl = resolve_transpose_impl(transpose_impl)
 
     def trunk(h):
-        ch = width
-        for i in range(k):
-            h = layers.Conv2D(ch, 4, strides=2, padding="same", name=f"down_{i}")(h)
+        ch, in_ch = width, channels
+        for i in range(k):  # the input sizes size / 2**i are even: size = start * 2**k
+            h = _downsample(ch, in_ch, impl, name=f"down_{i}")(h)
+            in_ch = ch
             if i > 0 and norm == "batch":
                 h = layers.BatchNormalization(name=f"down_{i}_bn")(h)
             elif i > 0 and norm == "layer":
@@ -86,19 +110,22 @@ def discriminator_trunk(image_shape: Sequence[int], width: int = 64, norm: str |
 
 def dcgan_pair(image_shape: Sequence[int], latent_dim: int, width: int = 64, norm: str | None = None,
                conditional: str | None = None, num_classes: int | None = None,
-               info_codes: tuple[int, int] = (0, 0)) -> tuple[keras.Model, keras.Model]:
+               info_codes: tuple[int, int] = (0, 0), transpose_impl: str = "auto") -> tuple[keras.Model, keras.Model]:
     """DCGAN ``(generator, discriminator)``, optionally conditional or InfoGAN (see :mod:`.heads`)."""
     size = _check_shape(image_shape)[0]
-    return build_pair(generator_body(image_shape, width), discriminator_trunk(image_shape, width, norm),
+    return build_pair(generator_body(image_shape, width, transpose_impl),
+                      discriminator_trunk(image_shape, width, norm, transpose_impl),
                       image_shape, latent_dim, conditional, num_classes, info_codes,
                       (f"dcgan_generator_{size}", f"dcgan_discriminator_{size}"))
 
 
-def dcgan_generator(image_shape: Sequence[int], latent_dim: int, width: int = 64) -> keras.Model:
+def dcgan_generator(image_shape: Sequence[int], latent_dim: int, width: int = 64,
+                    transpose_impl: str = "auto") -> keras.Model:
     """DCGAN generator from ``z`` (``(batch, latent_dim)``) to float32 images in [-1, 1]."""
-    return dcgan_pair(image_shape, latent_dim, width)[0]
+    return dcgan_pair(image_shape, latent_dim, width, transpose_impl=transpose_impl)[0]
 
 
-def dcgan_discriminator(image_shape: Sequence[int], width: int = 64, norm: str | None = None) -> keras.Model:
+def dcgan_discriminator(image_shape: Sequence[int], width: int = 64, norm: str | None = None,
+                        transpose_impl: str = "auto") -> keras.Model:
     """DCGAN discriminator: images to one float32 logit (``norm``: see :func:`discriminator_trunk`)."""
-    return dcgan_pair(image_shape, 1, width, norm)[1]
+    return dcgan_pair(image_shape, 1, width, norm, transpose_impl=transpose_impl)[1]
