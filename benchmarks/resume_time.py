@@ -33,6 +33,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from machine import cpu_description  # noqa: E402
 # train.py, plus: after the first step of this process, write the time and exit at once.
 HOOKED = """
 import os, sys, time
@@ -70,11 +72,13 @@ def first_step_seconds(args: list[str], stop_after: int, tmp: str) -> float:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--transpose-impl", default="auto", choices=("auto", "native", "subpixel"),
+                   help="the run's --transpose-impl (its resumes keep it)")
     a = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "run")
         run = ["--loss", "nsgan", "--arch", "dcgan", "--batch-size", "32", "--epochs", "1", "--checkpoint-every",
-               "2", "--out", out]
+               "2", "--transpose-impl", a.transpose_impl, "--out", out]
         times: dict[str, list[float]] = {"fresh": [], "resume": [], "resume_end_of_pass": []}
         first_step_seconds(run, 2, tmp)  # warm the file cache; leaves the step-2 checkpoint
         state_file = os.path.join(out, "checkpoints", "step_00000002.json")
@@ -99,7 +103,8 @@ def main() -> None:
         "seconds": med,
         "all": {k: [round(x, 2) for x in v] for k, v in times.items()},
         "resume_over_fresh": round(med["resume"] / med["fresh"], 2),
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+        "transpose_impl": a.transpose_impl,
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "cpu": cpu_description(),
                     "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None},
     }, indent=2))
 

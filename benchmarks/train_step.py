@@ -1,22 +1,33 @@
 #!/usr/bin/env python3
-"""Train-step throughput: our compiled step vs the Keras DCGAN example's step.
+"""Train-step throughput: our compiled step vs the Keras DCGAN example's step, as a share of the CPU's matmul rate.
 
 Protocol: 28x28x1 DCGAN pair (tfgan_zoo.nets, width 64, latent 100), batch 128,
 float32, random real images (throughput does not depend on pixel values).
 Every model runs ``--warmup`` steps, then ``--steps`` timed steps; the timed
-rounds alternate between the reference and our steps (``--rounds`` times) and
-the median round is reported, so machine noise hits both alike.
+rounds alternate between all models (``--rounds`` times), each preceded by a
+2048x2048 float32 matmul, and the median round is reported, so machine noise hits
+all alike.
 
 Reference: the step of keras-io ``dcgan_overriding_train_step.py`` -- one
 GradientTape for D on the concatenation of real and generated images (with the
 example's label noise), a second tape for G with fresh noise, BCE from logits,
-``tf.function`` without XLA -- on networks identical to ours.
+``tf.function`` without XLA -- on networks identical to ours (native layers, as
+the example has).
 
 Ours: ``tfgan_zoo.models`` ``train_on_batch`` with the default compile
 (``jit_compile="auto"``: XLA on GPUs/TPUs, not on the CPU; generator forward reused
 for the G update), each loss with ``n_critic=1`` so that every row does the same
-number of updates as the reference; plus ``nsgan_xla``, the same step forced
-through XLA.
+number of updates as the reference, with each transposed-convolution implementation
+(``native``, ``subpixel``: see ``tfgan_zoo.nets.subpixel``); plus ``nsgan_xla``, the
+default implementation's nsgan step forced through XLA.
+
+Rates: GFLOP per step from TensorFlow's op statistics of the step's graph, taken on
+the native networks (the function, not its implementation; ``layer_profile.step_gflop``;
+the reference's graph is counted the same way), divided by the step time, as a share of
+the GFLOP/s of three matmuls timed just before the model's steps in the same round (the
+machine's speed drifts by 10-20% over minutes; adjacent timings cancel most of it); the
+median over rounds. ``profile``: timed sub-graphs per
+layer for the nsgan step with each implementation (``layer_profile.profile_layers``).
 
 Prints one JSON object.
 """
@@ -39,8 +50,11 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from tfgan_zoo import models, nets  # noqa: E402
+tf.get_logger().setLevel("ERROR")  # the profiler's deprecation notes, retracing notes of the many models
+
+from layer_profile import profile_layers, step_gflop  # noqa: E402
 from machine import cpu_description, load_average  # noqa: E402
+from tfgan_zoo import models, nets  # noqa: E402
 
 SHAPE, LATENT = (28, 28, 1), 100
 
@@ -73,14 +87,20 @@ def reference_step_fn(g, d, latent_dim):
         g_opt.apply(grads, g.trainable_variables)
         return d_loss, g_loss
 
-    return lambda x: [float(v) for v in step(x)]
+    return (lambda x: [float(v) for v in step(x)]), step
 
 
-def ours_step_fn(loss, jit="auto"):
-    g, d = nets.build("dcgan", SHAPE, LATENT)
+def ours_gan(loss, impl, jit="auto"):
+    g, d = nets.build("dcgan", SHAPE, LATENT, transpose_impl=impl)
     gan = models.build_gan(loss, g, d, n_critic=1, seed=0)
     gan.compile(jit_compile=jit)
-    return lambda x: gan.train_on_batch(x, return_dict=True)
+    return gan
+
+
+def matmul_fn(n=2048):
+    a = tf.random.stateless_normal((n, n), seed=(0, 3))
+    mm = tf.function(lambda a: tf.matmul(a, a))
+    return lambda _: mm(a).numpy(), 2 * n ** 3 / 1e9
 
 
 def time_steps(fn, x, steps):
@@ -97,35 +117,77 @@ def main(argv=None):
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--losses", default="gan,nsgan,lsgan,wgan,wgan-gp,hinge")
+    p.add_argument("--impls", default="native,subpixel")
+    p.add_argument("--no-profile", dest="profile", action="store_false", help="skip the per-layer profile")
     args = p.parse_args(argv)
     keras.utils.set_random_seed(0)
     x = tf.constant(np.random.default_rng(0).uniform(-1, 1, (args.batch_size, *SHAPE)).astype("float32"))
-    losses = args.losses.split(",")
-    g, d = nets.build("dcgan", SHAPE, LATENT)
-    fns = {"reference": reference_step_fn(g, d, LATENT)}
-    fns.update({f"ours_{loss}": ours_step_fn(loss) for loss in losses})
-    fns["ours_nsgan_xla"] = ours_step_fn("nsgan", jit=True)
+    losses, impls = args.losses.split(","), args.impls.split(",")
+    default_impl = nets.resolve_transpose_impl("auto")
+    g, d = nets.build("dcgan", SHAPE, LATENT, transpose_impl="native")
+    ref_fn, ref_step = reference_step_fn(g, d, LATENT)
+    mm_fn, mm_gflop = matmul_fn()
+    fns, gflop = {"reference": ref_fn}, {"reference": step_gflop(ref_step, args.batch_size, SHAPE)}
+    for impl in impls:
+        for loss in losses:
+            gan = ours_gan(loss, impl)
+            if impl == "native":
+                gflop[loss] = step_gflop(gan.train_step, args.batch_size, SHAPE)
+            fns[f"{impl}/{loss}"] = lambda x, gan=gan: gan.train_on_batch(x, return_dict=True)
+    xla = ours_gan("nsgan", default_impl, jit=True)
+    fns["xla/nsgan"] = lambda x: xla.train_on_batch(x, return_dict=True)
     for fn in fns.values():
         for _ in range(args.warmup):
             fn(x)
+    mm_fn(x)
     times = {k: [] for k in fns}
+    mm_times = {k: [] for k in fns}  # the matmul timed just before each model's steps, every round
     for _ in range(args.rounds):
         for k, fn in fns.items():
+            mm_times[k].append(time_steps(mm_fn, x, 3))
             times[k].append(time_steps(fn, x, args.steps))
-    ips = {k: args.batch_size / statistics.median(v) for k, v in times.items()}
-    ref = ips["reference"]
+    step_s = {k: statistics.median(v) for k, v in times.items()}
+    matmul_rate = mm_gflop / statistics.median([t for v in mm_times.values() for t in v])
+    ref_s = step_s["reference"]
+
+    def share(key, loss):
+        """Median over rounds of (the step's GFLOP/s) / (the matmul's GFLOP/s just before it)."""
+        return statistics.median(gflop[loss] / t / (mm_gflop / m) for t, m in zip(times[key], mm_times[key]))
+
     result = {
         "benchmark": "train_step",
         "protocol": {"network": "dcgan 28x28x1 width 64", "latent_dim": LATENT, "batch_size": args.batch_size,
                      "precision": "float32", "n_critic": 1, "steps": args.steps, "rounds": args.rounds,
-                     "statistic": "median of rounds", "machine": f"{platform.machine()} {os.cpu_count()} cpus", "cpu": cpu_description(), "load_average_at_start": load_average(),
-                     "tensorflow": tf.__version__, "keras": keras.__version__},
-        "reference_images_per_s": round(ref, 1),
-        "images_per_s": {k[5:]: round(v, 1) for k, v in ips.items() if k.startswith("ours_")},
+                     "statistic": "median of rounds", "flops": "op statistics of the step graph (native networks)",
+                     "matmul": "2048x2048 float32, 3 timed just before each model's steps in every round",
+                     "share_of_matmul": "median over rounds of step GFLOP/s over the adjacent matmul's GFLOP/s",
+                     "machine": f"{platform.machine()} {os.cpu_count()} cpus", "cpu": cpu_description(),
+                     "load_average_at_start": load_average(), "tensorflow": tf.__version__,
+                     "keras": keras.__version__, "default_transpose_impl": default_impl},
+        "matmul_gflop_per_s": round(matmul_rate, 1),
+        "gflop_per_step": {k: round(v, 2) for k, v in gflop.items()},
+        "reference": {"ms_per_step": round(1000 * ref_s, 1), "images_per_s": round(args.batch_size / ref_s, 1),
+                      "share_of_matmul": round(share("reference", "reference"), 3)},
+        "ms_per_step": {impl: {loss: round(1000 * step_s[f"{impl}/{loss}"], 1) for loss in losses} for impl in impls},
+        "share_of_matmul": {impl: {loss: round(share(f"{impl}/{loss}", loss), 3) for loss in losses}
+                            for impl in impls},
         # the same algorithm as the reference (BCE, non-saturating G loss), default compile
-        "speedup": round(ips["ours_nsgan"] / ref, 3) if "ours_nsgan" in ips else None,
-        "speedup_by_loss": {k[5:]: round(v / ref, 3) for k, v in ips.items() if k.startswith("ours_")},
+        "speedup_vs_reference": {impl: {loss: round(ref_s / step_s[f"{impl}/{loss}"], 3) for loss in losses}
+                                 for impl in impls},
+        "xla_nsgan": {"transpose_impl": default_impl, "ms_per_step": round(1000 * step_s["xla/nsgan"], 1)},
     }
+    if "native" in impls and "subpixel" in impls:
+        result["subpixel_speedup"] = {loss: round(step_s[f"native/{loss}"] / step_s[f"subpixel/{loss}"], 3)
+                                      for loss in losses}
+    if args.profile and "nsgan" in losses:
+        result["profile"] = {}
+        for impl in impls:
+            g, d = nets.build("dcgan", SHAPE, LATENT, transpose_impl=impl)
+            rows = profile_layers(g, d, args.batch_size)
+            total = sum(r["step_ms"] for r in rows)
+            result["profile"][impl] = {"layers_ms": round(total, 1),
+                                       "measured_step_ms": round(1000 * step_s[f"{impl}/nsgan"], 1),
+                                       "layers": rows}
     print(json.dumps(result, indent=2))
     return result
 

@@ -25,7 +25,7 @@ def test_help_documents_every_flag():
     for flag in ["--loss", "--arch", "--dataset", "--epochs", "--steps-per-epoch", "--batch-size",
                  "--latent-dim", "--lr-d", "--lr-g", "--n-critic", "--precision", "--seed", "--out",
                  "--image-size", "--channels", "--data-dir", "--skip-corrupt", "--strategy", "--resume",
-                 "--checkpoint-every", "--keep-checkpoints", "--deterministic"]:
+                 "--checkpoint-every", "--keep-checkpoints", "--deterministic", "--transpose-impl"]:
         assert flag in r.stdout
     assert "wgan-gp" in r.stdout and "mixed_float16" in r.stdout
 
@@ -40,6 +40,7 @@ def test_help_documents_every_flag():
     (["--batch-size", "x"], "--batch-size: 'x' is not an integer"),
     (["--lr-d", "-1"], "--lr-d: -1 is invalid: must be a finite number > 0"),
     (["--strategy", "tpu"], "--strategy: invalid choice: 'tpu' (choose from default, mirrored, multiworker)"),
+    (["--transpose-impl", "fast"], "--transpose-impl: invalid choice: 'fast' (choose from auto, native, subpixel)"),
 ])
 def test_invalid_values_exit_2_with_one_line(args, needle):
     r = run(*args)
@@ -57,6 +58,7 @@ def test_cli_choices_match_the_library():
     assert tuple(nets.ARCHITECTURES) == choices.ARCHITECTURES
     assert tuple(data.SOURCES) == choices.DATASETS == ("mnist", "fashion_mnist")
     assert tuple(precision.PRECISIONS) == choices.PRECISIONS
+    assert tuple(nets.TRANSPOSE_IMPLS) == choices.TRANSPOSE_IMPLS
     g, d = nets.build("dcgan", (16, 16, 1), 4, width=4, norm="batch")
     assert any(type(layer).__name__ == "BatchNormalization" for layer in d.layers)
 
@@ -102,7 +104,15 @@ def test_train_on_an_image_folder_at_a_chosen_size(rgb_folder, tmp_path):
     grid = Image.open(out / "samples" / "epoch_0001.png")
     assert grid.mode == "RGB" and grid.size == (2 * (2 * 18 + 2),) * 2  # 2x2 grid of 16px + 2px padding, x2
     assert tf.saved_model.load(str(out / "generator")).serve(tf.zeros((1, 8))).shape == (1, 16, 16, 3)
-    assert json.loads((out / "config.json").read_text())["image_size"] == 16
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["image_size"] == 16
+    # the resolved implementation is recorded (auto: subpixel without a GPU), and a resume keeps it
+    assert cfg["transpose_impl"] == ("native" if tf.config.list_logical_devices("GPU") else "subpixel")
+    r = run("--resume", "--out", str(out), "--epochs", "2", "--transpose-impl",
+            "native" if cfg["transpose_impl"] == "subpixel" else "subpixel")
+    last = r.stderr.strip().splitlines()[-1]
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr[-2000:]
+    assert f"was trained with --transpose-impl {cfg['transpose_impl']}" in last and "resume without" in last
 
 
 def test_data_errors_are_one_line(rgb_folder, tmp_path):
