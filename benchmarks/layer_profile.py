@@ -8,7 +8,8 @@ Shared by ``train_step.py``. Two measurements:
   same count is used for every implementation of the same step.
 * :func:`profile_layers` times each layer of the generator and the discriminator alone as
   ``tf.function`` s on tensors of its input shape: ``forward`` (training mode), ``dx`` (the input
-  gradient, timed as forward + dx minus forward) and ``dw`` (the weight gradient, the same way).
+  gradient, timed as forward + dx minus forward) and ``dw`` (the weight gradient, the same way);
+  each the fastest of 9 calls.
   The non-saturating step with the generated batch reused runs each generator layer forward,
   dx and dw once, and each discriminator layer forward 3 times (real, generated, generated again
   after the update), dw twice and dx 3 times; the input gradients of the first layers are not
@@ -19,7 +20,6 @@ Shared by ``train_step.py``. Two measurements:
 
 from __future__ import annotations
 
-import statistics
 import time
 
 import keras
@@ -43,7 +43,8 @@ def step_gflop(step, batch_size: int, image_shape) -> float:
     return total / 1e9
 
 
-def _median_ms(fn, x, repeats: int) -> float:
+def _best_ms(fn, x, repeats: int) -> float:
+    """The fastest of ``repeats`` calls (noise only adds time; differences of medians wandered by 50%)."""
     fn(x)  # trace
     times = []
     for _ in range(repeats):
@@ -51,7 +52,7 @@ def _median_ms(fn, x, repeats: int) -> float:
         for v in tf.nest.flatten(fn(x)):
             np.asarray(v)
         times.append(time.perf_counter() - t0)
-    return 1000 * statistics.median(times)
+    return 1000 * min(times)
 
 
 def _layer_times(layer, shape, batch_size: int, repeats: int) -> tuple[float, float, float]:
@@ -72,14 +73,14 @@ def _layer_times(layer, shape, batch_size: int, repeats: int) -> tuple[float, fl
 
     dx_fn = tf.function(lambda x: grads(x, False), autograph=False)
     dw_fn = tf.function(lambda x: grads(x, True), autograph=False)
-    forward = _median_ms(forward_fn, x, repeats)
-    with_dx = _median_ms(dx_fn, x, repeats)
-    with_dw = _median_ms(dw_fn, x, repeats) if weights else with_dx
+    forward = _best_ms(forward_fn, x, repeats)
+    with_dx = _best_ms(dx_fn, x, repeats)
+    with_dw = _best_ms(dw_fn, x, repeats) if weights else with_dx
     return forward, max(with_dx - forward, 0.0), max(with_dw - with_dx, 0.0)
 
 
 def profile_layers(generator: keras.Model, discriminator: keras.Model, batch_size: int,
-                   repeats: int = 5) -> list[dict]:
+                   repeats: int = 9) -> list[dict]:
     """One row per layer: kind, input shape, forward/dx/dw ms, how often the nsgan step runs each
     (``"forward/dx/dw"``) and the ms that makes in the step (module docstring)."""
     rows = []

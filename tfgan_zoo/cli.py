@@ -52,8 +52,7 @@ def _one_of(options: Sequence[str]) -> dict:
 
 def build_parser() -> argparse.ArgumentParser:
     from .choices import (ARCHITECTURES, CONDITIONAL, CONSTRAINTS, D_NORMS, DATASETS, JIT_MODES, LOSSES, PENALTIES,
-                          TRANSPOSE_IMPLS,
-                          PRECISIONS, STRATEGIES)
+                          PRECISIONS, STRATEGIES, TRANSPOSE_IMPLS)
 
     p = _Parser(
         prog="train.py",
@@ -100,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-jit", dest="jit_compile", action="store_const", const="off", help="same as --jit off")
     p.add_argument("--transpose-impl", default="auto", **_one_of(TRANSPOSE_IMPLS),
                    help="how the DCGAN computes its transposed convolutions (the same function either way): "
-                        "subpixel = as forward convolutions + depth_to_space (1.15-1.4x faster steps on CPUs), "
+                        "subpixel = as forward convolutions + depth_to_space (about 1.3x faster steps on CPUs), "
                         "native = Keras' Conv2DTranspose, auto = subpixel without a GPU, native with one; "
                         "a resumed run keeps its own")
     p.add_argument("--strategy", default="default", **_one_of(STRATEGIES),

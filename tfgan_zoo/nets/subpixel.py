@@ -25,16 +25,16 @@ phases' taps and zeros would spend 9/4 of them: measured no faster.)
   forward with the native strided convolution; its input gradient is the transposed
   convolution above. Twice differentiable (gradient penalties differentiate through it).
 
-Measured on a 2-core AMD EPYC without AVX-512, batch 128 (ms, forward / input gradient):
+Measured on a 2-core AMD EPYC without AVX-512, batch 128, milliseconds:
 
-=================================  =========  =========  ==========================
-layer                              native     sub-pixel
-=================================  =========  =========  ==========================
-G 7x7x256 -> 14x14x128 (forward)   148-180    79         ``SubpixelConvTranspose``
-D 14x14x64 -> 7x7x128 (dx)         58         22         ``SubpixelConv2D``
-G 14x14x128 -> 28x28xC, C = 1      5.6        31         too few channels: native
-  C = 16 / 32 / 64                 26/78/156  49/61/121
-=================================  =========  =========  ==========================
+=====================================  ==========  =========  =============================
+computation                            native      sub-pixel  so the DCGAN uses
+=====================================  ==========  =========  =============================
+G 7x7x256 -> 14x14x128, forward        148-180     79-85      ``SubpixelConvTranspose``
+D 14x14x64 -> 7x7x128, input gradient  48-58       22-30      ``SubpixelConv2D``
+G 14x14x128 -> 28x28x1, forward        5.6         31         native (too few channels)
+the same to 16 / 32 / 64 channels      26/78/156   49/61/121
+=====================================  ==========  =========  =============================
 
 Hence :data:`MIN_SUBPIXEL_CHANNELS`: a transposed convolution with fewer output channels keeps
 the native kernel (the DCGAN's image layer, and the input gradient of its first discriminator
