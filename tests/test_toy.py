@@ -1,0 +1,86 @@
+"""The 2-D mixtures and PacGAN's mode metrics against closed forms (tfgan_zoo.analysis.toy)."""
+
+import math
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tfgan_zoo.analysis import toy
+
+P_GOOD = 1 - math.exp(-9 / 2)  # P(chi^2_2 < 9): an exact sampler's high-quality fraction, 0.98889
+
+
+def test_the_mixtures_have_the_published_modes():
+    r = toy.get("ring")
+    assert (r.num_modes, r.std) == (8, 0.01)
+    np.testing.assert_allclose(np.hypot(*r.centers.T), 1.0, atol=1e-12)
+    angles = np.sort(np.mod(np.arctan2(r.centers[:, 1], r.centers[:, 0]), 2 * np.pi))
+    np.testing.assert_allclose(angles, 2 * np.pi * np.arange(8) / 8, atol=1e-12)  # 8 distinct, 45 degrees apart
+    g = toy.get("grid")
+    assert (g.num_modes, g.std) == (25, 0.05)
+    assert sorted(map(tuple, g.centers.tolist())) == [(x, y) for x in (-4, -2, 0, 2, 4) for y in (-4, -2, 0, 2, 4)]
+    with pytest.raises(ValueError, match="Unknown mixture 'spiral'; use one of ring, grid"):
+        toy.get("spiral")
+
+
+@pytest.mark.parametrize("name", ["ring", "grid"])
+def test_an_exact_sampler_scores_the_closed_forms(name):
+    mix = toy.get(name)
+    n = 100_000
+    m = toy.mode_metrics(mix.sample(n, seed=1), mix)
+    # binomial standard error of the fraction: sqrt(p (1 - p) / n) = 3.3e-4; 5 of them
+    assert abs(m["high_quality"] - P_GOOD) < 5 * math.sqrt(P_GOOD * (1 - P_GOOD) / n)
+    assert m["modes"] == mix.num_modes and m["n"] == n
+    # multinomial noise: E[KL(q || u)] ~ (K - 1) / (2 n_good); KL is ~ chi^2_{K-1} / (2 n_good), whose
+    # mean + 5 sd is ((K - 1) + 5 sqrt(2 (K - 1))) / (2 n_good)
+    k, good = mix.num_modes, m["high_quality"] * n
+    assert 0 <= m["reverse_kl"] < ((k - 1) + 5 * math.sqrt(2 * (k - 1))) / (2 * good)
+
+
+def test_collapsed_and_unbalanced_samplers():
+    mix = toy.get("ring")
+    rng = np.random.default_rng(2)
+    one = mix.centers[3] + mix.std * rng.standard_normal((2500, 2))
+    m = toy.mode_metrics(one, mix)
+    assert m["modes"] == 1 and m["reverse_kl"] == pytest.approx(math.log(8), abs=1e-12)
+    assert m["counts"][3] == sum(m["counts"])
+    # half the modes, equally often, exactly at the centres: KL(q || u) = log 2
+    half = np.repeat(mix.centers[::2], 100, axis=0)
+    m = toy.mode_metrics(half, mix)
+    assert (m["modes"], m["high_quality"]) == (4, 1.0) and m["reverse_kl"] == pytest.approx(math.log(2), abs=1e-12)
+    # 3 sigma is the boundary: just inside counts, just outside does not
+    edge = mix.centers[:1] + np.array([[3 * mix.std * (1 - 1e-6), 0.0], [3 * mix.std * (1 + 1e-6), 0.0]])
+    assert toy.mode_metrics(edge, mix)["counts"][0] == 1
+    # nothing near any mode: no coverage, KL undefined
+    m = toy.mode_metrics(np.zeros((10, 2)), mix)
+    assert (m["modes"], m["high_quality"]) == (0, 0.0) and math.isnan(m["reverse_kl"])
+
+
+def test_bad_samples_are_refused():
+    mix = toy.get("grid")
+    with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
+        toy.mode_metrics(np.zeros((5, 3)), mix)
+    with pytest.raises(ValueError, match="2 non-finite values .* evaluate an earlier checkpoint"):
+        toy.mode_metrics(np.array([[np.nan, 0.0], [0.0, np.inf], [0.0, 0.0]]), mix)
+
+
+def test_dataset_draws_the_mixture_reproducibly():
+    mix = toy.get("grid")
+    ds = toy.dataset(mix, batch_size=500, seed=3, steps=10)
+    batches = [b.numpy() for b in ds]
+    again = np.concatenate([b.numpy() for b in toy.dataset(mix, 500, seed=3, steps=10)])
+    x = np.concatenate(batches)
+    assert x.shape == (5000, 2) and x.dtype == np.float32
+    np.testing.assert_array_equal(x, again)
+    assert not np.array_equal(x, np.concatenate([b.numpy() for b in toy.dataset(mix, 500, seed=4, steps=10)]))
+    m = toy.mode_metrics(x, mix)
+    # same closed form as an exact sampler (n = 5,000: 5 standard errors = 7.4e-3)
+    assert m["modes"] == 25 and abs(m["high_quality"] - P_GOOD) < 5 * math.sqrt(P_GOOD * (1 - P_GOOD) / 5000)
+
+
+def test_plot_writes_a_png(tmp_path):
+    mix = toy.get("ring")
+    path = toy.plot(mix.sample(500), mix, tmp_path / "ring.png")
+    assert Image.open(path).format == "PNG"
+    assert not [f for f in tmp_path.iterdir() if f.name != "ring.png"]  # no temporary file left behind
