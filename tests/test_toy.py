@@ -84,3 +84,46 @@ def test_plot_writes_a_png(tmp_path):
     path = toy.plot(mix.sample(500), mix, tmp_path / "ring.png")
     assert Image.open(path).format == "PNG"
     assert not [f for f in tmp_path.iterdir() if f.name != "ring.png"]  # no temporary file left behind
+
+
+def test_maxout_is_the_max_of_its_affine_pieces_and_round_trips(tmp_path):
+    import keras
+
+    from tfgan_zoo import nets
+
+    layer = nets.Maxout(3, pieces=4)
+    x = np.random.default_rng(5).standard_normal((6, 2)).astype("float32")
+    y = layer(x).numpy()
+    w, b = layer.dense.kernel.numpy(), layer.dense.bias.numpy()
+    expect = (x @ w + b).reshape(6, 3, 4).max(axis=-1)  # unit u = max over columns 4u .. 4u + 3
+    np.testing.assert_allclose(y, expect, rtol=1e-6, atol=1e-6)  # one float32 dot of 2 terms
+    assert np.max(np.abs((x @ w + b).reshape(6, 3, 4).min(axis=-1) - y)) > 1e-2  # control: the min differs
+    g, d = nets.toy_pair()
+    assert g.output.shape[1:] == (2,) and d.input.shape[1:] == (2,) and d.output.shape[1:] == (1,)
+    assert nets.toy_discriminator(pack=3).input.shape[1:] == (6,)
+    path = str(tmp_path / "d.keras")
+    d.save(path)
+    back = keras.models.load_model(path)  # safe_mode on: a registered layer, no code in the file
+    np.testing.assert_array_equal(back(x).numpy(), d(x).numpy())
+    with pytest.raises(ValueError, match="Maxout needs units >= 1 and pieces >= 1, got 0 and 5"):
+        nets.Maxout(0)
+
+
+def test_modes_benchmark_runs_scores_and_resumes_by_run(tmp_path, monkeypatch):
+    import importlib
+    import os
+    import sys
+
+    monkeypatch.syspath_prepend(os.path.join(os.path.dirname(os.path.dirname(__file__)), "benchmarks"))
+    modes = importlib.import_module("modes")
+    args = ["--mixtures", "ring", "--losses", "nsgan", "--seeds", "1", "--steps", "3", "--out", str(tmp_path)]
+    first = modes.main(args)
+    run = first["runs"][0]
+    assert (run["mixture"], run["loss"], run["seed"], run["steps"], run["n"]) == ("ring", "nsgan", 0, 3, 2500)
+    assert 0 <= run["modes"] <= 8 and 0.0 <= run["high_quality"] <= 1.0
+    assert Image.open(tmp_path / "ring_nsgan_seed0.png").format == "PNG"
+    stamp = os.path.getmtime(tmp_path / "ring_nsgan_seed0.json")
+    again = modes.main(args)  # the finished run is read back, not trained again
+    assert again["runs"] == first["runs"] and os.path.getmtime(tmp_path / "ring_nsgan_seed0.json") == stamp
+    assert first["summary"]["ring"]["nsgan"]["seeds"] == 1
+    sys.modules.pop("modes", None)

@@ -8,6 +8,7 @@ import keras
 
 from .dcgan import dcgan_discriminator, dcgan_generator, dcgan_pair, upsampling_plan
 from .mlp import mlp_discriminator, mlp_generator, mlp_pair
+from .toy import Maxout, toy_discriminator, toy_generator, toy_pair
 from .subpixel import (IMPLS as TRANSPOSE_IMPLS, SubpixelConv2D, SubpixelConvTranspose, resolve_transpose_impl,
                        strided_conv, subpixel_conv_transpose)
 
@@ -37,4 +38,5 @@ def build(arch: str, image_shape: Sequence[int], latent_dim: int, conditional: s
 
 __all__ = ["build", "ARCHITECTURES", "TRANSPOSE_IMPLS", "SubpixelConv2D", "SubpixelConvTranspose",
            "resolve_transpose_impl", "strided_conv", "subpixel_conv_transpose", "mlp_generator", "mlp_discriminator", "mlp_pair",
-           "dcgan_generator", "dcgan_discriminator", "dcgan_pair", "upsampling_plan"]
+           "dcgan_generator", "dcgan_discriminator", "dcgan_pair", "upsampling_plan", "Maxout", "toy_generator",
+           "toy_discriminator", "toy_pair"]

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Mode collapse on the 2-D mixtures: modes covered, high-quality share, reverse KL, per loss.
+
+Protocol (PacGAN, Lin et al. 2018, Table 1): the ring (8 modes, sigma 0.01) and the grid (25
+modes, sigma 0.05) of ``tfgan_zoo.analysis.toy``; PacGAN's networks (``tfgan_zoo.nets.toy_pair``:
+G latent 2, 4 x 400 Dense + BN + ReLU; D 3 x maxout 200 x 5); each loss with its default
+optimizers and n_critic, batch ``--batch-size`` (100), ``--steps`` generator steps; then 2,500
+samples scored by ``toy.mode_metrics`` (3-sigma high quality, covered modes, reverse KL of the
+mode histogram). ``--seeds`` runs per (mixture, loss); mean and standard error over seeds.
+
+Resumable at run granularity: each finished run is written to ``OUT/<mixture>_<loss>_seed<k>.json``
+(with a PNG scatter) and skipped when the script is run again with the same ``--out``.
+A reverse KL is null when a run has no high-quality sample (it is undefined; counted in the summary).
+Prints one JSON object with the protocol, the CPU, per-run results, the summary and PacGAN's anchors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from machine import cpu_description, load_average  # noqa: E402
+
+# PacGAN Table 1 (10 trials): modes, high-quality share, reverse KL
+ANCHORS = {
+    "ring": {"GAN": (6.3, 0.982, 0.45), "PacGAN2": (7.9, 0.956, 0.07), "PacGAN3": (7.8, 0.977, 0.10)},
+    "grid": {"ALI": (24.1, 0.957, 0.14), "PacGAN4": (24.8, 0.936, 0.04)},
+}
+
+
+def one_run(mixture_name: str, loss: str, seed: int, steps: int, batch_size: int, out: str) -> dict:
+    import keras
+
+    from tfgan_zoo import models, nets
+    from tfgan_zoo.analysis import toy
+
+    keras.utils.set_random_seed(seed)
+    mix = toy.get(mixture_name)
+    g, d = nets.toy_pair()
+    gan = models.build_gan(loss, g, d, latent_dim=2, seed=seed)
+    gan.compile()
+    t0 = time.perf_counter()
+    gan.fit(toy.dataset(mix, batch_size, seed=seed), steps_per_epoch=steps, epochs=1, verbose=0)
+    wall = time.perf_counter() - t0
+    samples = gan.generate(toy.N_EVAL).numpy()
+    name = f"{mixture_name}_{loss}_seed{seed}"
+    toy.plot(samples, mix, os.path.join(out, name + ".png"), title=f"{mixture_name}, {loss}, seed {seed}")
+    metrics = toy.mode_metrics(samples, mix)
+    if math.isnan(metrics["reverse_kl"]):  # no high-quality sample: undefined, null in the JSON
+        metrics["reverse_kl"] = None
+    return {"mixture": mixture_name, "loss": loss, "seed": seed, "steps": steps, "wall_s": round(wall, 1), **metrics}
+
+
+def summarize(runs: list[dict]) -> dict:
+    def mean_se(values):
+        values = [v for v in values if v is not None]
+        if not values:
+            return None
+        se = statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else None
+        return [round(statistics.fmean(values), 4), None if se is None else round(se, 4)]
+
+    out = {}
+    for r in runs:
+        out.setdefault(r["mixture"], {}).setdefault(r["loss"], []).append(r)
+    return {m: {loss: {"seeds": len(rs), "modes": mean_se([r["modes"] for r in rs]),
+                       "high_quality": mean_se([r["high_quality"] for r in rs]),
+                       "reverse_kl": mean_se([r["reverse_kl"] for r in rs]),
+                       "no_high_quality_sample": sum(r["reverse_kl"] is None for r in rs)}
+                for loss, rs in by_loss.items()} for m, by_loss in out.items()}
+
+
+def main(argv=None) -> dict:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--mixtures", default="ring,grid")
+    p.add_argument("--losses", default="nsgan,lsgan,wgan-gp,hinge")
+    p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--steps", type=int, default=20000, help="generator steps per run")
+    p.add_argument("--batch-size", type=int, default=100)
+    p.add_argument("--out", default="runs/modes", help="folder of per-run JSON + PNG (reruns skip finished runs)")
+    a = p.parse_args(argv)
+    os.makedirs(a.out, exist_ok=True)
+    from tfgan_zoo.io import write_text
+
+    runs = []
+    todo = [(m, loss, s) for m in a.mixtures.split(",") for loss in a.losses.split(",") for s in range(a.seeds)]
+    for i, (m, loss, s) in enumerate(todo):
+        path = os.path.join(a.out, f"{m}_{loss}_seed{s}.json")
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                run = json.load(f)
+            if run.get("steps") == a.steps:
+                runs.append(run)
+                continue
+        run = one_run(m, loss, s, a.steps, a.batch_size, a.out)
+        write_text(path, json.dumps(run) + "\n")
+        print(f"[{i + 1}/{len(todo)}] {m} {loss} seed {s}: {run['modes']} modes, "
+              f"{run['high_quality']:.1%} high quality, reverse KL {run['reverse_kl']} ({run['wall_s']} s)",
+              file=sys.stderr, flush=True)
+        runs.append(run)
+    import tensorflow as tf
+
+    result = {"benchmark": "modes",
+              "protocol": {"networks": "PacGAN: G latent 2, 4x400 Dense+BN+ReLU; D 3x maxout(200, 5)",
+                           "samples": 2500, "high_quality": "distance to nearest mode < 3 sigma",
+                           "reverse_kl": "KL(mode histogram of high-quality samples || uniform), nats",
+                           "steps": a.steps, "batch_size": a.batch_size, "seeds": a.seeds,
+                           "statistic": "mean and standard error over seeds", "cpu": cpu_description(),
+                           "load_average_at_start": load_average(), "tensorflow": tf.__version__},
+              "summary": summarize(runs), "anchors_pacgan_table1": ANCHORS,
+              "runs": [{k: v for k, v in r.items() if k != "counts"} for r in runs]}
+    print(json.dumps(result, indent=2))
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""The networks of the 2-D mode-collapse benchmark (PacGAN, Lin et al. 2018; after VEEGAN's).
+
+* Generator: ``z`` (latent 2) -> 4 x [Dense(400) -> BatchNorm -> ReLU] -> Dense(2), linear output
+  (the mixtures' modes lie outside [-1, 1]).
+* Discriminator: 3 x Maxout(200 units, 5 pieces) -> Dense(1) logit. ``pack = m`` makes it PacGAN's
+  packed discriminator: it takes ``m`` samples concatenated (input ``2 m``); the models'
+  ``pack`` option feeds it (issue 13, not yet).
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+
+@keras.saving.register_keras_serializable(package="tfgan_zoo")
+class Maxout(layers.Layer):
+    """``max_k (x W_k + b_k)`` over ``pieces`` affine maps to ``units`` outputs (Goodfellow et al., 2013)."""
+
+    def __init__(self, units: int, pieces: int = 5, **kwargs):
+        super().__init__(**kwargs)
+        if int(units) < 1 or int(pieces) < 1:
+            raise ValueError(f"Maxout needs units >= 1 and pieces >= 1, got {units} and {pieces}.")
+        self.units, self.pieces = int(units), int(pieces)
+        self.dense = layers.Dense(self.units * self.pieces, name="affine", dtype=self.dtype_policy)
+
+    def build(self, input_shape):
+        self.dense.build(input_shape)
+
+    def call(self, x):
+        h = self.dense(x)
+        return keras.ops.max(keras.ops.reshape(h, (-1, self.units, self.pieces)), axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.units)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "units": self.units, "pieces": self.pieces}
+
+
+def toy_generator(latent_dim: int = 2, data_dim: int = 2, width: int = 400, depth: int = 4) -> keras.Model:
+    """``z -> depth x [Dense(width) -> BatchNorm -> ReLU] -> Dense(data_dim)`` (float32, linear)."""
+    z = keras.Input((int(latent_dim),), name="z")
+    h = z
+    for i in range(int(depth)):
+        h = layers.Dense(int(width), name=f"dense_{i}")(h)
+        h = layers.BatchNormalization(name=f"bn_{i}")(h)
+        h = layers.ReLU(name=f"relu_{i}")(h)
+    return keras.Model(z, layers.Dense(int(data_dim), dtype="float32", name="sample")(h), name="toy_generator")
+
+
+def toy_discriminator(data_dim: int = 2, width: int = 200, depth: int = 3, pieces: int = 5,
+                      pack: int = 1) -> keras.Model:
+    """``x -> depth x Maxout(width, pieces) -> Dense(1)`` (a float32 logit); input ``data_dim * pack``."""
+    if int(pack) < 1:
+        raise ValueError(f"pack must be >= 1, got {pack}.")
+    x = keras.Input((int(data_dim) * int(pack),), name="samples")
+    h = x
+    for i in range(int(depth)):
+        h = Maxout(int(width), int(pieces), name=f"maxout_{i}")(h)
+    return keras.Model(x, layers.Dense(1, dtype="float32", name="logit")(h), name="toy_discriminator")
+
+
+def toy_pair(latent_dim: int = 2, data_dim: int = 2, pack: int = 1) -> tuple[keras.Model, keras.Model]:
+    """PacGAN's 2-D ``(generator, discriminator)``."""
+    return toy_generator(latent_dim, data_dim), toy_discriminator(data_dim, pack=pack)
