@@ -81,6 +81,8 @@ def main() -> None:
                "2", "--transpose-impl", a.transpose_impl, "--out", out]
         times: dict[str, list[float]] = {"fresh": [], "resume": [], "resume_end_of_pass": []}
         first_step_seconds(run, 2, tmp)  # warm the file cache; leaves the step-2 checkpoint
+        with open(os.path.join(out, "config.json")) as f:
+            resolved_impl = json.load(f)["transpose_impl"]  # what "auto" became on this machine
         state_file = os.path.join(out, "checkpoints", "step_00000002.json")
         with open(state_file) as f:
             state = json.load(f)
@@ -103,7 +105,7 @@ def main() -> None:
         "seconds": med,
         "all": {k: [round(x, 2) for x in v] for k, v in times.items()},
         "resume_over_fresh": round(med["resume"] / med["fresh"], 2),
-        "transpose_impl": a.transpose_impl,
+        "transpose_impl": {"asked": a.transpose_impl, "built": resolved_impl},
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "cpu": cpu_description(),
                     "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None},
     }, indent=2))

@@ -115,7 +115,7 @@ def main(argv=None):
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--steps", type=int, default=6)
     p.add_argument("--warmup", type=int, default=2)
-    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--losses", default="gan,nsgan,lsgan,wgan,wgan-gp,hinge")
     p.add_argument("--impls", default="native,subpixel")
     p.add_argument("--no-profile", dest="profile", action="store_false", help="skip the per-layer profile")

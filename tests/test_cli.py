@@ -41,6 +41,7 @@ def test_help_documents_every_flag():
     (["--lr-d", "-1"], "--lr-d: -1 is invalid: must be a finite number > 0"),
     (["--strategy", "tpu"], "--strategy: invalid choice: 'tpu' (choose from default, mirrored, multiworker)"),
     (["--transpose-impl", "fast"], "--transpose-impl: invalid choice: 'fast' (choose from auto, native, subpixel)"),
+    (["--arch", "mlp", "--transpose-impl", "subpixel"], "transpose_impl applies to the dcgan networks only"),
 ])
 def test_invalid_values_exit_2_with_one_line(args, needle):
     r = run(*args)
@@ -98,8 +99,9 @@ def rgb_folder(tmp_path_factory):
 
 def test_train_on_an_image_folder_at_a_chosen_size(rgb_folder, tmp_path):
     out = tmp_path / "run"
-    r = run("--dataset", str(rgb_folder), "--image-size", "16", "--epochs", "1", "--steps-per-epoch", "1",
-            "--batch-size", "8", "--latent-dim", "8", "--n-samples", "4", "--out", str(out))
+    common = ["--dataset", str(rgb_folder), "--image-size", "16", "--steps-per-epoch", "1", "--batch-size", "8",
+              "--latent-dim", "8", "--n-samples", "4", "--deterministic"]
+    r = run(*common, "--epochs", "1", "--out", str(out))
     assert r.returncode == 0, r.stderr[-3000:]
     grid = Image.open(out / "samples" / "epoch_0001.png")
     assert grid.mode == "RGB" and grid.size == (2 * (2 * 18 + 2),) * 2  # 2x2 grid of 16px + 2px padding, x2
@@ -113,6 +115,20 @@ def test_train_on_an_image_folder_at_a_chosen_size(rgb_folder, tmp_path):
     last = r.stderr.strip().splitlines()[-1]
     assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr[-2000:]
     assert f"was trained with --transpose-impl {cfg['transpose_impl']}" in last and "resume without" in last
+    # resumed with its own (sub-pixel: width 64 gives 128 and 64 channels) layers, it continues bitwise
+    # like a run never stopped (op determinism; the step-1 state is restored exactly)
+    assert run("--resume", "--out", str(out), "--epochs", "2").returncode == 0
+    whole = tmp_path / "whole"
+    assert run(*common, "--epochs", "2", "--out", str(whole)).returncode == 0
+    from tfgan_zoo import checkpointing
+
+    resumed = checkpointing.read_arrays(str(out / "checkpoints" / "epoch_0002.keras"))
+    never_stopped = checkpointing.read_arrays(str(whole / "checkpoints" / "epoch_0002.keras"))
+    assert resumed.keys() == never_stopped.keys() and any("subpixel" in k for k in resumed)
+    for k in resumed:
+        np.testing.assert_array_equal(resumed[k], never_stopped[k], err_msg=k)
+    epoch1 = checkpointing.read_arrays(str(out / "checkpoints" / "epoch_0001.keras"))
+    assert any(not np.array_equal(epoch1[k], resumed[k]) for k in epoch1 if k in resumed)  # control: it trained
 
 
 def test_data_errors_are_one_line(rgb_folder, tmp_path):

@@ -75,6 +75,8 @@ class TrainConfig:
             check_tf_config(os.environ.get("TF_CONFIG"))
         if self.d_norm not in D_NORMS:
             raise ValueError(f"Unknown d_norm {self.d_norm!r}. Valid values: {', '.join(D_NORMS)}.")
+        if self.arch == "mlp" and self.transpose_impl != "auto":
+            raise ValueError("transpose_impl applies to the dcgan networks only; drop it or use --arch dcgan.")
         if self.arch == "mlp" and self.d_norm != "none":
             raise ValueError("d_norm applies to the dcgan discriminator only; drop it or use --arch dcgan.")
         for name in ("epochs", "batch_size", "latent_dim", "n_samples", "keep_checkpoints"):

@@ -32,11 +32,11 @@ def build(arch: str, image_shape: Sequence[int], latent_dim: int, conditional: s
         return mlp_pair(image_shape, latent_dim, **heads)
     if arch == "dcgan":
         return dcgan_pair(image_shape, latent_dim, width=kwargs.pop("width", 64), norm=kwargs.pop("norm", None),
-                          transpose_impl=kwargs.pop("transpose_impl", "auto"), **heads)
+                          transpose_impl=kwargs.pop("transpose_impl", "native"), **heads)
     raise ValueError(f"Unknown architecture {arch!r}. Valid architectures: {', '.join(ARCHITECTURES)}.")
 
 
 __all__ = ["build", "ARCHITECTURES", "TRANSPOSE_IMPLS", "SubpixelConv2D", "SubpixelConvTranspose",
-           "resolve_transpose_impl", "strided_conv", "subpixel_conv_transpose", "mlp_generator", "mlp_discriminator", "mlp_pair",
-           "dcgan_generator", "dcgan_discriminator", "dcgan_pair", "upsampling_plan", "Maxout", "toy_generator",
-           "toy_discriminator", "toy_pair"]
+           "resolve_transpose_impl", "strided_conv", "subpixel_conv_transpose", "mlp_generator",
+           "mlp_discriminator", "mlp_pair", "dcgan_generator", "dcgan_discriminator", "dcgan_pair",
+           "upsampling_plan", "Maxout", "toy_generator", "toy_discriminator", "toy_pair"]

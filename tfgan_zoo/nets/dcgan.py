@@ -8,7 +8,10 @@ doubles the resolution ``k`` times with 4x4 stride-2 transposed convolutions
 ``transpose_impl`` chooses how the transposed convolutions are computed (the generator's
 upsampling, and the input gradient of the discriminator's strided convolutions): ``"native"``
 (Keras' ``Conv2DTranspose``/``Conv2D``), ``"subpixel"`` (:mod:`.subpixel`: the same function as
-forward convolutions, faster on CPUs) or ``"auto"`` (sub-pixel without a GPU, native with one).
+forward convolutions, faster on CPUs) or ``"auto"`` (sub-pixel on CPUs, native on GPUs/TPUs). The
+builders default to ``"native"``, so the same call builds the same layers on every machine (a
+weights file loads only into the implementation it was saved from); training runs default to
+``"auto"``, resolved once and recorded in the run's ``config.json``.
 
 =========  ===========  ==================================
 size       start map    generator channels (width 64)
@@ -56,7 +59,7 @@ def _downsample(filters: int, in_channels: int, impl: str, **kwargs) -> layers.L
     return layers.Conv2D(filters, 4, strides=2, padding="same", **kwargs)
 
 
-def generator_body(image_shape: Sequence[int], width: int = 64, transpose_impl: str = "auto"):
+def generator_body(image_shape: Sequence[int], width: int = 64, transpose_impl: str = "native"):
     """``h -> images``: project to an ``s x s`` map, then transposed convolutions up to the image size."""
     size, _, channels = _check_shape(image_shape)
     start, k = upsampling_plan(size)
@@ -80,7 +83,7 @@ def generator_body(image_shape: Sequence[int], width: int = 64, transpose_impl: 
 
 
 def discriminator_trunk(image_shape: Sequence[int], width: int = 64, norm: str | None = None,
-                        transpose_impl: str = "auto"):
+                        transpose_impl: str = "native"):
     """``images -> flat features``: strided convolutions with LeakyReLU(0.2).
 
     ``norm`` (None, "batch" or "layer") follows every convolution but the first. None
@@ -110,7 +113,7 @@ def discriminator_trunk(image_shape: Sequence[int], width: int = 64, norm: str |
 
 def dcgan_pair(image_shape: Sequence[int], latent_dim: int, width: int = 64, norm: str | None = None,
                conditional: str | None = None, num_classes: int | None = None,
-               info_codes: tuple[int, int] = (0, 0), transpose_impl: str = "auto") -> tuple[keras.Model, keras.Model]:
+               info_codes: tuple[int, int] = (0, 0), transpose_impl: str = "native") -> tuple[keras.Model, keras.Model]:
     """DCGAN ``(generator, discriminator)``, optionally conditional or InfoGAN (see :mod:`.heads`)."""
     size = _check_shape(image_shape)[0]
     return build_pair(generator_body(image_shape, width, transpose_impl),
@@ -120,12 +123,12 @@ def dcgan_pair(image_shape: Sequence[int], latent_dim: int, width: int = 64, nor
 
 
 def dcgan_generator(image_shape: Sequence[int], latent_dim: int, width: int = 64,
-                    transpose_impl: str = "auto") -> keras.Model:
+                    transpose_impl: str = "native") -> keras.Model:
     """DCGAN generator from ``z`` (``(batch, latent_dim)``) to float32 images in [-1, 1]."""
     return dcgan_pair(image_shape, latent_dim, width, transpose_impl=transpose_impl)[0]
 
 
 def dcgan_discriminator(image_shape: Sequence[int], width: int = 64, norm: str | None = None,
-                        transpose_impl: str = "auto") -> keras.Model:
+                        transpose_impl: str = "native") -> keras.Model:
     """DCGAN discriminator: images to one float32 logit (``norm``: see :func:`discriminator_trunk`)."""
     return dcgan_pair(image_shape, 1, width, norm, transpose_impl=transpose_impl)[1]

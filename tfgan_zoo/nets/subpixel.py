@@ -25,19 +25,22 @@ phases' taps and zeros would spend 9/4 of them: measured no faster.)
   forward with the native strided convolution; its input gradient is the transposed
   convolution above. Twice differentiable (gradient penalties differentiate through it).
 
-Measured on a 2-core AMD EPYC without AVX-512, batch 128, milliseconds:
+Timed in isolation on a 2-core AMD EPYC without AVX-512, batch 128, milliseconds (single
+calls of the operations during this module's development; they vary by 20-30% between runs.
+``benchmarks/layer_profile.py`` times whole layers in the step, see ``benchmarks/README.md``):
 
 =====================================  ==========  =========  =============================
 computation                            native      sub-pixel  so the DCGAN uses
 =====================================  ==========  =========  =============================
-G 7x7x256 -> 14x14x128, forward        148-180     79-85      ``SubpixelConvTranspose``
-D 14x14x64 -> 7x7x128, input gradient  48-58       22-30      ``SubpixelConv2D``
+G 7x7x256 -> 14x14x128, forward        123-180     64-85      ``SubpixelConvTranspose``
+D 14x14x64 -> 7x7x128, input gradient  38-58       19-30      ``SubpixelConv2D``
 G 14x14x128 -> 28x28x1, forward        5.6         31         native (too few channels)
 the same to 16 / 32 / 64 channels      26/78/156   49/61/121
 =====================================  ==========  =========  =============================
 
 Hence :data:`MIN_SUBPIXEL_CHANNELS`: a transposed convolution with fewer output channels keeps
-the native kernel (the DCGAN's image layer, and the input gradient of its first discriminator
+the native kernel (the DCGAN's image layer; for a discriminator layer the transposed
+convolution is its input gradient, whose channels are the layer's input channels, so its first
 layer) in every mode.
 
 Both layers hold the native layer's variables (``get_weights``/``set_weights`` move them between
@@ -62,15 +65,17 @@ MIN_SUBPIXEL_CHANNELS = 32
 def resolve_transpose_impl(impl: str = "auto") -> str:
     """``"native"`` or ``"subpixel"`` for ``impl`` in :data:`IMPLS`.
 
-    ``"auto"`` is ``"subpixel"`` when TensorFlow sees no GPU (measured 1.5-2.6x faster on the
-    CPU, table above) and ``"native"`` on GPUs, where cuDNN's transposed convolution is the
-    implicit GEMM that ordinary convolutions use (not measured here: no GPU).
+    ``"auto"`` is ``"subpixel"`` when TensorFlow sees neither a GPU nor a TPU, i.e. on CPUs
+    (measured faster there, table above), and ``"native"`` on GPUs and TPUs, where the
+    transposed convolution has a kernel as good as the ordinary one (cuDNN's implicit GEMM;
+    not measured here: no GPU or TPU).
     """
     if impl not in IMPLS:
         raise ValueError(f"Unknown transpose_impl {impl!r}; use one of {', '.join(IMPLS)}.")
     if impl != "auto":
         return impl
-    return "native" if tf.config.list_logical_devices("GPU") else "subpixel"
+    accelerated = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("TPU")
+    return "native" if accelerated else "subpixel"
 
 
 def _phases(x: tf.Tensor, kernel: tf.Tensor) -> tf.Tensor:
