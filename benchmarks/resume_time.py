@@ -34,7 +34,9 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
 from machine import cpu_description  # noqa: E402
+from tfgan_zoo.choices import TRANSPOSE_IMPLS  # noqa: E402 (no TensorFlow import)
 # train.py, plus: after the first step of this process, write the time and exit at once.
 HOOKED = """
 import os, sys, time
@@ -72,7 +74,7 @@ def first_step_seconds(args: list[str], stop_after: int, tmp: str) -> float:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--transpose-impl", default="auto", choices=("auto", "native", "subpixel"),
+    p.add_argument("--transpose-impl", default="auto", choices=TRANSPOSE_IMPLS,
                    help="the run's --transpose-impl (its resumes keep it)")
     a = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

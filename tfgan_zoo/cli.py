@@ -100,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--transpose-impl", default="auto", **_one_of(TRANSPOSE_IMPLS),
                    help="how the DCGAN computes its transposed convolutions (the same function either way): "
                         "subpixel = as forward convolutions + depth_to_space (about 1.3x faster steps on CPUs), "
-                        "native = Keras' Conv2DTranspose, auto = subpixel without a GPU, native with one; "
+                        "native = Keras' Conv2DTranspose, auto = subpixel on CPUs, native on GPUs/TPUs; "
                         "a resumed run keeps its own")
     p.add_argument("--strategy", default="default", **_one_of(STRATEGIES),
                    help="data parallelism: default = one device; mirrored = every local GPU (else every logical "

@@ -29,7 +29,7 @@ class TrainConfig:
     seed: int = 0
     out: str = "runs/gan"
     jit_compile: str = "auto"  # "auto" (XLA on GPU/TPU only), "on" or "off"
-    # the DCGAN's transposed convolutions: native, subpixel, or auto (subpixel without a GPU). A run's
+    # the DCGAN's transposed convolutions: native, subpixel, or auto (subpixel on CPUs). A run's
     # config.json records the resolved one (a weights file loads only into the same implementation)
     transpose_impl: str = "auto"
     strategy: str = "default"  # tf.distribute: default (one device), mirrored, multiworker (TF_CONFIG)

@@ -30,6 +30,7 @@ import keras
 from .callbacks import GANCheckpoint
 from .checkpointing import Checkpoint
 
+
 class TrainingInterrupted(RuntimeError):
     """Training stopped on a signal after writing ``checkpoint`` (at global step ``step``)."""
 
@@ -56,7 +57,8 @@ class StopOnSignal(keras.callbacks.Callback):
     """On SIGTERM/SIGINT: finish the current step, checkpoint it, raise :class:`TrainingInterrupted`.
 
     Put it after the run's :class:`~tfgan_zoo.callbacks.GANCheckpoint` in the callback
-    list: the position (epoch, step, global step, also across a resume) is that callback's. The handlers are installed in :meth:`on_train_begin` (only in the main thread,
+    list: the position (epoch, step, global step, also across a resume) is that callback's.
+    The handlers are installed in :meth:`on_train_begin` (only in the main thread,
     where Python delivers signals) and restored by :meth:`restore_handlers`, which
     ``training.run`` calls when ``fit`` has returned or raised; a plain ``fit`` user calls it
     in a ``finally``, or leaves it to :meth:`on_train_end` on a normal end.

@@ -100,7 +100,7 @@ def open_data(cfg: TrainConfig, start_batch: int = 0) -> Prepared:
 def resolve_transpose_impl(cfg: TrainConfig, point: checkpointing.Checkpoint | None = None) -> str:
     """The DCGAN's transposed-convolution implementation for a run: ``"native"`` or ``"subpixel"``.
 
-    A new run resolves ``cfg.transpose_impl`` (``"auto"``: sub-pixel without a GPU, see
+    A new run resolves ``cfg.transpose_impl`` (``"auto"``: sub-pixel on CPUs, see
     :func:`tfgan_zoo.nets.resolve_transpose_impl`). A resumed run keeps its checkpoint's (runs
     from before the option built native layers): Keras stores weights under class-derived
     names, so they load only into the implementation they were saved from.

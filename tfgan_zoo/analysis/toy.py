@@ -141,7 +141,10 @@ def plot(samples: Any, mixture: Mixture, path: str | os.PathLike, title: str | N
     import matplotlib.pyplot as plt
 
     x = np.asarray(samples, dtype=np.float64)
-    m = mode_metrics(x, mixture)
+    if title is None:
+        m = mode_metrics(x, mixture)
+        title = (f"{mixture.name}: {m['modes']}/{mixture.num_modes} modes, {m['high_quality']:.1%} high quality, "
+                 f"reverse KL {m['reverse_kl']:.3f}")
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
     ax.scatter(x[:, 0], x[:, 1], s=2, alpha=0.4, color="tab:blue", label="samples")
     for c in mixture.centers:
@@ -151,8 +154,7 @@ def plot(samples: Any, mixture: Mixture, path: str | os.PathLike, title: str | N
     ax.set_xlim(-span, span)
     ax.set_ylim(-span, span)
     ax.set_aspect("equal")
-    ax.set_title(title or f"{mixture.name}: {m['modes']}/{mixture.num_modes} modes, "
-                 f"{m['high_quality']:.1%} high quality, reverse KL {m['reverse_kl']:.3f}", fontsize=9)
+    ax.set_title(title, fontsize=9)
     ax.legend(loc="upper right", fontsize=7)
     fig.tight_layout()
     with atomic_path(path, suffix=".png") as tmp:

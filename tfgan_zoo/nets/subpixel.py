@@ -55,9 +55,11 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from ..choices import TRANSPOSE_IMPLS
+
 # for each output phase p, the kernel rows at input offsets -1, 0 (p = 0) and 0, +1 (p = 1)
 _TAPS = ((3, 1), (2, 0))
-IMPLS = ("auto", "native", "subpixel")
+IMPLS = TRANSPOSE_IMPLS  # the command line's choices (tfgan_zoo.choices)
 #: A transposed convolution (G's upsampling, D's input gradient) with fewer output channels stays native.
 MIN_SUBPIXEL_CHANNELS = 32
 
