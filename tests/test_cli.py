@@ -25,14 +25,22 @@ def test_help_documents_every_flag():
     for flag in ["--loss", "--arch", "--dataset", "--epochs", "--steps-per-epoch", "--batch-size",
                  "--latent-dim", "--lr-d", "--lr-g", "--n-critic", "--precision", "--seed", "--out",
                  "--image-size", "--channels", "--data-dir", "--skip-corrupt", "--strategy", "--resume",
-                 "--checkpoint-every", "--keep-checkpoints", "--deterministic", "--transpose-impl"]:
+                 "--checkpoint-every", "--keep-checkpoints", "--deterministic", "--transpose-impl", "--prior",
+                 "--augment", "--ema-start", "--lr-decay", "--keep-best", "--recipe"]:
         assert flag in r.stdout
     assert "wgan-gp" in r.stdout and "mixed_float16" in r.stdout
 
 
 @pytest.mark.parametrize("args,needle", [
     (["--loss", "dcgan"], "--loss: invalid choice: 'dcgan' (choose from gan, nsgan, lsgan, wgan, wgan-gp, hinge)"),
-    (["--arch", "resnet"], "choose from mlp, dcgan"),
+    (["--arch", "resnet"], "choose from mlp, dcgan, sndcgan"),
+    (["--arch", "sndcgan", "--d-norm", "batch"], "d_norm applies to the dcgan discriminator only"),
+    (["--prior", "laplace"], "--prior: invalid choice: 'laplace' (choose from normal, uniform)"),
+    (["--augment", "color,zoom"], "--augment: Unknown augmentation 'zoom' in 'color,zoom'"),
+    (["--lr-decay", "cosine"], "--lr-decay: invalid choice: 'cosine' (choose from none, linear)"),
+    (["--ema-start", "100"], "ema_start is the warm-up of the generator's EMA; set --ema DECAY too"),
+    (["--keep-best", "fid"], "--keep-best fid chooses among the --fid-every evaluations; add --fid-every N"),
+    (["--keep-best", "kid"], "--keep-best: invalid choice: 'kid' (choose from fid)"),
     (["--precision", "float16"], "choose from float32, mixed_float16, mixed_bfloat16"),
     (["--d-norm", "group"], "--d-norm: invalid choice: 'group' (choose from none, batch, layer)"),
     (["--arch", "mlp", "--d-norm", "batch"], "d_norm applies to the dcgan discriminator only"),
@@ -201,14 +209,24 @@ def test_config_file(tmp_path):
     assert r.returncode == 2 and "cannot read it as JSON" in r.stderr
 
 
-def test_fid_every_adds_a_column(tmp_path):
+def test_fid_every_adds_a_column_and_keep_best_exports_the_best(tmp_path):
     out = tmp_path / "fid"
-    r = run("--arch", "mlp", "--epochs", "2", "--steps-per-epoch", "2", "--batch-size", "16", "--latent-dim", "8",
-            "--fid-every", "1", "--fid-samples", "200", "--fid-network", "mnist-classifier",
-            "--out", str(out), env_extra={"TFGAN_ZOO_CACHE": str(tmp_path / "cache")})
+    r = run("--arch", "mlp", "--epochs", "3", "--steps-per-epoch", "2", "--batch-size", "16", "--latent-dim", "8",
+            "--fid-every", "1", "--fid-samples", "200", "--fid-network", "mnist-classifier", "--keep-best", "fid",
+            "--prior", "uniform", "--out", str(out), env_extra={"TFGAN_ZOO_CACHE": str(tmp_path / "cache")})
     assert r.returncode == 0, r.stderr[-3000:]
     rows = list(csv.DictReader(open(out / "history.csv")))
-    assert len(rows) == 2 and all(float(row["fid"]) > 0 for row in rows)
+    assert len(rows) == 3 and all(float(row["fid"]) > 0 for row in rows)
+    walls = [float(row["wall_s"]) for row in rows]
+    assert walls == sorted(walls) and walls[0] > 0
+    fids = [float(row["fid"]) for row in rows]
+    best = min(range(3), key=lambda i: fids[i])
+    from tfgan_zoo.export import read_generator_info
+
+    info = read_generator_info(out / "generator")
+    assert info["selected"] == {"metric": "fid", "value": fids[best], "epoch": best + 1, "step": 2 * (best + 1)}
+    assert info["prior"] == "uniform" and read_generator_info(out / "generator_last")["prior"] == "uniform"
+    assert json.load(open(out / "summary.json"))["best"] == info["selected"]
     assert os.listdir(tmp_path / "cache" / "stats") == ["mnist__train__mnist-classifier__native__n200.npz"]
     r = run("--dataset", str(tmp_path), "--fid-every", "1")
     assert r.returncode == 2 and "--fid-every needs a built-in --dataset" in r.stderr

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+import tensorflow as tf
 from PIL import Image
 
 from tfgan_zoo.analysis import toy
@@ -127,3 +128,41 @@ def test_modes_benchmark_runs_scores_and_resumes_by_run(tmp_path, monkeypatch):
     assert again["runs"] == first["runs"] and os.path.getmtime(tmp_path / "ring_nsgan_seed0.json") == stamp
     assert first["summary"]["ring"]["nsgan"]["seeds"] == 1
     sys.modules.pop("modes", None)
+
+
+# ---------------------------------------------------------------- packing (PacGAN)
+def test_pack_against_a_reference():
+    from tfgan_zoo.packing import pack, packed_shape
+
+    v = np.arange(12, dtype="float32").reshape(6, 2)
+    np.testing.assert_array_equal(pack(tf.constant(v), 3).numpy(), v.reshape(2, 6))  # rows concatenated
+    img = np.random.default_rng(0).normal(size=(4, 5, 5, 3)).astype("float32")
+    packed = pack(tf.constant(img), 2).numpy()
+    assert packed.shape == (2, 5, 5, 6) and packed_shape((5, 5, 3), 2) == (5, 5, 6)
+    for p in range(2):  # sample i of pack p is channels 3i..3i+2
+        for i in range(2):
+            np.testing.assert_array_equal(packed[p, ..., 3 * i:3 * i + 3], img[2 * p + i])
+    assert pack(tf.constant(img), 1) is not None and np.array_equal(pack(tf.constant(img), 1).numpy(), img)
+    with pytest.raises(ValueError, match="multiple of 4, got 6; choose --batch-size as a multiple of 4"):
+        pack(tf.constant(v), 4)
+
+
+def test_packed_gan_trains_and_checks_its_discriminator():
+    from tfgan_zoo import models, nets
+    from tfgan_zoo.analysis import toy
+
+    g, d = nets.toy_pair(pack=2)
+    assert d.input_shape == (None, 4)
+    for penalty in ("none", "gp"):
+        gan = models.build_gan("nsgan", g, d, latent_dim=2, seed=0, pack=2, penalty=penalty)
+        gan.compile()
+        hist = gan.fit(toy.dataset(toy.get("ring"), 20, seed=0), steps_per_epoch=3, epochs=1, verbose=0)
+        assert np.isfinite(hist.history["d_loss"][-1])
+        assert models.GAN.from_config(gan.get_config()).pack == 2
+    with pytest.raises(ValueError, match=r"packs of 3: expected \(6,\)"):
+        models.build_gan("nsgan", g, d, latent_dim=2, pack=3)
+    with pytest.raises(ValueError, match="expects"):  # control: an unpacked GAN refuses the packed D too
+        models.build_gan("nsgan", g, d, latent_dim=2)
+    with pytest.raises(ValueError, match="Packing .* is for unconditional GANs"):
+        gen, disc = nets.build("mlp", (8, 8, 1), 4, conditional="acgan", num_classes=3)
+        models.build_gan("nsgan", gen, disc, pack=2, conditional="acgan", num_classes=3)

@@ -11,6 +11,7 @@ import csv
 import io
 import math
 import os
+import time
 from typing import Any
 
 import keras
@@ -20,6 +21,12 @@ from . import checkpointing
 from .checkpointing import Checkpoint, Position
 from .images import save_grid
 from .io import atomic_path, write_text
+from .priors import sample_numpy
+
+
+def _prior(model) -> str:
+    """The distribution of ``z`` the model was trained with (``normal`` for models without the attribute)."""
+    return getattr(model, "prior", "normal")
 
 
 class StepCallback(keras.callbacks.Callback):
@@ -93,12 +100,12 @@ class SampleGrid(keras.callbacks.Callback):
         cond = getattr(self.model, "conditioning", None)
         if cond is not None and cond.needs_labels:
             k = max(1, self.n_images // cond.num_classes)
-            z = rng.standard_normal((k, self.model.latent_dim)).astype(np.float32)
+            z = sample_numpy(_prior(self.model), rng, (k, self.model.latent_dim))
             self.noise = np.tile(z, (cond.num_classes, 1))
             self.labels = np.repeat(np.arange(cond.num_classes, dtype=np.int32), k)
             self.columns = k
         else:
-            self.noise = rng.standard_normal((self.n_images, self.model.latent_dim)).astype(np.float32)
+            self.noise = sample_numpy(_prior(self.model), rng, (self.n_images, self.model.latent_dim))
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         if (epoch + 1) % self.every_n_epochs:
@@ -135,7 +142,7 @@ class CodeTraversal(keras.callbacks.Callback):
         cond = self.model.conditioning
         if cond.mode != "infogan":
             raise ValueError("CodeTraversal needs an InfoGAN model (conditional='infogan').")
-        z = np.random.default_rng(self.seed).standard_normal((self.n_noise, self.model.latent_dim)).astype("float32")
+        z = sample_numpy(_prior(self.model), np.random.default_rng(self.seed), (self.n_noise, self.model.latent_dim))
         n_cont, out = cond.info_continuous, {}
         if cond.info_categorical:
             k = cond.info_categorical
@@ -460,7 +467,7 @@ class FIDCallback(keras.callbacks.Callback):
         feats = []
         for start in range(0, self.n_samples, self.batch_size):
             k = min(self.batch_size, self.n_samples - start)
-            z = rng.standard_normal((k, self.model.latent_dim)).astype(np.float32)
+            z = sample_numpy(_prior(self.model), rng, (k, self.model.latent_dim))
             cond = getattr(self.model, "conditioning", None)
             labels = ((np.arange(k) + start) % cond.num_classes).astype(np.int32) if (
                 cond is not None and cond.needs_labels) else None
@@ -477,3 +484,73 @@ class FIDCallback(keras.callbacks.Callback):
         self.history.append((epoch + 1, fid))
         if logs is not None:
             logs["fid"] = fid
+
+
+class KeepBest(StepCallback):
+    """Export the sampling generator whenever an epoch-end metric improves (lower is better, as FID).
+
+    Quality of GAN samples peaks and then often falls (mode collapse late in training), so
+    the last generator is not necessarily the one to keep. Put this callback after the one
+    that writes ``logs[monitor]`` (:class:`FIDCallback` writes ``fid``). Each improvement is
+    exported atomically to ``path`` (:func:`tfgan_zoo.export.export_generator`), whose
+    ``tfgan_zoo_generator.json`` then carries ``"selected": {"metric", "value", "epoch", "step"}``.
+    Epochs without the metric, or with a non-finite value, change nothing. The best value so far
+    is part of the checkpoint state (``get_state``), so a resumed run compares against the best
+    of the steps it continues, not of a crashed run's later ones.
+    """
+
+    def __init__(self, path: str, monitor: str = "fid") -> None:
+        super().__init__()
+        self.path, self.monitor = path, monitor
+        self.best: dict | None = None  # {"metric", "value", "epoch", "step"}
+
+    def on_train_batch_end(self, batch: int, logs=None) -> None:
+        self._advance(batch)
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        value = (logs or {}).get(self.monitor)
+        if value is None or not math.isfinite(float(value)):
+            return
+        if self.best is not None and not float(value) < self.best["value"]:
+            return
+        from .export import export_generator
+
+        best = {"metric": self.monitor, "value": float(value), "epoch": epoch + 1, "step": self.global_step}
+        export_generator(self.model.sampling_generator, self.path, prior=_prior(self.model), selected=best)
+        self.best = best
+
+    def get_state(self) -> dict:
+        return {"best": dict(self.best) if self.best else None}
+
+    def set_state(self, state: dict) -> None:
+        self.best = dict(state["best"]) if state.get("best") else None
+
+
+class WallClock(keras.callbacks.Callback):
+    """Add ``wall_s`` to the epoch logs: seconds since training started, counting the time of the
+    callbacks before it (put it after :class:`FIDCallback`, and the evaluations are included) and
+    summed over the sessions of a resumed run (the total is part of the checkpoint state). Lets
+    quality be plotted against wall-clock time (``benchmarks/quality.py``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.before = 0.0  # seconds of earlier sessions, up to the checkpoint resumed from
+        self.total = 0.0  # seconds up to the last epoch end
+        self._t0: float | None = None
+
+    def on_train_begin(self, logs=None) -> None:
+        self._t0 = time.perf_counter()
+
+    def elapsed(self) -> float:
+        return self.before + (time.perf_counter() - self._t0 if self._t0 is not None else 0.0)
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        self.total = self.elapsed()
+        if logs is not None:
+            logs["wall_s"] = round(self.total, 2)
+
+    def get_state(self) -> dict:
+        return {"wall_s": self.elapsed()}
+
+    def set_state(self, state: dict) -> None:
+        self.before = self.total = float(state["wall_s"])

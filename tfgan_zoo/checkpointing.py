@@ -48,7 +48,7 @@ _NAME = re.compile(r"^(epoch_\d{4,}|step_\d{8,})$")
 # Settings a resumed run may change; every other setting must match the checkpoint's run.
 RESUMABLE_CHANGES = frozenset({
     "out", "epochs", "lr_d", "lr_g", "jit_compile", "n_samples", "fid_every", "fid_samples", "fid_network",
-    "checkpoint_every", "keep_checkpoints", "data_dir", "skip_corrupt", "deterministic",
+    "checkpoint_every", "keep_checkpoints", "data_dir", "skip_corrupt", "deterministic", "keep_best", "recipe",
 })
 
 

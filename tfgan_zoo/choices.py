@@ -1,8 +1,17 @@
 """Names accepted by the command line and the builders (no TensorFlow import here,
 so ``--help`` and argument errors answer at once)."""
 
+from __future__ import annotations
+
+from typing import Sequence
+
 LOSSES = ("gan", "nsgan", "lsgan", "wgan", "wgan-gp", "hinge")
-ARCHITECTURES = ("mlp", "dcgan")
+ARCHITECTURES = ("mlp", "dcgan", "sndcgan")  # sndcgan: Miyato et al.'s standard CNN (nets.sndcgan)
+CONV_ARCHITECTURES = ("dcgan", "sndcgan")  # built from shapes.upsampling_plan; take --transpose-impl
+PRIORS = ("normal", "uniform")  # the distribution of z (tfgan_zoo.priors)
+AUGMENTS = ("color", "translation", "cutout")  # DiffAugment policies (tfgan_zoo.augment)
+LR_DECAYS = ("none", "linear")  # learning-rate schedules over the run (training.set_learning_rates)
+KEEP_BEST_METRICS = ("fid",)  # --keep-best: the metric of --fid-every (its network from --fid-network)
 DATASETS = ("mnist", "fashion_mnist")  # built in; --dataset also takes folders, files, TFDS names
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 D_NORMS = ("none", "batch", "layer")
@@ -13,3 +22,18 @@ PENALTIES = ("none", "gp", "gp-one-sided", "r1", "dragan")  # gradient penalties
 CONDITIONING = ("concat", "projection", "acgan", "infogan")  # how labels or codes enter the networks
 CONDITIONAL = ("none", "concat", "projection", "acgan")  # --conditional
 STRATEGIES = ("default", "mirrored", "multiworker")  # --strategy: tf.distribute strategies (tfgan_zoo.distribute)
+
+
+def parse_augment_policy(policy: str | Sequence[str] | None) -> tuple[str, ...]:
+    """``"color,translation"`` -> ``("color", "translation")`` in the canonical order; ``None``/``""``/
+    ``"none"`` -> ``()``. Raises ``ValueError`` naming an unknown or repeated part."""
+    if policy is None or policy == "" or policy == "none":
+        return ()
+    parts = [p.strip() for p in policy.split(",")] if isinstance(policy, str) else [str(p) for p in policy]
+    bad = [p for p in parts if p not in AUGMENTS]
+    if bad:
+        raise ValueError(f"Unknown augmentation {bad[0]!r} in {policy!r}; give a comma-separated subset of "
+                         f"{', '.join(AUGMENTS)} (or none).")
+    if len(set(parts)) != len(parts):
+        raise ValueError(f"Augmentation policy {policy!r} names a part twice; name each once.")
+    return tuple(p for p in AUGMENTS if p in parts)

@@ -46,13 +46,24 @@ def _choice(options: Sequence[str]):
     return parse
 
 
+def _augment_policy(text: str) -> str | None:
+    from .choices import parse_augment_policy as parse_policy
+
+    try:
+        parts = parse_policy(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return ",".join(parts) or None
+
+
 def _one_of(options: Sequence[str]) -> dict:
     return {"type": _choice(options), "metavar": "{" + ",".join(options) + "}"}
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .choices import (ARCHITECTURES, CONDITIONAL, CONSTRAINTS, D_NORMS, DATASETS, JIT_MODES, LOSSES, PENALTIES,
-                          PRECISIONS, STRATEGIES, TRANSPOSE_IMPLS)
+    from .choices import (ARCHITECTURES, AUGMENTS, CONDITIONAL, CONSTRAINTS, D_NORMS, DATASETS, JIT_MODES,
+                          KEEP_BEST_METRICS, LOSSES, LR_DECAYS, PENALTIES, PRECISIONS, PRIORS, STRATEGIES,
+                          TRANSPOSE_IMPLS)
 
     p = _Parser(
         prog="train.py",
@@ -64,7 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "wgan = Wasserstein with weight clipping; wgan-gp = Wasserstein with gradient penalty; "
                         "hinge = hinge loss")
     p.add_argument("--arch", default="dcgan", **_one_of(ARCHITECTURES),
-                   help="network pair: fully connected (mlp) or convolutional (dcgan)")
+                   help="network pair: fully connected (mlp), convolutional (dcgan, Radford et al.) or the "
+                        "standard CNN of Miyato et al.'s spectral normalization paper (sndcgan; use it with "
+                        "--constraint sn)")
     p.add_argument("--dataset", default="mnist", metavar="SOURCE",
                    help=f"training data: a built-in dataset ({', '.join(DATASETS)}), a folder of PNG/JPEG/BMP/GIF "
                         "images (searched recursively), an .npz/.npy file, or a TFDS dataset prepared in --data-dir")
@@ -119,6 +132,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ema", type=float, default=None, metavar="DECAY",
                    help="keep an exponential moving average of the generator (e.g. 0.999) and use it for "
                         "samples and the export")
+    p.add_argument("--ema-start", type=_int_at_least(0), default=0, metavar="STEPS",
+                   help="EMA warm-up: the average copies the generator for its first STEPS updates, then averages")
+    p.add_argument("--prior", default="normal", **_one_of(PRIORS),
+                   help="distribution of z: normal N(0, I) or uniform U(-1, 1); the export records it")
+    p.add_argument("--augment", type=_augment_policy, default=None, metavar="POLICY",
+                   help="DiffAugment: a comma-separated subset of " + ",".join(AUGMENTS) + " applied to real and "
+                        "generated images before the discriminator, in both updates (none: off)")
+    p.add_argument("--lr-decay", default="none", **_one_of(LR_DECAYS),
+                   help="learning-rate schedule: linear = both rates decay linearly to 0 at the run's last step")
     p.add_argument("--conditional", default="none", **_one_of(CONDITIONAL),
                    help="class-conditional GAN: the label's embedding is concatenated to z; the discriminator "
                         "gets it as an extra image channel (concat), through a projection, or predicts it (acgan). "
@@ -134,6 +156,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fid-network", default="fid-inception",
                    **_one_of(("fid-inception", "keras-imagenet", "mnist-classifier")),
                    help="feature network of --fid-every (mnist-classifier: fast, for digits only)")
+    p.add_argument("--keep-best", default=None, **_one_of(KEEP_BEST_METRICS),
+                   help="export the generator of the best --fid-every evaluation as OUT/generator (its step in "
+                        "OUT/generator/tfgan_zoo_generator.json and summary.json); the last one is exported as "
+                        "OUT/generator_last and stays in OUT/checkpoints")
+    p.add_argument("--recipe", default=None, metavar="NAME",
+                   help="start from a shipped recipe's settings (flags given here and --config win); "
+                        "--recipe list shows them with the results they reached")
     p.add_argument("--config", default=None, metavar="FILE.json",
                    help="read flag values from a JSON object whose keys are the flag names (--batch-size or "
                         "batch_size); flags given on the command line win; unknown keys are an error")
@@ -163,13 +192,19 @@ def apply_config_file(parser: argparse.ArgumentParser, path: str) -> None:
         parser.error(f"--config {path}: cannot read it as JSON ({e})")
     if not isinstance(values, dict):
         parser.error(f"--config {path}: expected a JSON object of flag values, got {type(values).__name__}")
+    apply_defaults(parser, values, f"--config {path}")
+
+
+def apply_defaults(parser: argparse.ArgumentParser, values: dict, where: str) -> None:
+    """Set flag values (keys: flag names as ``batch-size`` or ``batch_size``) as the parser's defaults, each
+    checked by its flag's own type; ``where`` names the source in errors (exit status 2, one line)."""
     actions = {a.dest: a for a in parser._actions if a.dest not in ("help", "config")}
     by_flag = {opt.lstrip("-"): a.dest for a in actions.values() for opt in a.option_strings}
     defaults = {}
     for key, value in values.items():
         dest = by_flag.get(key, key if key in actions else None)
         if dest is None:
-            parser.error(f"--config {path}: unknown key {key!r}; valid keys: {', '.join(sorted(actions))}")
+            parser.error(f"{where}: unknown key {key!r}; valid keys: {', '.join(sorted(actions))}")
         action = actions[dest]
         if value is None:  # "use the default", as a run's config.json writes it
             pass
@@ -177,13 +212,24 @@ def apply_config_file(parser: argparse.ArgumentParser, path: str) -> None:
             try:
                 value = action.type(str(value))
             except (argparse.ArgumentTypeError, ValueError) as e:
-                parser.error(f"--config {path}: {key}: {e}")
+                parser.error(f"{where}: {key}: {e}")
         elif action.choices is not None and value not in action.choices:
-            parser.error(f"--config {path}: {key}: invalid choice {value!r}")
+            parser.error(f"{where}: {key}: invalid choice {value!r}")
         elif isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction)) and not isinstance(value, bool):
-            parser.error(f"--config {path}: {key} must be true or false, got {value!r}")
+            parser.error(f"{where}: {key} must be true or false, got {value!r}")
         defaults[dest] = value
     parser.set_defaults(**defaults)
+
+
+def apply_recipe(parser: argparse.ArgumentParser, name: str) -> None:
+    """Use a shipped recipe's flags as the parser's defaults (its output folder: ``runs/NAME``)."""
+    from . import recipes
+
+    try:
+        recipe = recipes.load(name)
+    except (recipes.RecipeError, OSError, ValueError) as e:
+        parser.error(f"--recipe: {e}")
+    apply_defaults(parser, {"out": f"runs/{name}", **recipe["flags"], "recipe": name}, f"recipe {name}")
 
 
 def _error(message: object, status: int = 2) -> int:
@@ -194,6 +240,14 @@ def _error(message: object, status: int = 2) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.recipe == "list":
+        from . import recipes
+
+        print(recipes.listing())
+        return 0
+    if args.recipe:  # the recipe's flags first: --config and the command line override them
+        apply_recipe(parser, args.recipe)
+        args = parser.parse_args(argv)
     saved = os.path.join(args.out or f"runs/{args.loss}", "config.json")
     if args.resume and not args.config and os.path.isfile(saved):
         args.config = saved  # resume with the run's own settings; flags given here still win (and are checked)

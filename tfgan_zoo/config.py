@@ -7,8 +7,8 @@ import dataclasses
 import json
 import os
 
-from .choices import (ARCHITECTURES, CONDITIONAL, D_NORMS, DATASETS, JIT_MODES, LOSSES, PRECISIONS, STRATEGIES,
-                      TRANSPOSE_IMPLS)
+from .choices import (ARCHITECTURES, CONDITIONAL, CONV_ARCHITECTURES, D_NORMS, DATASETS, JIT_MODES,
+                      KEEP_BEST_METRICS, LOSSES, LR_DECAYS, PRECISIONS, PRIORS, STRATEGIES, TRANSPOSE_IMPLS)
 
 
 @dataclasses.dataclass
@@ -44,6 +44,10 @@ class TrainConfig:
     penalty: str | None = None  # None: the loss's default (gp for wgan-gp)
     penalty_weight: float | None = None
     ema: float | None = None
+    ema_start: int = 0  # EMA warm-up: generator updates during which the average copies the generator
+    prior: str = "normal"  # distribution of z: normal N(0, I) or uniform U(-1, 1)
+    augment: str | None = None  # DiffAugment policy, e.g. "color,translation,cutout" (tfgan_zoo.augment)
+    lr_decay: str = "none"  # "linear": both learning rates decay linearly to 0 at the last step
     conditional: str = "none"  # concat, projection, acgan: labels into both networks
     info_categorical: int = 0  # InfoGAN categorical code (categories; 0 = none)
     info_continuous: int = 0  # InfoGAN continuous codes
@@ -51,6 +55,8 @@ class TrainConfig:
     fid_every: int | None = None  # epochs between FID evaluations (None: never)
     fid_samples: int = 2000
     fid_network: str = "fid-inception"
+    keep_best: str | None = None  # "fid": export the generator of the best --fid-every evaluation as generator/
+    recipe: str | None = None  # the recipe the settings came from (recorded, not read)
     checkpoint_every: int = 500  # steps between mid-epoch checkpoints (0: at epoch ends only)
     keep_checkpoints: int = 3
     deterministic: bool = False  # op determinism: bitwise-reproducible runs and resumes
@@ -77,7 +83,7 @@ class TrainConfig:
             raise ValueError(f"Unknown d_norm {self.d_norm!r}. Valid values: {', '.join(D_NORMS)}.")
         if self.arch == "mlp" and self.transpose_impl != "auto":
             raise ValueError("transpose_impl applies to the dcgan networks only; drop it or use --arch dcgan.")
-        if self.arch == "mlp" and self.d_norm != "none":
+        if self.arch != "dcgan" and self.d_norm != "none":
             raise ValueError("d_norm applies to the dcgan discriminator only; drop it or use --arch dcgan.")
         for name in ("epochs", "batch_size", "latent_dim", "n_samples", "keep_checkpoints"):
             if int(getattr(self, name)) < 1:
@@ -106,6 +112,28 @@ class TrainConfig:
             raise ValueError(f"penalty_weight must be >= 0, got {self.penalty_weight}.")
         if self.ema is not None and not 0.0 < self.ema < 1.0:
             raise ValueError(f"ema (the decay) must be in (0, 1), e.g. 0.999; got {self.ema}.")
+        if int(self.ema_start) < 0:
+            raise ValueError(f"ema_start must be >= 0, got {self.ema_start}.")
+        if int(self.ema_start) > 0 and self.ema is None:
+            raise ValueError("ema_start is the warm-up of the generator's EMA; set --ema DECAY too, or drop it.")
+        if self.prior not in PRIORS:
+            raise ValueError(f"Unknown prior {self.prior!r}. Valid priors: {', '.join(PRIORS)}.")
+        if self.augment is not None:
+            from .choices import parse_augment_policy as parse_policy  # raises naming the part
+
+            parse_policy(self.augment)
+        if self.lr_decay not in LR_DECAYS:
+            raise ValueError(f"Unknown lr_decay {self.lr_decay!r}. Valid values: {', '.join(LR_DECAYS)}.")
+        if self.keep_best is not None:
+            if self.keep_best not in KEEP_BEST_METRICS:
+                raise ValueError(f"Unknown keep_best metric {self.keep_best!r}. Valid metrics: "
+                                 f"{', '.join(KEEP_BEST_METRICS)}.")
+            if self.fid_every is None:
+                raise ValueError("--keep-best fid chooses among the --fid-every evaluations; add --fid-every N "
+                                 "(with --fid-network mnist-classifier for a fast one on digits).")
+            if int(self.fid_every) > int(self.epochs):
+                raise ValueError(f"--keep-best needs at least one evaluation, but --fid-every {self.fid_every} is "
+                                 f"more than --epochs {self.epochs}; lower --fid-every.")
         if self.conditional not in CONDITIONAL:
             raise ValueError(f"Unknown conditional {self.conditional!r}. Valid values: {', '.join(CONDITIONAL)}.")
         if self.info_categorical < 0 or self.info_continuous < 0 or self.info_categorical == 1:
@@ -129,7 +157,7 @@ class TrainConfig:
                              "sources afterwards with scripts/evaluate.py --fake OUT/generator.")
         if self.channels not in (None, 1, 3):
             raise ValueError(f"channels must be 1 or 3, got {self.channels}.")
-        if self.image_size is not None and self.arch == "dcgan":
+        if self.image_size is not None and self.arch in CONV_ARCHITECTURES:
             from .shapes import upsampling_plan
 
             upsampling_plan(int(self.image_size))

@@ -9,6 +9,7 @@ import keras
 import tensorflow as tf
 
 from .io import atomic_path
+from .priors import check_prior
 
 INFO_FILE = "tfgan_zoo_generator.json"
 
@@ -24,7 +25,8 @@ def _num_classes(generator: keras.Model) -> int | None:
 def read_generator_info(path: str | os.PathLike) -> dict:
     """The metadata an exported generator carries (``{}`` for exports without it).
 
-    Keys: ``latent_dim``, ``image_shape``, ``conditional`` and ``num_classes``.
+    Keys: ``latent_dim``, ``image_shape``, ``conditional``, ``num_classes`` and ``prior`` (exports from
+    before the prior option have none: they were trained on ``normal``).
     """
     info = os.path.join(os.fspath(path), INFO_FILE)
     if not os.path.isfile(info):
@@ -33,7 +35,8 @@ def read_generator_info(path: str | os.PathLike) -> dict:
         return json.load(f)
 
 
-def export_generator(generator: keras.Model, path: str | os.PathLike, latent_dim: int | None = None) -> str:
+def export_generator(generator: keras.Model, path: str | os.PathLike, latent_dim: int | None = None,
+                     prior: str = "normal", selected: dict | None = None) -> str:
     """Write ``generator`` as a SavedModel at ``path`` (atomically).
 
     The SavedModel has one endpoint, ``serve`` (also ``serving_default``),
@@ -44,8 +47,10 @@ def export_generator(generator: keras.Model, path: str | os.PathLike, latent_dim
     gets ``serve(z, label)`` with ``label`` int32 ``[batch]`` in ``[0, num_classes)``.
     An InfoGAN generator takes one vector: ``z`` followed by ``one_hot(c_cat)``
     and ``c_cont``. ``tfgan_zoo_generator.json`` next to ``saved_model.pb``
-    records the latent size, image shape and number of classes
-    (:func:`read_generator_info`).
+    records the latent size, image shape, number of classes and the
+    ``prior`` ``z`` should be drawn from (``normal`` or ``uniform``, see
+    :mod:`tfgan_zoo.priors`; :func:`read_generator_info`), and ``selected``
+    when given (how a kept-best generator was chosen: metric, value, epoch, step).
     """
     shapes = generator.input_shape
     conditional = isinstance(shapes, list) and len(shapes) == 2
@@ -70,7 +75,10 @@ def export_generator(generator: keras.Model, path: str | os.PathLike, latent_dim
         signature = [z_spec]
     archive.add_endpoint(name="serve", fn=serve, input_signature=signature)
     info = {"latent_dim": int(latent_dim), "image_shape": [int(d) for d in generator.output_shape[1:]],
-            "conditional": conditional, "num_classes": _num_classes(generator) if conditional else None}
+            "conditional": conditional, "num_classes": _num_classes(generator) if conditional else None,
+            "prior": check_prior(prior)}
+    if selected is not None:
+        info["selected"] = dict(selected)
     with atomic_path(path) as tmp:
         archive.write_out(tmp, verbose=False)
         with open(os.path.join(tmp, INFO_FILE), "w", encoding="utf-8") as f:

@@ -18,6 +18,7 @@ import tensorflow as tf
 
 from . import callbacks as cb
 from . import checkpointing, data, distribute, models, nets
+from .choices import CONV_ARCHITECTURES
 from .config import TrainConfig
 from .export import export_generator
 from .guard import DivergenceGuard, TrainingDiverged
@@ -84,7 +85,7 @@ def open_data(cfg: TrainConfig, start_batch: int = 0) -> Prepared:
     uninterrupted run gets from step ``k`` on.
     """
     shape = data.image_shape(cfg.dataset, cfg.image_size, cfg.channels, cfg.data_dir)
-    if cfg.arch == "dcgan":
+    if cfg.arch in CONV_ARCHITECTURES:
         if shape[0] != shape[1]:
             raise ValueError(f"The DCGAN networks need square images, the data is {shape[1]}x{shape[0]}; "
                              "pass --image-size N to resize and centre-crop it.")
@@ -117,14 +118,18 @@ def resolve_transpose_impl(cfg: TrainConfig, point: checkpointing.Checkpoint | N
 
 
 def build_model(cfg: TrainConfig, image_shape: tuple[int, int, int] | None = None,
-                num_classes: int | None = None) -> models.GAN:
+                num_classes: int | None = None, total_steps: int | None = None) -> models.GAN:
     """Networks and compiled GAN for ``cfg`` (precision policy must already be set).
+
+    ``total_steps`` (generator steps of the whole run) is needed by ``cfg.lr_decay="linear"``
+    (default: ``cfg.epochs * cfg.steps_per_epoch``).
 
     Call it inside ``strategy.scope()`` to train with a distribution strategy; with more
     than one replica the batch-normalization layers are synchronized across replicas.
     """
-    kwargs = {} if cfg.arch == "mlp" else {"norm": None if cfg.d_norm == "none" else cfg.d_norm,
-                                           "transpose_impl": cfg.transpose_impl}
+    kwargs = {} if cfg.arch == "mlp" else {"transpose_impl": cfg.transpose_impl}
+    if cfg.arch == "dcgan":
+        kwargs["norm"] = None if cfg.d_norm == "none" else cfg.d_norm
     shape = image_shape or data.image_shape(cfg.dataset, cfg.image_size, cfg.channels, cfg.data_dir)
     if cfg.conditioning not in (None, "infogan") and num_classes is None:
         num_classes = data.num_classes(cfg.dataset, cfg.data_dir)
@@ -135,22 +140,41 @@ def build_model(cfg: TrainConfig, image_shape: tuple[int, int, int] | None = Non
         distribute.synchronize_batch_norm(g, d)
     gan = models.build_gan(cfg.loss, g, d, latent_dim=cfg.latent_dim, n_critic=cfg.n_critic, seed=cfg.seed,
                            constraint=cfg.constraint, clip_value=cfg.clip_value, penalty=cfg.penalty,
-                           penalty_weight=cfg.penalty_weight, ema=cfg.ema, conditional=cfg.conditioning,
+                           penalty_weight=cfg.penalty_weight, ema=cfg.ema, ema_start=cfg.ema_start, prior=cfg.prior,
+                           augment=cfg.augment, conditional=cfg.conditioning,
                            num_classes=num_classes, info_categorical=codes[0], info_continuous=codes[1],
                            info_weight=cfg.info_weight)
     d_opt, g_opt = gan.default_optimizers()
-    set_learning_rates(d_opt, g_opt, cfg)
+    if total_steps is None and cfg.steps_per_epoch is not None:
+        total_steps = cfg.epochs * cfg.steps_per_epoch
+    set_learning_rates(d_opt, g_opt, cfg, total_steps, gan.n_critic)
     gan.compile(d_optimizer=d_opt, g_optimizer=g_opt, jit_compile=cfg.keras_jit_compile)
     return gan
 
 
 def set_learning_rates(d_opt: keras.optimizers.Optimizer, g_opt: keras.optimizers.Optimizer,
-                       cfg: TrainConfig) -> None:
-    """``cfg.lr_d``/``cfg.lr_g`` into the optimizers (when set; else they keep the loss's default)."""
-    if cfg.lr_d is not None:
-        d_opt.learning_rate = cfg.lr_d
-    if cfg.lr_g is not None:
-        g_opt.learning_rate = cfg.lr_g
+                       cfg: TrainConfig, total_steps: int | None = None, n_critic: int = 1) -> None:
+    """``cfg.lr_d``/``cfg.lr_g`` into the optimizers (when set; else they keep the loss's default).
+
+    With ``cfg.lr_decay="linear"`` each rate becomes ``lr(t) = lr0 * max(0, 1 - t / T)`` of the
+    optimizer's own update count ``t`` (restored with its checkpoint), with ``T = total_steps`` for
+    the generator and ``total_steps * n_critic`` for the discriminator: both reach 0 at the run's
+    last step. A resumed run with another ``--epochs`` decays over its new length from where it is.
+    """
+    for opt, lr, updates in ((d_opt, cfg.lr_d, n_critic), (g_opt, cfg.lr_g, 1)):
+        if cfg.lr_decay == "linear":
+            if total_steps is None:
+                raise ValueError("lr_decay='linear' needs the run's length: pass total_steps (or set "
+                                 "steps_per_epoch in the config).")
+            current = opt.inner_optimizer if isinstance(opt, keras.optimizers.LossScaleOptimizer) else opt
+            schedule = current._learning_rate  # a variable, or the schedule set earlier
+            base = lr if lr is not None else float(
+                schedule.initial_learning_rate if isinstance(schedule, keras.optimizers.schedules.PolynomialDecay)
+                else keras.ops.convert_to_numpy(schedule))
+            current.learning_rate = keras.optimizers.schedules.PolynomialDecay(
+                base, max(1, int(total_steps) * updates), end_learning_rate=0.0, power=1.0)
+        elif lr is not None:
+            opt.learning_rate = lr
 
 
 def _data_failure(cfg: TrainConfig, error: Exception, last_good: checkpointing.Checkpoint | None) -> Exception | None:
@@ -248,7 +272,7 @@ def _run(cfg: TrainConfig, prepared: Prepared | None, resume: bool | checkpointi
         raise ValueError(f"The prepared data starts at batch {first}, the run at step {start}; "
                          f"prepare it with open_data(cfg, {start}).")
     steps_per_epoch = cfg.steps_per_epoch or per_pass
-    if cfg.arch == "dcgan":  # config.json and the checkpoints record the implementation the layers have
+    if cfg.arch in CONV_ARCHITECTURES:  # config.json and the checkpoints record the implementation the layers have
         cfg = dataclasses.replace(cfg, transpose_impl=resolve_transpose_impl(cfg, point))
     if point:
         checkpointing.check_resumable(point, dataclasses.asdict(cfg), shape, steps_per_epoch)
@@ -264,10 +288,11 @@ def _run(cfg: TrainConfig, prepared: Prepared | None, resume: bool | checkpointi
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(cfg.seed)
     with strategy.scope():
-        gan = build_model(cfg, shape, num_classes)
+        gan = build_model(cfg, shape, num_classes, total_steps=cfg.epochs * steps_per_epoch)
     if point:
         checkpointing.restore_weights(gan, point)
-        set_learning_rates(gan.d_optimizer, gan.g_optimizer, cfg)  # a resumed run may change them
+        set_learning_rates(gan.d_optimizer, gan.g_optimizer, cfg, cfg.epochs * steps_per_epoch,
+                           gan.n_critic)  # a resumed run may change them
     callbacks = [] if cfg.fid_every is None else [cb.FIDCallback(
         cfg.fid_every, cfg.fid_samples, real=cfg.dataset, network=cfg.fid_network, seed=cfg.seed,
         data_dir=cfg.data_dir)]  # first, so the CSV and summary get the fid column
@@ -276,6 +301,12 @@ def _run(cfg: TrainConfig, prepared: Prepared | None, resume: bool | checkpointi
         cb.HistoryCSV(os.path.join(out, "history.csv")),
         cb.LossCurves(os.path.join(out, "curves.png")),
     ]
+    if cfg.fid_every is not None:  # wall-clock seconds beside each FID (evaluations included)
+        callbacks.insert(1, cb.WallClock())
+    keep = None
+    if cfg.keep_best:  # after the FID callback, which writes logs["fid"]
+        keep = cb.KeepBest(os.path.join(out, "generator"), monitor=cfg.keep_best)
+        callbacks.insert(1, keep)
     if cfg.infogan:
         callbacks.append(cb.CodeTraversal(os.path.join(out, "traversals"), seed=cfg.seed))
     guard = DivergenceGuard()
@@ -315,8 +346,16 @@ def _run(cfg: TrainConfig, prepared: Prepared | None, resume: bool | checkpointi
         if stop is not None:
             stop.restore_handlers()
     wall = time.perf_counter() - t0
-    export_generator(gan.sampling_generator, os.path.join(out, "generator"))
     steps = ckpt.global_step
+    if keep is None:
+        export_generator(gan.sampling_generator, os.path.join(out, "generator"), prior=gan.prior)
+    else:  # generator/ is the best evaluation's; the last one goes beside it
+        export_generator(gan.sampling_generator, os.path.join(out, "generator_last"), prior=gan.prior)
+        if keep.best is None:
+            print(f"warning: no finite {cfg.keep_best} was computed, so {out}/generator is the last generator "
+                  f"(step {steps}).", file=sys.stderr)
+            export_generator(gan.sampling_generator, os.path.join(out, "generator"), prior=gan.prior,
+                             selected={"metric": cfg.keep_best, "value": None, "epoch": cfg.epochs, "step": steps})
     final = {k: float(v[-1]) for k, v in history.history.items()}
     if not final and history_csv.rows:  # resumed at the very end: nothing left to train
         final = {k: float(v) for k, v in history_csv.rows[-1].items() if k != "epoch"}
@@ -330,6 +369,8 @@ def _run(cfg: TrainConfig, prepared: Prepared | None, resume: bool | checkpointi
         "samples": grid.paths[-1] if grid.paths else None,
         "resumed_from": point.path if point else None,
     }
+    if keep is not None:
+        summary["best"] = keep.best
     write_text(os.path.join(out, "summary.json"), json.dumps(summary, indent=2) + "\n")
     distribute.remove_worker_output_dir(out, cfg.out)
     return summary

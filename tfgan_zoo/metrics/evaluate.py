@@ -120,12 +120,16 @@ def load_images(source, n: int, split: str = "train", seed: int = 0, data_dir: s
         gen = tf.saved_model.load(os.fspath(source))
         signature = gen.serve.input_signature  # (z,) or, conditional, (z, label)
         latent = int(signature[0].shape[-1])
+        from ..export import read_generator_info
+        from ..priors import sample_numpy
+
         classes = generated_labels(source, n)
+        prior = read_generator_info(source).get("prior", "normal")
         rng = np.random.default_rng(seed)
         out = []
         for start in range(0, n, batch_size):
             k = min(batch_size, n - start)
-            z = tf.constant(rng.standard_normal((k, latent)).astype(np.float32))
+            z = tf.constant(sample_numpy(prior, rng, (k, latent)))
             if len(signature) == 2:  # labels 0, 1, 2, ... in turn
                 out.append(np.asarray(gen.serve(z, tf.constant(classes[start:start + k], tf.int32))))
             else:
@@ -170,6 +174,25 @@ def reference_statistics(dataset: str, featurizer: Featurizer, n: int, split: st
     return moments.load_moments(path, expected_protocol=protocol)
 
 
+def reference_features(dataset: str, featurizer: Featurizer, n: int, split: str = "train",
+                       data_dir: str | None = None, seed: int = 0) -> np.ndarray:
+    """The features of a named dataset's first ``n`` images of ``split``, computed once and cached
+    (``.npy``, read with ``allow_pickle=False``) beside :func:`reference_statistics`' file."""
+    from ..io import atomic_path
+
+    path = stats_path(dataset, split, featurizer.name, n)[:-4] + f"__seed{seed}__features.npy"
+    if os.path.isfile(path):
+        feats = np.load(path, allow_pickle=False)
+        if feats.shape[0] == n:
+            return feats
+    feats = featurizer(load_images(dataset, n, split, seed, data_dir), progress=True)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.save(fh, np.asarray(feats, np.float32), allow_pickle=False)
+    return feats
+
+
 def _cacheable(source) -> bool:
     from .. import data
 
@@ -196,7 +219,9 @@ def evaluate(real, fake, network: str = "fid-inception", n: int = 10_000, metric
     fake_feats = f(fake_images, progress=True) if ("fid" in metrics or "kid" in metrics) else None
     cacheable = _cacheable(real)
     real_feats = None
-    if "kid" in metrics or ("fid" in metrics and not cacheable):  # one pass over the real images at most
+    if "kid" in metrics and cacheable:  # KID needs the features themselves: cached beside the statistics
+        real_feats = reference_features(real, f, n, real_split, data_dir)
+    elif "kid" in metrics or ("fid" in metrics and not cacheable):  # one pass over the real images at most
         real_feats = f(load_images(real, n, real_split, 0, data_dir), progress=True)
     if "fid" in metrics:
         if cacheable:

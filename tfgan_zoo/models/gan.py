@@ -33,6 +33,9 @@ import tensorflow as tf
 from .. import distribute
 from .. import losses as L
 from .. import penalties as P
+from ..augment import diff_augment, parse_policy
+from ..packing import pack as pack_samples, packed_shape
+from ..priors import check_prior, sample as sample_prior
 from ..constraints import apply_constraint, clip_weights
 from ..composition import check_combination, penalty_metric_name
 from .conditioning import Conditioning
@@ -85,6 +88,21 @@ class GAN(keras.Model):
         ``w_ema <- ema * w_ema + (1 - ema) * w`` after every generator update
         (batch-norm statistics are copied). When set, :meth:`generate`, the
         sample grids and the export use the averaged generator.
+    ema_start : int
+        EMA warm-up: for the first ``ema_start`` generator updates the average
+        copies the generator (decay 0), so it does not start as an average
+        of the random initialisation; from then on it decays at ``ema``.
+    prior : {"normal", "uniform"}
+        Distribution of ``z`` (:mod:`tfgan_zoo.priors`): ``N(0, I)`` or ``U(-1, 1)^d``.
+    pack : int
+        PacGAN packing (:mod:`tfgan_zoo.packing`): the discriminator judges
+        ``pack`` samples at once (build it for the packed input shape, e.g.
+        ``nets.toy_pair(pack=m)``); the batch must be a multiple of ``pack``.
+        Not with labels or codes.
+    augment : str or sequence, optional
+        DiffAugment policy applied to every discriminator input in training,
+        real and generated, in both updates (:mod:`tfgan_zoo.augment`), e.g.
+        ``"color,translation,cutout"``.
 
     Examples
     --------
@@ -113,6 +131,10 @@ class GAN(keras.Model):
         penalty: str | None = None,
         penalty_weight: float | None = None,
         ema: float | None = None,
+        ema_start: int = 0,
+        prior: str = "normal",
+        augment: str | tuple[str, ...] | None = None,
+        pack: int = 1,
         conditional: str | None = None,
         num_classes: int | None = None,
         info_categorical: int = 0,
@@ -144,11 +166,19 @@ class GAN(keras.Model):
         g_out = tuple(generator.output_shape[1:])
         d_in = discriminator.input_shape
         d_in = tuple((d_in[0] if isinstance(d_in, list) else d_in)[1:])
-        if g_out != d_in:
+        if int(pack) < 1:
+            raise ValueError(f"pack must be >= 1 (samples per discriminator input), got {pack}.")
+        if int(pack) > 1 and self.conditioning.mode is not None:
+            raise ValueError("Packing (pack > 1) is for unconditional GANs: a pack of samples has no single label "
+                             "or code. Drop pack or the conditioning.")
+        if packed_shape(g_out, int(pack)) != d_in:
             raise ValueError(
-                f"The generator makes images of shape {g_out} but the discriminator expects {d_in}; "
-                "build both networks for the same image shape."
+                f"The generator makes images of shape {g_out} but the discriminator expects {d_in}"
+                + (f" (packs of {pack}: expected {packed_shape(g_out, int(pack))})" if int(pack) > 1 else "")
+                + "; build both networks for the same image shape"
+                + (" and the discriminator for the packed input." if int(pack) > 1 else ".")
             )
+        self.pack = int(pack)
         if generator_loss not in ("nonsaturating", "minimax"):
             raise ValueError(
                 f"Unknown generator_loss {generator_loss!r}; use 'nonsaturating' or 'minimax'."
@@ -173,6 +203,11 @@ class GAN(keras.Model):
         self.penalty = penalty
         self.penalty_weight = float(penalty_weight)
         self.ema = None if ema is None else float(ema)
+        if int(ema_start) < 0:
+            raise ValueError(f"ema_start must be >= 0 (generator updates before averaging starts), got {ema_start}.")
+        self.ema_start = int(ema_start)
+        self.prior = check_prior(prior)
+        self.augment = parse_policy(augment)
         self.generator = generator
         self.discriminator = apply_constraint(discriminator, constraint)
         self.ema_generator = self._make_ema(generator) if self.ema is not None else None
@@ -210,6 +245,8 @@ class GAN(keras.Model):
         if self.ema_generator is None:
             return
         d = self.ema
+        if self.ema_start:  # warm-up: copy until the generator has had ema_start updates
+            d = tf.where(self.g_optimizer.iterations > self.ema_start, d, 0.0)  # iterations counts this update
         for e, w in zip(self.ema_generator.weights, self.generator.weights):
             if w.trainable:
                 e.assign(d * e + (1.0 - d) * tf.cast(w, e.dtype))
@@ -242,6 +279,13 @@ class GAN(keras.Model):
         if self.penalty == "none":
             return tf.constant(0.0, tf.float32)
         fn = P.PENALTIES[self.penalty][0]
+        if self.pack > 1:  # the penalty is on D's own inputs, the packs (one gradient norm per pack)
+
+            def d_packed(xp, training=True):
+                return self.conditioning.split(self.discriminator(xp, training=training))[0]
+
+            return fn(d_packed, pack_samples(real, self.pack), pack_samples(fake, self.pack),
+                      seed=self.seed_generator, weight=self.penalty_weight)
 
         def d_logit(x, training=True):
             return self._discriminate(x, real_cond, training)[0]
@@ -335,9 +379,10 @@ class GAN(keras.Model):
         return self.generator(z, training=training)
 
     def sample_noise(self, batch_size) -> tf.Tensor:
-        """Draw ``z ~ N(0, I)`` from the model's seed generator (each replica its own rows)."""
+        """Draw ``z`` from the prior (``N(0, I)`` or ``U(-1, 1)^d``) with the model's seed generator (each
+        replica its own rows)."""
         return distribute.replica_rows(
-            lambda n: keras.random.normal((n, self.latent_dim), seed=self.seed_generator), batch_size)
+            lambda n: sample_prior(self.prior, (n, self.latent_dim), self.seed_generator), batch_size)
 
     def generate(self, n_or_z, labels=None, codes=None, training: bool = False) -> tf.Tensor:
         """Images in [-1, 1], float32, from ``n`` fresh noise vectors or from given ``z``
@@ -396,7 +441,11 @@ class GAN(keras.Model):
             super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
     def _discriminate(self, x, cond, training: bool = True):
-        """``(logit, heads)`` of the discriminator on images ``x`` with conditions ``cond``."""
+        """``(logit, heads)`` of the discriminator on images ``x`` with conditions ``cond`` (in training,
+        DiffAugment-ed first when ``augment`` is set)."""
+        if training and self.augment:
+            x = diff_augment(x, self.augment, self.seed_generator)
+        x = pack_samples(x, self.pack)
         out = self.discriminator(self.conditioning.discriminator_inputs(x, cond), training=training)
         return self.conditioning.split(out)
 
@@ -500,6 +549,10 @@ class GAN(keras.Model):
             "penalty": self.penalty,
             "penalty_weight": self.penalty_weight,
             "ema": self.ema,
+            "ema_start": self.ema_start,
+            "prior": self.prior,
+            "augment": ",".join(self.augment) or None,
+            "pack": self.pack,
             **self.conditioning.get_config(),
             "name": self.name,
         }

@@ -7,6 +7,7 @@ from typing import Any, Sequence
 import keras
 
 from .dcgan import dcgan_discriminator, dcgan_generator, dcgan_pair, upsampling_plan
+from .sndcgan import sndcgan_pair
 from .mlp import mlp_discriminator, mlp_generator, mlp_pair
 from .toy import Maxout, toy_discriminator, toy_generator, toy_pair
 from .subpixel import (IMPLS as TRANSPOSE_IMPLS, SubpixelConv2D, SubpixelConvTranspose, resolve_transpose_impl,
@@ -22,7 +23,7 @@ def build(arch: str, image_shape: Sequence[int], latent_dim: int, conditional: s
 
     ``conditional`` ("concat", "projection", "acgan" with ``num_classes``, or "infogan" with
     ``info_codes = (n_categorical, n_continuous)``) adds labels or codes (:mod:`.heads`).
-    Other keyword arguments go to the DCGAN builder (``width``, ``norm``, ``transpose_impl``).
+    Other keyword arguments go to the DCGAN builders (``width``, ``transpose_impl``; ``norm`` for dcgan only).
     """
     if int(latent_dim) < 1:
         raise ValueError(f"latent_dim must be >= 1, got {latent_dim}.")
@@ -33,10 +34,16 @@ def build(arch: str, image_shape: Sequence[int], latent_dim: int, conditional: s
     if arch == "dcgan":
         return dcgan_pair(image_shape, latent_dim, width=kwargs.pop("width", 64), norm=kwargs.pop("norm", None),
                           transpose_impl=kwargs.pop("transpose_impl", "native"), **heads)
+    if arch == "sndcgan":
+        if kwargs.get("norm") not in (None, "none"):
+            raise ValueError("norm applies to the dcgan discriminator only; the sndcgan one has none "
+                             "(it is meant for --constraint sn).")
+        return sndcgan_pair(image_shape, latent_dim, width=kwargs.pop("width", 64),
+                            transpose_impl=kwargs.pop("transpose_impl", "native"), **heads)
     raise ValueError(f"Unknown architecture {arch!r}. Valid architectures: {', '.join(ARCHITECTURES)}.")
 
 
 __all__ = ["build", "ARCHITECTURES", "TRANSPOSE_IMPLS", "SubpixelConv2D", "SubpixelConvTranspose",
            "resolve_transpose_impl", "strided_conv", "subpixel_conv_transpose", "mlp_generator",
-           "mlp_discriminator", "mlp_pair", "dcgan_generator", "dcgan_discriminator", "dcgan_pair",
+           "mlp_discriminator", "mlp_pair", "dcgan_generator", "dcgan_discriminator", "dcgan_pair", "sndcgan_pair",
            "upsampling_plan", "Maxout", "toy_generator", "toy_discriminator", "toy_pair"]

@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""Sample quality of a shipped recipe: train it (resumable) for each seed, then score the chosen generator.
+
+    python benchmarks/quality.py --recipe mnist-sngan --seeds 3
+    python benchmarks/quality.py --recipe quickstart --eval fast        # MNIST-classifier FID only (seconds)
+
+Protocol (``--eval standard``, the default): the exported generator of the run (with ``--keep-best``, the
+best epoch's) draws ``--n`` images (default 10,000; z from the recipe's prior, seed 1, conditional labels
+0..9 in turn), compared with the first ``--n`` images of the dataset's **test** split by the standard FID
+Inception (2015-12-05 pool_3, bilinear resize to 299, grey repeated to RGB): FID and KID (subsets of 1,000).
+The real statistics and features are cached, so only the first evaluation pays for them. For MNIST also the
+MNIST-classifier FID (same images, test split) and the classifier's histogram of generated digits (an
+even share is 10% per class). ``--eval fast`` computes only the MNIST-classifier numbers.
+
+Runs go to ``--runs-dir/RECIPE/seedS`` (``train.py --recipe RECIPE --seed S --resume``): stopping this
+script and starting it again continues every run where it stopped, and a finished run's evaluation is read
+from its ``quality_eval.json``. Prints one JSON object (per-seed numbers, mean and sample standard deviation,
+steps, wall time, CPU) and saves a PNG of the in-training FID against wall-clock time and epochs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import json
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, ROOT)
+sys.path.insert(0, HERE)
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from machine import cpu_description, load_average  # noqa: E402
+
+ANCHORS = {
+    "mnist": [{"fid": 6.8, "setup": "NS GAN, InfoGAN-style nets, 20 epochs, best of a large search",
+               "source": "Lucic et al. 2018"},
+              {"fid": 2.9, "setup": "SN-DCGAN, NS loss, 40k iterations", "source": "PA-GAN (Zhang & Khoreva 2019)"},
+              {"fid": 2.5, "setup": "SN-DCGAN + progressive augmentation", "source": "PA-GAN"},
+              {"fid": 1.57, "setup": "MNIST train vs test images (the floor)", "source": "this project"}],
+    "fashion_mnist": [{"fid": 21.5, "setup": "WGAN, InfoGAN-style nets", "source": "Lucic et al. 2018"},
+                      {"fid": 10.6, "setup": "SN-DCGAN, NS loss", "source": "PA-GAN"},
+                      {"fid": 6.2, "setup": "SN-DCGAN + progressive augmentation", "source": "PA-GAN"}],
+}
+
+
+def log(msg: str) -> None:
+    print(f"[quality {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def _history(run_dir: str) -> list[dict]:
+    path = os.path.join(run_dir, "history.csv")
+    if not os.path.isfile(path):
+        return []
+    with open(path, newline="", encoding="utf-8") as f:
+        return [{k: float(v) for k, v in row.items() if v not in ("", None)} for row in csv.DictReader(f)]
+
+
+def train(recipe: str, seed: int, run_dir: str, epochs: int | None, extra: list[str]) -> None:
+    """``train.py --recipe --seed --out --resume`` unless the run has all its epochs already."""
+    done = len(_history(run_dir))
+    want = epochs
+    if want is None and os.path.isfile(os.path.join(run_dir, "config.json")):
+        with open(os.path.join(run_dir, "config.json"), encoding="utf-8") as f:
+            want = json.load(f)["epochs"]
+    if os.path.isfile(os.path.join(run_dir, "summary.json")) and want is not None and done >= want:
+        log(f"{run_dir}: trained ({done} epochs)")
+        return
+    cmd = [sys.executable, os.path.join(ROOT, "scripts", "train.py"), "--recipe", recipe, "--seed", str(seed),
+           "--out", run_dir, "--resume", *(["--epochs", str(epochs)] if epochs else []), *extra]
+    log("training: " + " ".join(cmd[1:]))
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    r = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL)
+    if r.returncode != 0:
+        raise SystemExit(f"quality.py: training {run_dir} failed (exit {r.returncode}); see its stderr above. "
+                         "Start this script again to resume it.")
+
+
+def evaluate_run(run_dir: str, dataset: str, mode: str, n: int) -> dict:
+    """The metrics of ``run_dir/generator`` (cached in ``run_dir/quality_eval.json`` by protocol)."""
+    cache = os.path.join(run_dir, "quality_eval.json")
+    key = f"{mode}:{n}"
+    saved = {}
+    if os.path.isfile(cache):
+        with open(cache, encoding="utf-8") as f:
+            saved = json.load(f)
+        if key in saved:
+            return saved[key]
+    from tfgan_zoo.io import write_text
+    from tfgan_zoo.metrics.evaluate import evaluate
+
+    gen = os.path.join(run_dir, "generator")
+    out: dict = {}
+    t0 = time.perf_counter()
+    if mode == "standard":
+        log(f"{run_dir}: standard FID/KID on {n} + {n} images")
+        r = evaluate(dataset, gen, "fid-inception", n, ["fid", "kid"], real_split="test")
+        out.update({"fid": r["fid"], "kid": r["kid"], "kid_std": r["kid_std"], "protocol": r["protocol"]})
+    if dataset == "mnist":
+        r = evaluate(dataset, gen, "mnist-classifier", n, ["fid", "classifier"], real_split="test")
+        out.update({"mnist_classifier_fid": r["fid"], "class_histogram": r["class_histogram"],
+                    **({"class_accuracy": r["class_accuracy"]} if "class_accuracy" in r else {}),
+                    "mnist_classifier_protocol": r["protocol"]})
+    out["eval_time_s"] = round(time.perf_counter() - t0, 1)
+    saved[key] = out
+    write_text(cache, json.dumps(saved, indent=2) + "\n")
+    return out
+
+
+def run_facts(run_dir: str) -> dict:
+    """Steps, the chosen step, and wall time of a finished run."""
+    from tfgan_zoo.export import read_generator_info
+
+    with open(os.path.join(run_dir, "summary.json"), encoding="utf-8") as f:
+        summary = json.load(f)
+    hist = _history(run_dir)
+    info = read_generator_info(os.path.join(run_dir, "generator"))
+    return {"generator_steps": summary["generator_steps"], "epochs": len(hist),
+            "selected": info.get("selected"),
+            "wall_s_incl_evaluations": hist[-1].get("wall_s") if hist else None,
+            "last_session_wall_s": summary["wall_time_s"],
+            "in_training_fid": [[int(r["epoch"]), r.get("wall_s"), r["fid"]] for r in hist if "fid" in r]}
+
+
+def mean_std(values: list[float]) -> dict:
+    import numpy as np
+
+    v = np.asarray([x for x in values if x is not None], float)
+    if len(v) == 0:
+        return {"mean": None, "std": None, "n": 0}
+    return {"mean": float(v.mean()), "std": float(v.std(ddof=1)) if len(v) > 1 else None, "n": int(len(v))}
+
+
+def plot(seeds: list[dict], path: str, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from tfgan_zoo.io import atomic_path
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for s in seeds:
+        curve = s["facts"]["in_training_fid"]
+        if not curve:
+            continue
+        ep, wall, fid = zip(*curve)
+        axes[0].plot(ep, fid, marker=".", label=f"seed {s['seed']}")
+        if all(w is not None for w in wall):
+            axes[1].plot([w / 60 for w in wall], fid, marker=".", label=f"seed {s['seed']}")
+    axes[0].set_xlabel("epoch")
+    axes[1].set_xlabel("wall-clock minutes (evaluations included)")
+    for ax in axes:
+        ax.set_ylabel("in-training FID (the recipe's --fid-network)")
+        ax.set_yscale("log")
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    with atomic_path(path, suffix=".png") as tmp:
+        fig.savefig(tmp, dpi=100)
+    plt.close(fig)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--recipe", required=True)
+    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--first-seed", type=int, default=0)
+    p.add_argument("--epochs", type=int, default=None, help="override the recipe's epochs (a shorter check)")
+    p.add_argument("--eval", default="standard", choices=("standard", "fast"))
+    p.add_argument("--n", type=int, default=10_000, help="generated and real test images")
+    p.add_argument("--runs-dir", default=os.path.join(ROOT, "benchmarks", "runs"))
+    p.add_argument("--results-dir", default=os.path.join(HERE, "results"))
+    p.add_argument("--train-arg", action="append", default=[], help="an extra train.py argument (repeatable)")
+    a = p.parse_args(argv)
+    from tfgan_zoo import recipes
+
+    try:
+        recipe = recipes.load(a.recipe)
+    except recipes.RecipeError as e:
+        p.error(str(e))
+    dataset = recipe["flags"].get("dataset", "mnist")
+    machine = {"cpu": cpu_description(), "load_average_at_start": load_average()}
+    tag = a.recipe + (f"-e{a.epochs}" if a.epochs else "") + ("-" + "-".join(
+        x.lstrip("-") for x in a.train_arg) if a.train_arg else "")
+    seeds = []
+    for seed in range(a.first_seed, a.first_seed + a.seeds):
+        run_dir = os.path.join(a.runs_dir, tag, f"seed{seed}")
+        train(a.recipe, seed, run_dir, a.epochs, a.train_arg)
+        seeds.append({"seed": seed, "run": os.path.relpath(run_dir, ROOT), "facts": run_facts(run_dir),
+                      "metrics": evaluate_run(run_dir, dataset, a.eval, a.n)})
+        log(f"seed {seed}: " + json.dumps({k: v for k, v in seeds[-1]["metrics"].items()
+                                           if k in ("fid", "kid", "mnist_classifier_fid")}))
+    summary = {m: mean_std([s["metrics"].get(m) for s in seeds]) for m in ("fid", "kid", "mnist_classifier_fid")
+               if any(m in s["metrics"] for s in seeds)}
+    cpu_kind = "avx512" if "avx512f=True" in machine["cpu"] else "avx2"
+    stem = f"quality_{tag}_{datetime.date.today().isoformat()}_{cpu_kind}"
+    os.makedirs(a.results_dir, exist_ok=True)
+    png = os.path.join(a.results_dir, stem + ".png")
+    plot(seeds, png, f"{tag}: in-training FID per seed ({machine['cpu']})")
+    result = {"benchmark": "quality", "recipe": a.recipe, "flags": recipe["flags"],
+              "train_args": a.train_arg, "epochs_override": a.epochs, "machine": machine,
+              "protocol": __doc__.split("Protocol (", 1)[1].split("\n\n")[0].replace("\n", " "),
+              "eval": a.eval, "n": a.n, "seeds": seeds, "summary": summary, "anchors": ANCHORS.get(dataset),
+              "plot": os.path.relpath(png, ROOT)}
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""The "standard CNN" of Miyato et al. (2018, Spectral Normalization for GANs, Table 3), for any square
+size ``s * 2**k``; PA-GAN (Zhang & Khoreva, 2019) reports its MNIST and Fashion-MNIST FIDs with it.
+
+Generator: ``z`` -> dense ``s x s x (width * 2**k)`` + BN + ReLU, then ``k`` 4x4 stride-2 transposed
+convolutions halving the channels (BN + ReLU), then a 3x3 convolution to the image channels + tanh.
+Discriminator: for each of the ``k`` resolutions a 3x3 stride-1 and a 4x4 stride-2 convolution with
+``width * 2**i`` channels, then a 3x3 stride-1 convolution with ``width * 2**k``, LeakyReLU(0.1) after
+each, flatten, dense to one logit. Spectral normalization is not part of the networks: it is the
+GAN's ``constraint="sn"`` (``--constraint sn``), which wraps every layer.
+
+=========  ===========  ====================================  ======================================
+size       start map    generator channels (width 64)         discriminator channels
+=========  ===========  ====================================  ======================================
+28 x 28    7 x 7        256 -> 128 -> 64 -> C (3x3)           64,64 -> 128,128 -> 256
+32 x 32    4 x 4        512 -> 256 -> 128 -> 64 -> C (3x3)    64,64 -> 128,128 -> 256,256 -> 512
+=========  ===========  ====================================  ======================================
+
+At 32 x 32 this is the paper's network; at 28 x 28 (MNIST, Fashion-MNIST without padding) it has one
+resolution fewer, since 7 is odd. ``transpose_impl`` is as in :mod:`.dcgan` (the stride-2 layers).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import keras
+from keras import layers
+
+from ..shapes import upsampling_plan
+from .dcgan import _check_shape, _downsample, _upsample
+from .heads import build_pair
+from .subpixel import resolve_transpose_impl
+
+
+def sndcgan_generator_body(image_shape: Sequence[int], width: int = 64, transpose_impl: str = "native"):
+    """``h -> images``: dense projection, ``k`` transposed convolutions, a 3x3 convolution to the image."""
+    size, _, channels = _check_shape(image_shape)
+    start, k = upsampling_plan(size)
+    impl = resolve_transpose_impl(transpose_impl)
+
+    def body(h):
+        ch = width * 2**k
+        h = layers.Dense(start * start * ch, use_bias=False, name="project")(h)
+        h = layers.BatchNormalization(name="project_bn")(h)
+        h = layers.ReLU(name="project_relu")(h)
+        h = layers.Reshape((start, start, ch), name="to_map")(h)
+        for i in range(k):
+            ch //= 2
+            h = _upsample(ch, impl, use_bias=False, name=f"up_{i}")(h)
+            h = layers.BatchNormalization(name=f"up_{i}_bn")(h)
+            h = layers.ReLU(name=f"up_{i}_relu")(h)
+        h = layers.Conv2D(channels, 3, padding="same", name="to_image")(h)
+        return layers.Activation("tanh", dtype="float32", name="tanh")(h)
+
+    return body
+
+
+def sndcgan_discriminator_trunk(image_shape: Sequence[int], width: int = 64, transpose_impl: str = "native"):
+    """``images -> flat features``: pairs of 3x3 and 4x4 stride-2 convolutions, LeakyReLU(0.1)."""
+    size, _, channels = _check_shape(image_shape)
+    _, k = upsampling_plan(size)
+    impl = resolve_transpose_impl(transpose_impl)
+
+    def trunk(h):
+        ch = width
+        for i in range(k):
+            h = layers.Conv2D(ch, 3, padding="same", name=f"conv_{i}")(h)
+            h = layers.LeakyReLU(0.1, name=f"conv_{i}_lrelu")(h)
+            h = _downsample(ch, ch, impl, name=f"down_{i}")(h)
+            h = layers.LeakyReLU(0.1, name=f"down_{i}_lrelu")(h)
+            ch *= 2
+        h = layers.Conv2D(ch, 3, padding="same", name="conv_last")(h)
+        h = layers.LeakyReLU(0.1, name="conv_last_lrelu")(h)
+        return layers.Flatten(name="flatten")(h)
+
+    return trunk
+
+
+def sndcgan_pair(image_shape: Sequence[int], latent_dim: int, width: int = 64, conditional: str | None = None,
+                 num_classes: int | None = None, info_codes: tuple[int, int] = (0, 0),
+                 transpose_impl: str = "native") -> tuple[keras.Model, keras.Model]:
+    """SN-DCGAN ``(generator, discriminator)``, optionally conditional or InfoGAN (see :mod:`.heads`)."""
+    size = _check_shape(image_shape)[0]
+    return build_pair(sndcgan_generator_body(image_shape, width, transpose_impl),
+                      sndcgan_discriminator_trunk(image_shape, width, transpose_impl),
+                      image_shape, latent_dim, conditional, num_classes, info_codes,
+                      (f"sndcgan_generator_{size}", f"sndcgan_discriminator_{size}"))
