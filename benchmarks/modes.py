@@ -40,7 +40,15 @@ ANCHORS = {
 }
 
 
-def one_run(mixture_name: str, loss: str, seed: int, steps: int, batch_size: int, out: str) -> dict:
+def variant_name(pack: int, optimizer: str, lr_decay: str) -> str:
+    """The part of a run's name that says how it differs from the defaults (empty for the defaults)."""
+    parts = ([f"pack{pack}"] if pack > 1 else []) + ([optimizer] if optimizer != "default" else []) + (
+        [f"decay-{lr_decay}"] if lr_decay != "none" else [])
+    return "_".join(parts)
+
+
+def one_run(mixture_name: str, loss: str, seed: int, steps: int, batch_size: int, out: str, pack: int = 1,
+            optimizer: str = "default", lr_decay: str = "none") -> dict:
     import keras
 
     from tfgan_zoo import models, nets
@@ -48,19 +56,30 @@ def one_run(mixture_name: str, loss: str, seed: int, steps: int, batch_size: int
 
     keras.utils.set_random_seed(seed)
     mix = toy.get(mixture_name)
-    g, d = nets.toy_pair()
-    gan = models.build_gan(loss, g, d, latent_dim=2, seed=seed)
-    gan.compile()
+    g, d = nets.toy_pair(pack=pack)
+    gan = models.build_gan(loss, g, d, latent_dim=2, seed=seed, pack=pack)
+    d_opt, g_opt = gan.default_optimizers()
+    if optimizer == "pacgan":  # PacGAN's: Adam(1e-4, beta1 0.8) for both networks
+        d_opt, g_opt = (keras.optimizers.Adam(1e-4, beta_1=0.8, name=n) for n in ("d_adam", "g_adam"))
+    if lr_decay == "linear":
+        for opt, k in ((d_opt, gan.n_critic), (g_opt, 1)):
+            opt.learning_rate = keras.optimizers.schedules.PolynomialDecay(
+                float(keras.ops.convert_to_numpy(opt.learning_rate)), steps * k, end_learning_rate=0.0)
+    gan.compile(d_optimizer=d_opt, g_optimizer=g_opt)
     t0 = time.perf_counter()
     gan.fit(toy.dataset(mix, batch_size, seed=seed), steps_per_epoch=steps, epochs=1, verbose=0)
     wall = time.perf_counter() - t0
     samples = gan.generate(toy.N_EVAL).numpy()
-    name = f"{mixture_name}_{loss}_seed{seed}"
-    toy.plot(samples, mix, os.path.join(out, name + ".png"), title=f"{mixture_name}, {loss}, seed {seed}")
+    variant = variant_name(pack, optimizer, lr_decay)
+    name = f"{mixture_name}_{loss}{'_' + variant if variant else ''}_seed{seed}"
+    toy.plot(samples, mix, os.path.join(out, name + ".png"),
+             title=f"{mixture_name}, {loss}{', ' + variant if variant else ''}, seed {seed}")
     metrics = toy.mode_metrics(samples, mix)
     if math.isnan(metrics["reverse_kl"]):  # no high-quality sample: undefined, null in the JSON
         metrics["reverse_kl"] = None
-    return {"mixture": mixture_name, "loss": loss, "seed": seed, "steps": steps, "wall_s": round(wall, 1), **metrics}
+    return {"mixture": mixture_name, "loss": loss + ("+" + variant if variant else ""), "seed": seed, "steps": steps,
+            "pack": pack, "optimizer": optimizer, "lr_decay": lr_decay, "batch_size": batch_size,
+            "wall_s": round(wall, 1), **metrics}
 
 
 def summarize(runs: list[dict]) -> dict:
@@ -88,6 +107,11 @@ def main(argv=None) -> dict:
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--steps", type=int, default=20000, help="generator steps per run")
     p.add_argument("--batch-size", type=int, default=100)
+    p.add_argument("--pack", type=int, default=1, help="PacGAN packing: samples per discriminator input")
+    p.add_argument("--optimizer", default="default", choices=("default", "pacgan"),
+                   help="default: each loss's own; pacgan: Adam(1e-4, beta1 0.8) for both networks")
+    p.add_argument("--lr-decay", default="none", choices=("none", "linear"),
+                   help="linear: both learning rates decay linearly to 0 at the last step")
     p.add_argument("--out", default="runs/modes", help="folder of per-run JSON + PNG (reruns skip finished runs)")
     a = p.parse_args(argv)
     os.makedirs(a.out, exist_ok=True)
@@ -95,15 +119,16 @@ def main(argv=None) -> dict:
 
     runs = []
     todo = [(m, loss, s) for m in a.mixtures.split(",") for loss in a.losses.split(",") for s in range(a.seeds)]
+    variant = variant_name(a.pack, a.optimizer, a.lr_decay)
     for i, (m, loss, s) in enumerate(todo):
-        path = os.path.join(a.out, f"{m}_{loss}_seed{s}.json")
+        path = os.path.join(a.out, f"{m}_{loss}{'_' + variant if variant else ''}_seed{s}.json")
         if os.path.exists(path):
             with open(path, encoding="utf-8") as f:
                 run = json.load(f)
             if run.get("steps") == a.steps:
                 runs.append(run)
                 continue
-        run = one_run(m, loss, s, a.steps, a.batch_size, a.out)
+        run = one_run(m, loss, s, a.steps, a.batch_size, a.out, a.pack, a.optimizer, a.lr_decay)
         write_text(path, json.dumps(run) + "\n")
         print(f"[{i + 1}/{len(todo)}] {m} {loss} seed {s}: {run['modes']} modes, "
               f"{run['high_quality']:.1%} high quality, reverse KL {run['reverse_kl']} ({run['wall_s']} s)",
@@ -115,7 +140,8 @@ def main(argv=None) -> dict:
               "protocol": {"networks": "PacGAN: G latent 2, 4x400 Dense+BN+ReLU; D 3x maxout(200, 5)",
                            "samples": 2500, "high_quality": "distance to nearest mode < 3 sigma",
                            "reverse_kl": "KL(mode histogram of high-quality samples || uniform), nats",
-                           "steps": a.steps, "batch_size": a.batch_size, "seeds": a.seeds,
+                           "steps": a.steps, "batch_size": a.batch_size, "seeds": a.seeds, "pack": a.pack,
+                           "optimizer": a.optimizer, "lr_decay": a.lr_decay,
                            "statistic": "mean and standard error over seeds", "cpu": cpu_description(),
                            "load_average_at_start": load_average(), "tensorflow": tf.__version__},
               "summary": summarize(runs), "anchors_pacgan_table1": ANCHORS,

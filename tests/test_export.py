@@ -22,7 +22,7 @@ def test_savedmodel_serve_signature(tmp_path, tiny_nets, tiny_data):
     assert list(sig.structured_input_signature[1]) == ["z"]
     assert list(sig(z=tf.constant(z)).values())[0].shape == (5, 16, 16, 1)
     assert read_generator_info(path) == {"latent_dim": 8, "image_shape": [16, 16, 1], "conditional": False,
-                                         "num_classes": None}
+                                         "num_classes": None, "prior": "normal"}
 
 
 def test_keras_save_load_keeps_state_and_trains_on(tmp_path, tiny_nets, tiny_data):

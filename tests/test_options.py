@@ -170,3 +170,21 @@ def test_wall_clock_adds_up_over_a_resume():
     assert w.get_state()["wall_s"] >= 100.0
     state = w.get_state()
     assert json.loads(json.dumps(state)) == state  # the state is plain JSON
+
+
+def test_ac_weight_scales_the_class_losses():
+    from tfgan_zoo.models.conditioning import Conditioning
+
+    rng = np.random.default_rng(0)
+    logits = [tf.constant(rng.normal(size=(8, 10)).astype("float32"))]
+    labels = tf.constant(rng.integers(0, 10, 8), tf.int32)
+    one, three = Conditioning("acgan", 10), Conditioning("acgan", 10, ac_weight=3.0)
+    # closed form: the mean softmax cross-entropy, times the weight
+    p = tf.nn.log_softmax(logits[0]).numpy()
+    ce = -np.mean(p[np.arange(8), labels.numpy()])
+    assert float(one.generator_aux_loss(logits, labels)) == pytest.approx(ce, rel=1e-6)
+    assert float(three.generator_aux_loss(logits, labels)) == pytest.approx(3 * ce, rel=1e-6)
+    assert float(three.discriminator_aux_loss(logits, labels, logits, labels)) == pytest.approx(6 * ce, rel=1e-6)
+    assert three.get_config()["ac_weight"] == 3.0
+    with pytest.raises(ValueError, match="use it with --conditional acgan"):
+        TrainConfig(ac_weight=2.0).validate()

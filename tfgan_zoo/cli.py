@@ -145,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="class-conditional GAN: the label's embedding is concatenated to z; the discriminator "
                         "gets it as an extra image channel (concat), through a projection, or predicts it (acgan). "
                         "Sample grids then show one row per class")
+    p.add_argument("--ac-weight", type=_positive_float, default=1.0, metavar="W",
+                   help="AC-GAN: weight of the class losses (cross-entropy of the class head for D on real and "
+                        "generated images, for G on generated ones)")
     p.add_argument("--info-categorical", type=_int_at_least(0), default=0, metavar="K",
                    help="InfoGAN: a categorical code with K >= 2 categories (0: none)")
     p.add_argument("--info-continuous", type=_int_at_least(0), default=0, metavar="M",

@@ -52,6 +52,7 @@ class TrainConfig:
     info_categorical: int = 0  # InfoGAN categorical code (categories; 0 = none)
     info_continuous: int = 0  # InfoGAN continuous codes
     info_weight: float = 1.0
+    ac_weight: float = 1.0  # AC-GAN: weight of the class losses (D on real and generated images, G on generated)
     fid_every: int | None = None  # epochs between FID evaluations (None: never)
     fid_samples: int = 2000
     fid_network: str = "fid-inception"
@@ -141,6 +142,10 @@ class TrainConfig:
         if self.infogan and self.conditional != "none":
             raise ValueError("InfoGAN codes and --conditional cannot be combined: InfoGAN learns its codes "
                              "without labels. Use one of them.")
+        if not self.ac_weight >= 0:
+            raise ValueError(f"ac_weight must be >= 0, got {self.ac_weight}.")
+        if self.ac_weight != 1.0 and self.conditional != "acgan":
+            raise ValueError("ac_weight weighs the AC-GAN class losses; use it with --conditional acgan, or drop it.")
         if not self.info_weight >= 0:
             raise ValueError(f"info_weight must be >= 0, got {self.info_weight}.")
         if int(self.checkpoint_every) < 0:

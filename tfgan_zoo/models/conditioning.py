@@ -36,7 +36,7 @@ class Conditioning:
     """Label/code handling for one conditioning mode (``None`` = unconditional)."""
 
     def __init__(self, mode: str | None = None, num_classes: int | None = None, info_categorical: int = 0,
-                 info_continuous: int = 0, info_weight: float = 1.0) -> None:
+                 info_continuous: int = 0, info_weight: float = 1.0, ac_weight: float = 1.0) -> None:
         mode = None if mode == "none" else mode
         check_mode(mode, num_classes, (info_categorical, info_continuous))
         if mode == "infogan" and info_categorical == 1:
@@ -46,6 +46,9 @@ class Conditioning:
         self.info_categorical = int(info_categorical)
         self.info_continuous = int(info_continuous)
         self.info_weight = float(info_weight)
+        if not float(ac_weight) >= 0:
+            raise ValueError(f"ac_weight must be >= 0, got {ac_weight}.")
+        self.ac_weight = float(ac_weight)
 
     @property
     def needs_labels(self) -> bool:
@@ -123,7 +126,7 @@ class Conditioning:
     def discriminator_aux_loss(self, real_heads, real_cond, fake_heads, fake_cond):
         """Auxiliary term of the discriminator loss (float32)."""
         if self.mode == "acgan":
-            return _ce(real_cond, real_heads[0]) + _ce(fake_cond, fake_heads[0])
+            return self.ac_weight * (_ce(real_cond, real_heads[0]) + _ce(fake_cond, fake_heads[0]))
         if self.mode == "infogan":
             return self._info_loss(fake_heads, fake_cond)
         return tf.constant(0.0, tf.float32)
@@ -131,7 +134,7 @@ class Conditioning:
     def generator_aux_loss(self, fake_heads, fake_cond):
         """Auxiliary term of the generator loss (float32)."""
         if self.mode == "acgan":
-            return _ce(fake_cond, fake_heads[0])
+            return self.ac_weight * _ce(fake_cond, fake_heads[0])
         if self.mode == "infogan":
             return self._info_loss(fake_heads, fake_cond)
         return tf.constant(0.0, tf.float32)
@@ -139,4 +142,4 @@ class Conditioning:
     def get_config(self) -> dict:
         return {"conditional": self.mode, "num_classes": self.num_classes,
                 "info_categorical": self.info_categorical, "info_continuous": self.info_continuous,
-                "info_weight": self.info_weight}
+                "info_weight": self.info_weight, "ac_weight": self.ac_weight}

@@ -140,6 +140,7 @@ class GAN(keras.Model):
         info_categorical: int = 0,
         info_continuous: int = 0,
         info_weight: float = 1.0,
+        ac_weight: float = 1.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -150,7 +151,7 @@ class GAN(keras.Model):
                 "build them with tfgan_zoo.nets.build(...) or keras.Sequential/functional API."
             )
         self.conditioning = Conditioning(conditional, num_classes, info_categorical, info_continuous,
-                                         info_weight)
+                                         info_weight, ac_weight)
         code_dim = self.conditioning.code_dim
         g_in = generator.input_shape
         g_in = g_in[0] if isinstance(g_in, list) else g_in
