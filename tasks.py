@@ -56,7 +56,7 @@ def main(argv: list[str]) -> int:
     setup("dev")
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
     if task == "train":
-        args = rest or ["--loss", "lsgan", "--epochs", "1", "--out", "runs/quickstart"]
+        args = rest or ["--recipe", "quickstart"]  # tfgan_zoo/recipes/quickstart.json, into runs/quickstart
         return subprocess.call([PY, os.path.join(ROOT, "scripts", "train.py"), *args], cwd=ROOT, env=env)
     if task == "test":
         # one worker per core (at most 4), each test file on one worker (module fixtures are built once)

@@ -120,7 +120,9 @@ def run_facts(run_dir: str) -> dict:
         summary = json.load(f)
     hist = _history(run_dir)
     info = read_generator_info(os.path.join(run_dir, "generator"))
-    return {"generator_steps": summary["generator_steps"], "epochs": len(hist),
+    with open(os.path.join(run_dir, "config.json"), encoding="utf-8") as f:
+        config = json.load(f)
+    return {"config": config, "generator_steps": summary["generator_steps"], "epochs": len(hist),
             "selected": info.get("selected"),
             "wall_s_incl_evaluations": hist[-1].get("wall_s") if hist else None,
             "last_session_wall_s": summary["wall_time_s"],
@@ -193,8 +195,14 @@ def main(argv=None) -> int:
     for seed in range(a.first_seed, a.first_seed + a.seeds):
         run_dir = os.path.join(a.runs_dir, tag, f"seed{seed}")
         train(a.recipe, seed, run_dir, a.epochs, a.train_arg)
-        seeds.append({"seed": seed, "run": os.path.relpath(run_dir, ROOT), "facts": run_facts(run_dir),
-                      "metrics": evaluate_run(run_dir, dataset, a.eval, a.n)})
+        facts = run_facts(run_dir)
+        differs = sorted(k for k, v in recipe["flags"].items() if facts["config"].get(k.replace("-", "_")) != v
+                         and not (k == "epochs" and a.epochs))
+        if differs:  # a run trained before the recipe changed: its own config.json says what it was
+            log(f"warning: {run_dir} was trained with other values of {', '.join(differs)} than the recipe has "
+                "now; its config.json is reported. Remove the folder to train it anew.")
+        seeds.append({"seed": seed, "run": os.path.relpath(run_dir, ROOT), "differs_from_recipe": differs,
+                      "facts": facts, "metrics": evaluate_run(run_dir, dataset, a.eval, a.n)})
         log(f"seed {seed}: " + json.dumps({k: v for k, v in seeds[-1]["metrics"].items()
                                            if k in ("fid", "kid", "mnist_classifier_fid")}))
     summary = {m: mean_std([s["metrics"].get(m) for s in seeds]) for m in ("fid", "kid", "mnist_classifier_fid")

@@ -63,7 +63,8 @@ def test_cutout_zeroes_one_square_of_the_stated_side():
         # a rectangle: every pixel in its bounding box is zero; side s, clipped at the border
         assert m[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1].all() and m.sum() == len(rows) * len(cols)
         assert len(rows) <= side and len(cols) <= side
-        assert len(rows) == side or rows[0] == 0 or rows[-1] == 15
+        assert len(rows) == side or rows[0] == 0 or rows[-1] == 15  # shorter only where cut by the border
+        assert len(cols) == side or cols[0] == 0 or cols[-1] == 15
         full += len(rows) == side and len(cols) == side
     assert 0 < full < 200  # both whole squares and squares cut by the border occur
 
@@ -115,7 +116,21 @@ def test_gan_augments_the_discriminator_inputs_in_training_only(tiny_nets, tiny_
     np.testing.assert_array_equal(gan._discriminate(x, None, training=False)[0].numpy(), plain)
     assert not np.allclose(gan._discriminate(x, None, training=True)[0].numpy(),
                            gan.discriminator(x, training=True).numpy())
-    hist = gan.fit(tiny_data(), epochs=1, verbose=0)
+    import tfgan_zoo.models.gan as gan_module
+
+    seen = []
+    original = gan_module.diff_augment
+
+    def counting(x, policy, seed):
+        seen.append(tuple(x.shape))
+        return original(x, policy, seed)
+
+    gan_module.diff_augment = counting
+    try:  # traced once: D's update augments the real and the generated batch, G's update the generated one
+        hist = gan.fit(tiny_data(), epochs=1, verbose=0)
+    finally:
+        gan_module.diff_augment = original
+    assert len(seen) == 3 and all(s[1:] == (16, 16, 1) for s in seen)
     assert np.isfinite(hist.history["d_loss"][-1])
     assert models.GAN.from_config(gan.get_config()).augment == ("translation", "cutout")
     with pytest.raises(ValueError, match="Unknown augmentation"):

@@ -1,6 +1,7 @@
 """Resume after a crash, atomic checkpoints, the divergence guard and refusal of mismatched checkpoints."""
 
 import csv
+import dataclasses
 import json
 import os
 import shutil
@@ -448,3 +449,52 @@ def test_load_gan_keeps_safe_mode(tmp_path):
     gan.save(path)
     with pytest.raises(CheckpointError, match="contains Python code .* safe_mode=True"):
         checkpointing.load_gan(path)
+
+
+# ------------------------------------------------------------- the options of issue 13 across a resume
+def test_a_run_with_every_quality_option_resumes_like_an_uninterrupted_one(tmp_path):
+    """LR decay, EMA warm-up, DiffAugment, the uniform prior and keep-best all carry state (optimizer step
+    counts, the seed state, the best FID so far): a run cut after step 4 of 8 and resumed must end bitwise as
+    the uninterrupted one (op determinism), with the same best epoch exported."""
+    kw = dict(steps_per_epoch=4, epochs=2, checkpoint_every=2, keep_checkpoints=10, deterministic=True,
+              lr_decay="linear", ema=0.9, ema_start=3, augment="translation,cutout", prior="uniform",
+              fid_every=1, fid_samples=50, fid_network="mnist-classifier", keep_best="fid")
+    a, b = tmp_path / "A", tmp_path / "B"
+    training.run(tiny_config(a, **kw), verbose=0)
+    shutil.copytree(a, b)
+    for name in os.listdir(b / "checkpoints"):  # the crash: nothing after step 4 was written
+        if name.startswith(("step_00000006", "step_00000008", "epoch_0002")):
+            os.remove(b / "checkpoints" / name)
+    shutil.rmtree(b / "generator_last")
+    assert checkpointing.latest_good(str(b / "checkpoints")).position.global_step == 4
+    summary = training.run(tiny_config(b, **kw), verbose=0, resume=True)
+    assert summary["resumed_from"].endswith("epoch_0001.keras")
+    end_a = checkpointing.read_arrays(str(a / "checkpoints" / "epoch_0002.keras"))
+    end_b = checkpointing.read_arrays(str(b / "checkpoints" / "epoch_0002.keras"))
+    assert end_a.keys() == end_b.keys()
+    for k in end_a:
+        np.testing.assert_array_equal(end_a[k], end_b[k], err_msg=k)
+    assert summary["best"] == json.load(open(a / "summary.json"))["best"]
+    rows_a, rows_b = (list(csv.DictReader(open(d / "history.csv"))) for d in (a, b))
+    assert [{k: v for k, v in r.items() if k != "wall_s"} for r in rows_a] == \
+        [{k: v for k, v in r.items() if k != "wall_s"} for r in rows_b]
+    # control: the same run without the decay is another run (the arrays differ)
+    c = tmp_path / "C"
+    training.run(tiny_config(c, **{**kw, "lr_decay": "none"}), verbose=0)
+    end_c = checkpointing.read_arrays(str(c / "checkpoints" / "epoch_0002.keras"))
+    assert any(not np.array_equal(end_a[k], end_c[k]) for k in end_a if k in end_c)
+
+
+def test_an_older_run_refuses_options_it_did_not_have(saved_run):
+    """A checkpoint written before an option existed has no key for it; resuming it with the option on must be
+    refused like any other change of settings (not silently reset the optimizer, as a missing key would)."""
+    point = checkpointing.latest_good(str(saved_run / "checkpoints"))
+    old = dict(point.state)
+    old["config"] = {k: v for k, v in old["config"].items() if k not in checkpointing.ADDED_LATER}
+    older = checkpointing.Checkpoint(point.path, old)
+    cfg = tiny_config(saved_run, steps_per_epoch=4, epochs=2, lr_decay="linear")
+    with pytest.raises(CheckpointMismatchError, match=r"--lr-decay 'none' -> 'linear'"):
+        checkpointing.check_resumable(older, dataclasses.asdict(cfg), (28, 28, 1), 4)
+    # control: the old run's own settings resume
+    same = tiny_config(saved_run, steps_per_epoch=4, epochs=2)
+    checkpointing.check_resumable(older, dataclasses.asdict(same), (28, 28, 1), 4)

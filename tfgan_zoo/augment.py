@@ -30,6 +30,7 @@ import keras
 import tensorflow as tf
 
 from .choices import parse_augment_policy as parse_policy
+from .distribute import replica_rows
 
 __all__ = ["parse_policy", "color", "translation", "cutout", "diff_augment"]
 
@@ -39,8 +40,10 @@ def _seed(seed) -> keras.random.SeedGenerator:
     return seed if isinstance(seed, keras.random.SeedGenerator) else keras.random.SeedGenerator(seed)
 
 
-def _uniform(n, seed, low=0.0, high=1.0, dtype="float32"):
-    return keras.random.uniform((n, 1, 1, 1), low, high, dtype=dtype, seed=seed)
+def _uniform(n, seed, low=0.0, high=1.0, dtype="float32", shape=(1, 1, 1)):
+    """``n`` draws for this replica's examples: under a strategy, its rows of a draw for the global batch
+    (:func:`tfgan_zoo.distribute.replica_rows`), so replicas augment differently and together as one device."""
+    return replica_rows(lambda k: keras.random.uniform((k, *shape), low, high, dtype=dtype, seed=seed), n)
 
 
 def color(x: tf.Tensor, seed) -> tf.Tensor:
@@ -56,7 +59,7 @@ def color(x: tf.Tensor, seed) -> tf.Tensor:
 
 def _shifts(n, r: int, seed) -> tf.Tensor:
     """``n`` integers uniform in ``[-r, r]``."""
-    return tf.cast(tf.floor(keras.random.uniform((n,), 0.0, 2 * r + 1, seed=seed)), tf.int32) - r
+    return tf.cast(tf.floor(_uniform(n, seed, 0.0, 2 * r + 1, shape=())), tf.int32) - r
 
 
 def translation(x: tf.Tensor, seed, ratio: float = 0.125) -> tf.Tensor:
@@ -78,8 +81,8 @@ def cutout(x: tf.Tensor, seed, ratio: float = 0.5) -> tf.Tensor:
     h, w = int(x.shape[1]), int(x.shape[2])
     sy, sx = int(h * ratio + 0.5), int(w * ratio + 0.5)
     n = tf.shape(x)[0]
-    cy = tf.cast(tf.floor(keras.random.uniform((n,), 0.0, h + 1 - sy % 2, seed=seed)), tf.int32)
-    cx = tf.cast(tf.floor(keras.random.uniform((n,), 0.0, w + 1 - sx % 2, seed=seed)), tf.int32)
+    cy = tf.cast(tf.floor(_uniform(n, seed, 0.0, h + 1 - sy % 2, shape=())), tf.int32)
+    cx = tf.cast(tf.floor(_uniform(n, seed, 0.0, w + 1 - sx % 2, shape=())), tf.int32)
     y0, x0 = cy - sy // 2, cx - sx // 2
     iy, ix = tf.range(h)[None, :], tf.range(w)[None, :]
     in_y = (iy >= y0[:, None]) & (iy < (y0 + sy)[:, None])  # (n, h)

@@ -11,6 +11,7 @@ import csv
 import io
 import math
 import os
+import sys
 import time
 from typing import Any
 
@@ -503,6 +504,18 @@ class KeepBest(StepCallback):
         super().__init__()
         self.path, self.monitor = path, monitor
         self.best: dict | None = None  # {"metric", "value", "epoch", "step"}
+
+    def on_train_begin(self, logs=None) -> None:
+        """A resumed run whose ``path`` holds another export than its restored best (the process died between
+        an export and the checkpoint after it) starts over: its next evaluation exports, whatever the value."""
+        if self.best is None:
+            return
+        from .export import read_generator_info
+
+        if read_generator_info(self.path).get("selected") != self.best:
+            print(f"warning: {self.path} does not hold the best generator this checkpoint recorded ({self.best}); "
+                  "the next evaluation replaces it.", file=sys.stderr)
+            self.best = None
 
     def on_train_batch_end(self, batch: int, logs=None) -> None:
         self._advance(batch)

@@ -52,6 +52,11 @@ RESUMABLE_CHANGES = frozenset({
 })
 
 
+# Settings added after runs were first saved, with the value those runs had: resuming an older run
+# with another value is refused like any other change (a missing key must not let it through).
+ADDED_LATER = {"ema_start": 0, "prior": "normal", "augment": None, "lr_decay": "none", "ac_weight": 1.0}
+
+
 class CheckpointError(ValueError):
     """A checkpoint cannot be used; the message says why and what to do."""
 
@@ -287,7 +292,7 @@ def check_resumable(ckpt: Checkpoint, config: dict[str, Any], image_shape: tuple
             f"(--dataset {config['dataset']}, --image-size {config.get('image_size')}, --channels "
             f"{config.get('channels')}) gives {_shape(image_shape)} images. Resume with the run's own data "
             "settings, or start a new run in another --out.")
-    saved = ckpt.state.get("config", {})
+    saved = {**{k: v for k, v in ADDED_LATER.items() if k in config}, **ckpt.state.get("config", {})}
     changed = [k for k in saved if k in config and k not in RESUMABLE_CHANGES and saved[k] != config[k]]
     if changed:
         diffs = ", ".join(f"{_flag(k)} {saved[k]!r} -> {config[k]!r}" for k in changed)
@@ -403,8 +408,12 @@ def restore_weights(gan: GAN, ckpt: Checkpoint) -> None:
 
     Only weights are read (no configuration is deserialised, so no code can run).
     """
+    import warnings
+
     try:
-        gan.load_weights(ckpt.path)
+        with warnings.catch_warnings():  # Keras only warns when a layer's or optimizer's variables do not match
+            warnings.filterwarnings("error", message=".*[Ss]kipping variable loading.*")
+            gan.load_weights(ckpt.path)
     except Exception as e:  # noqa: BLE001 - Keras raises many types; the message names the file and the cause
         raise CheckpointMismatchError(
             f"{ckpt.path} passed its checksum but does not fit the model built for this run "

@@ -38,6 +38,16 @@ def _positive_float(text: str) -> float:
     return v
 
 
+def _non_negative_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not v >= 0 or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is invalid: must be a finite number >= 0")
+    return v
+
+
 def _choice(options: Sequence[str]):
     def parse(text: str) -> str:
         if text not in options:
@@ -145,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="class-conditional GAN: the label's embedding is concatenated to z; the discriminator "
                         "gets it as an extra image channel (concat), through a projection, or predicts it (acgan). "
                         "Sample grids then show one row per class")
-    p.add_argument("--ac-weight", type=_positive_float, default=1.0, metavar="W",
+    p.add_argument("--ac-weight", type=_non_negative_float, default=1.0, metavar="W",
                    help="AC-GAN: weight of the class losses (cross-entropy of the class head for D on real and "
                         "generated images, for G on generated ones)")
     p.add_argument("--info-categorical", type=_int_at_least(0), default=0, metavar="K",
@@ -218,7 +228,8 @@ def apply_defaults(parser: argparse.ArgumentParser, values: dict, where: str) ->
                 parser.error(f"{where}: {key}: {e}")
         elif action.choices is not None and value not in action.choices:
             parser.error(f"{where}: {key}: invalid choice {value!r}")
-        elif isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction)) and not isinstance(value, bool):
+        elif isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction)) and \
+                not isinstance(value, bool):
             parser.error(f"{where}: {key} must be true or false, got {value!r}")
         defaults[dest] = value
     parser.set_defaults(**defaults)

@@ -62,6 +62,17 @@ class TrainConfig:
     keep_checkpoints: int = 3
     deterministic: bool = False  # op determinism: bitwise-reproducible runs and resumes
 
+    def __post_init__(self) -> None:
+        """``augment`` in its canonical form ("cutout,color" -> "color,cutout", "none" -> None), so a run resumes
+        with the same value whichever way it was written (an invalid one is left for :meth:`validate`)."""
+        if self.augment is not None:
+            from .choices import parse_augment_policy
+
+            try:
+                self.augment = ",".join(parse_augment_policy(self.augment)) or None
+            except ValueError:
+                pass
+
     def validate(self) -> None:
         """Raise ``ValueError`` naming the first invalid field and the valid values."""
         if self.loss not in LOSSES:

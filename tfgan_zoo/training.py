@@ -293,6 +293,7 @@ def _run(cfg: TrainConfig, prepared: Prepared | None, resume: bool | checkpointi
         checkpointing.restore_weights(gan, point)
         set_learning_rates(gan.d_optimizer, gan.g_optimizer, cfg, cfg.epochs * steps_per_epoch,
                            gan.n_critic)  # a resumed run may change them
+        gan.record_optimizer_config()
     callbacks = [] if cfg.fid_every is None else [cb.FIDCallback(
         cfg.fid_every, cfg.fid_samples, real=cfg.dataset, network=cfg.fid_network, seed=cfg.seed,
         data_dir=cfg.data_dir)]  # first, so the CSV and summary get the fid column

@@ -176,20 +176,24 @@ def reference_statistics(dataset: str, featurizer: Featurizer, n: int, split: st
 
 def reference_features(dataset: str, featurizer: Featurizer, n: int, split: str = "train",
                        data_dir: str | None = None, seed: int = 0) -> np.ndarray:
-    """The features of a named dataset's first ``n`` images of ``split``, computed once and cached
-    (``.npy``, read with ``allow_pickle=False``) beside :func:`reference_statistics`' file."""
+    """The features of a named dataset's first ``n`` images of ``split``, computed once and cached beside
+    :func:`reference_statistics`' file (``.npz`` with the protocol, read with ``allow_pickle=False``; a file
+    of another protocol is recomputed)."""
+    import json
+
     from ..io import atomic_path
 
-    path = stats_path(dataset, split, featurizer.name, n)[:-4] + f"__seed{seed}__features.npy"
+    protocol = json.dumps({**featurizer.protocol, "dataset": dataset, "split": split, "n": int(n), "seed": seed,
+                           "data_dir": data_dir}, sort_keys=True)
+    path = stats_path(dataset, split, featurizer.name, n)[:-4] + f"__seed{seed}__features.npz"
     if os.path.isfile(path):
-        feats = np.load(path, allow_pickle=False)
-        if feats.shape[0] == n:
-            return feats
-    feats = featurizer(load_images(dataset, n, split, seed, data_dir), progress=True)
+        with np.load(path, allow_pickle=False) as f:
+            if str(f["protocol"]) == protocol and f["features"].shape[0] == n:
+                return f["features"]
+    feats = np.asarray(featurizer(load_images(dataset, n, split, seed, data_dir), progress=True), np.float32)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as fh:
-            np.save(fh, np.asarray(feats, np.float32), allow_pickle=False)
+    with atomic_path(path, suffix=".npz") as tmp:
+        np.savez(tmp, features=feats, protocol=np.asarray(protocol))
     return feats
 
 

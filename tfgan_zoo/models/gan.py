@@ -209,6 +209,9 @@ class GAN(keras.Model):
         self.ema_start = int(ema_start)
         self.prior = check_prior(prior)
         self.augment = parse_policy(augment)
+        if self.augment and len(g_out) != 3:
+            raise ValueError(f"augment ({','.join(self.augment)}) transforms images (height, width, channels); "
+                             f"these samples have shape {g_out}. Drop augment for non-image data.")
         self.generator = generator
         self.discriminator = apply_constraint(discriminator, constraint)
         self.ema_generator = self._make_ema(generator) if self.ema is not None else None
@@ -285,6 +288,8 @@ class GAN(keras.Model):
             def d_packed(xp, training=True):
                 return self.conditioning.split(self.discriminator(xp, training=training))[0]
 
+            if self.augment:  # D's inputs are augmented, then packed: so are the penalty's
+                real, fake = (diff_augment(x, self.augment, self.seed_generator) for x in (real, fake))
             return fn(d_packed, pack_samples(real, self.pack), pack_samples(fake, self.pack),
                       seed=self.seed_generator, weight=self.penalty_weight)
 
@@ -361,6 +366,13 @@ class GAN(keras.Model):
         }
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
+
+    def record_optimizer_config(self) -> None:
+        """Refresh the saved compile configuration from the optimizers as they are now (call it after changing a
+        learning rate or schedule, so a saved model rebuilds them as they are)."""
+        if hasattr(self, "_gan_compile_config"):
+            self._gan_compile_config["d_optimizer"] = keras.optimizers.serialize(self.d_optimizer)
+            self._gan_compile_config["g_optimizer"] = keras.optimizers.serialize(self.g_optimizer)
 
     def get_compile_config(self) -> dict:
         return dict(getattr(self, "_gan_compile_config", {}))
