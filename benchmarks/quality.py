@@ -21,6 +21,7 @@ steps, wall time, CPU) and saves a PNG of the in-training FID against wall-clock
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime
 import json
@@ -92,13 +93,23 @@ def evaluate_run(run_dir: str, dataset: str, mode: str, n: int) -> dict:
         if key in saved:
             return saved[key]
     from tfgan_zoo.io import write_text
-    from tfgan_zoo.metrics.evaluate import evaluate
 
     gen = os.path.join(run_dir, "generator")
     out: dict = {}
     t0 = time.perf_counter()
+    with contextlib.redirect_stdout(sys.stderr):  # progress bars: stdout carries only the JSON result
+        _measure(out, dataset, gen, mode, n)
+    out["eval_time_s"] = round(time.perf_counter() - t0, 1)
+    saved[key] = out
+    write_text(cache, json.dumps(saved, indent=2) + "\n")
+    return out
+
+
+def _measure(out: dict, dataset: str, gen: str, mode: str, n: int) -> None:
+    from tfgan_zoo.metrics.evaluate import evaluate
+
     if mode == "standard":
-        log(f"{run_dir}: standard FID/KID on {n} + {n} images")
+        log(f"{gen}: standard FID/KID on {n} + {n} images")
         r = evaluate(dataset, gen, "fid-inception", n, ["fid", "kid"], real_split="test")
         out.update({"fid": r["fid"], "kid": r["kid"], "kid_std": r["kid_std"], "protocol": r["protocol"]})
     if dataset == "mnist":
@@ -106,10 +117,6 @@ def evaluate_run(run_dir: str, dataset: str, mode: str, n: int) -> dict:
         out.update({"mnist_classifier_fid": r["fid"], "class_histogram": r["class_histogram"],
                     **({"class_accuracy": r["class_accuracy"]} if "class_accuracy" in r else {}),
                     "mnist_classifier_protocol": r["protocol"]})
-    out["eval_time_s"] = round(time.perf_counter() - t0, 1)
-    saved[key] = out
-    write_text(cache, json.dumps(saved, indent=2) + "\n")
-    return out
 
 
 def run_facts(run_dir: str) -> dict:
@@ -161,7 +168,8 @@ def plot(seeds: list[dict], path: str, title: str) -> None:
         ax.set_ylabel("in-training FID (the recipe's --fid-network)")
         ax.set_yscale("log")
         ax.grid(True, alpha=0.3)
-        ax.legend()
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend()
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     with atomic_path(path, suffix=".png") as tmp:
