@@ -59,6 +59,14 @@ def _downsample(filters: int, in_channels: int, impl: str, **kwargs) -> layers.L
     return layers.Conv2D(filters, 4, strides=2, padding="same", **kwargs)
 
 
+def project_to_map(h, start: int, channels: int):
+    """``z`` (or ``z`` + labels) -> ``Dense`` + batch norm + ReLU -> a ``start x start x channels`` map."""
+    h = layers.Dense(start * start * channels, use_bias=False, name="project")(h)
+    h = layers.BatchNormalization(name="project_bn")(h)
+    h = layers.ReLU(name="project_relu")(h)
+    return layers.Reshape((start, start, channels), name="to_map")(h)
+
+
 def generator_body(image_shape: Sequence[int], width: int = 64, transpose_impl: str = "native"):
     """``h -> images``: project to an ``s x s`` map, then transposed convolutions up to the image size."""
     size, _, channels = _check_shape(image_shape)
@@ -67,10 +75,7 @@ def generator_body(image_shape: Sequence[int], width: int = 64, transpose_impl: 
 
     def body(h):
         ch = width * 2**k
-        h = layers.Dense(start * start * ch, use_bias=False, name="project")(h)
-        h = layers.BatchNormalization(name="project_bn")(h)
-        h = layers.ReLU(name="project_relu")(h)
-        h = layers.Reshape((start, start, ch), name="to_map")(h)
+        h = project_to_map(h, start, ch)
         for i in range(k - 1):
             ch //= 2
             h = _upsample(ch, impl, use_bias=False, name=f"up_{i}")(h)

@@ -27,7 +27,7 @@ import keras
 from keras import layers
 
 from ..shapes import upsampling_plan
-from .dcgan import _check_shape, _downsample, _upsample
+from .dcgan import _check_shape, _downsample, _upsample, project_to_map
 from .heads import build_pair
 from .subpixel import resolve_transpose_impl
 
@@ -40,10 +40,7 @@ def sndcgan_generator_body(image_shape: Sequence[int], width: int = 64, transpos
 
     def body(h):
         ch = width * 2**k
-        h = layers.Dense(start * start * ch, use_bias=False, name="project")(h)
-        h = layers.BatchNormalization(name="project_bn")(h)
-        h = layers.ReLU(name="project_relu")(h)
-        h = layers.Reshape((start, start, ch), name="to_map")(h)
+        h = project_to_map(h, start, ch)
         for i in range(k):
             ch //= 2
             h = _upsample(ch, impl, use_bias=False, name=f"up_{i}")(h)
