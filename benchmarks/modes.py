@@ -49,26 +49,12 @@ def variant_name(pack: int, optimizer: str, lr_decay: str) -> str:
 
 def one_run(mixture_name: str, loss: str, seed: int, steps: int, batch_size: int, out: str, pack: int = 1,
             optimizer: str = "default", lr_decay: str = "none") -> dict:
-    import keras
-
-    from tfgan_zoo import models, nets
     from tfgan_zoo.analysis import toy
 
-    keras.utils.set_random_seed(seed)
     mix = toy.get(mixture_name)
-    g, d = nets.toy_pair(pack=pack)
-    gan = models.build_gan(loss, g, d, latent_dim=2, seed=seed, pack=pack)
-    d_opt, g_opt = gan.default_optimizers()
-    if optimizer == "pacgan":  # PacGAN's: Adam(1e-4, beta1 0.8) for both networks
-        d_opt, g_opt = (keras.optimizers.Adam(1e-4, beta_1=0.8, name=n) for n in ("d_adam", "g_adam"))
-    if lr_decay == "linear":
-        for opt, k in ((d_opt, gan.n_critic), (g_opt, 1)):
-            opt.learning_rate = keras.optimizers.schedules.PolynomialDecay(
-                float(keras.ops.convert_to_numpy(opt.learning_rate)), steps * k, end_learning_rate=0.0)
-    gan.compile(d_optimizer=d_opt, g_optimizer=g_opt)
-    t0 = time.perf_counter()
-    gan.fit(toy.dataset(mix, batch_size, seed=seed), steps_per_epoch=steps, epochs=1, verbose=0)
-    wall = time.perf_counter() - t0
+    run = toy.train(loss, mix, steps, batch_size=batch_size, seed=seed, pack=pack, optimizer=optimizer,
+                    lr_decay=lr_decay)
+    gan, wall = run.gan, run.wall_s
     samples = gan.generate(toy.N_EVAL).numpy()
     variant = variant_name(pack, optimizer, lr_decay)
     name = f"{mixture_name}_{loss}{'_' + variant if variant else ''}_seed{seed}"

@@ -441,11 +441,13 @@ class FIDCallback(keras.callbacks.Callback):
     network : {"fid-inception", "keras-imagenet", "mnist-classifier"}
         ``fid-inception`` is the standard FID; ``mnist-classifier`` is fast and
         meaningful for MNIST-like data only.
+    verbose : int
+        1 shows a progress bar while generating and embedding, 0 none.
     """
 
     def __init__(self, every_n_epochs: int = 1, n_samples: int = 2000, real: str = "mnist",
                  network: str = "fid-inception", split: str = "train", batch_size: int = 100, seed: int = 0,
-                 data_dir: str | None = None) -> None:
+                 data_dir: str | None = None, verbose: int = 1) -> None:
         super().__init__()
         if every_n_epochs < 1 or n_samples < 2:
             raise ValueError("every_n_epochs must be >= 1 and n_samples >= 2.")
@@ -453,6 +455,7 @@ class FIDCallback(keras.callbacks.Callback):
         self.split, self.batch_size, self.seed, self.data_dir = split, batch_size, seed, data_dir
         self.featurizer = None
         self.reference = None
+        self.verbose = verbose
         self.history: list[tuple[int, float]] = []
 
     def compute(self) -> float:
@@ -464,7 +467,7 @@ class FIDCallback(keras.callbacks.Callback):
             self.reference = evaluate.reference_statistics(self.real, self.featurizer, self.n_samples, self.split,
                                                            self.data_dir)
         rng = np.random.default_rng(self.seed)
-        bar = keras.utils.Progbar(self.n_samples, unit_name="image")
+        bar = keras.utils.Progbar(self.n_samples, unit_name="image", verbose=self.verbose)
         feats = []
         for start in range(0, self.n_samples, self.batch_size):
             k = min(self.batch_size, self.n_samples - start)

@@ -53,3 +53,27 @@ def save_png(array: np.ndarray, path: str | os.PathLike, scale: int = 1) -> str:
 def save_grid(images, path: str | os.PathLike, nrow: int | None = None, scale: int = 2) -> str:
     """Save images in [-1, 1] as one PNG grid."""
     return save_png(make_grid(images, nrow), path, scale=scale)
+
+
+def save_gif(frames, path: str | os.PathLike, duration_ms: int = 120, scale: int = 2, loop: int = 0) -> str:
+    """Atomically save an animated GIF (Pillow) from a sequence of frames.
+
+    Each frame is a uint8 ``(H, W, C)`` array (e.g. from :func:`make_grid`) or float images
+    ``(h, w, c)`` in [-1, 1]; all frames must have the same shape. ``duration_ms`` per frame,
+    ``loop=0`` repeats forever, ``scale`` upscales with nearest-neighbour pixels.
+    """
+    arrays = [to_uint8(f) if np.asarray(f).dtype != np.uint8 else np.asarray(f) for f in frames]
+    if not arrays:
+        raise ValueError("save_gif got no frames.")
+    if len({a.shape for a in arrays}) != 1:
+        raise ValueError(f"save_gif needs frames of one shape, got {sorted({a.shape for a in arrays})}.")
+    images = []
+    for a in arrays:
+        img = Image.fromarray(a[..., 0] if a.ndim == 3 and a.shape[-1] == 1 else a)
+        if scale > 1:
+            img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
+        images.append(img)
+    with atomic_path(path, suffix=".gif") as tmp:
+        images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=int(duration_ms),
+                       loop=int(loop))
+    return os.fspath(path)

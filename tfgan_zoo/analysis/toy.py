@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -159,5 +159,131 @@ def plot(samples: Any, mixture: Mixture, path: str | os.PathLike, title: str | N
     fig.tight_layout()
     with atomic_path(path, suffix=".png") as tmp:
         fig.savefig(tmp, format="png", dpi=100)
+    plt.close(fig)
+    return os.fspath(path)
+
+
+OPTIMIZERS = ("default", "pacgan")
+
+
+@dataclasses.dataclass
+class ToyRun:
+    """A trained toy GAN: ``snapshots`` maps a generator step to its ``N_EVAL`` samples (fixed noise),
+    ``metrics`` the same steps to :func:`mode_metrics` (without the per-mode counts), ``history``
+    the per-step ``d_loss`` / ``g_loss``; ``gan`` is the model and ``wall_s`` the training time."""
+
+    loss: str
+    mixture: Mixture
+    snapshots: dict[int, np.ndarray]
+    metrics: dict[int, dict[str, Any]]
+    history: dict[str, list[float]]
+    gan: Any
+    wall_s: float
+
+    @property
+    def final(self) -> dict[str, Any]:
+        """The metrics at the last snapshot (the end of training)."""
+        return self.metrics[max(self.metrics)]
+
+
+def train(loss: str, mixture: Mixture | str, steps: int = 20_000, snapshot_steps: Sequence[int] = (),
+          batch_size: int = 100, seed: int = 0, pack: int = 1, optimizer: str = "default",
+          lr_decay: str = "none", verbose: int = 0) -> ToyRun:
+    """Train PacGAN's toy networks (:func:`tfgan_zoo.nets.toy_pair`) with ``loss`` on a 2-D mixture.
+
+    ``steps`` generator steps at ``batch_size``; samples of the same ``N_EVAL`` noise vectors are
+    kept at each of ``snapshot_steps`` and at the end, with their :func:`mode_metrics`. ``optimizer``
+    ``"default"`` uses the loss's own optimizers, ``"pacgan"`` Adam(1e-4, beta1 0.8) for both;
+    ``lr_decay="linear"`` decays both learning rates linearly to 0 at the last step; ``pack`` is
+    PacGAN's packing degree.
+    """
+    import time
+
+    import keras
+
+    from .. import models, nets
+
+    mix = get(mixture) if isinstance(mixture, str) else mixture
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"Unknown optimizer {optimizer!r}; use one of {', '.join(OPTIMIZERS)}.")
+    if lr_decay not in ("none", "linear"):
+        raise ValueError(f"Unknown lr_decay {lr_decay!r}; use 'none' or 'linear'.")
+    if int(steps) < 1:
+        raise ValueError(f"steps must be >= 1, got {steps}.")
+    bad = [s for s in snapshot_steps if not 0 <= int(s) <= int(steps)]
+    if bad:
+        raise ValueError(f"snapshot_steps must lie in [0, steps={steps}], got {bad}.")
+    keras.utils.set_random_seed(seed)
+    g, d = nets.toy_pair(pack=pack)
+    gan = models.build_gan(loss, g, d, latent_dim=2, seed=seed, pack=pack)
+    d_opt, g_opt = gan.default_optimizers()
+    if optimizer == "pacgan":  # PacGAN's: Adam(1e-4, beta1 0.8) for both networks
+        d_opt, g_opt = (keras.optimizers.Adam(1e-4, beta_1=0.8, name=n) for n in ("d_adam", "g_adam"))
+    if lr_decay == "linear":
+        for opt, k in ((d_opt, gan.n_critic), (g_opt, 1)):
+            opt.learning_rate = keras.optimizers.schedules.PolynomialDecay(
+                float(keras.ops.convert_to_numpy(opt.learning_rate)), int(steps) * k, end_learning_rate=0.0)
+    gan.compile(d_optimizer=d_opt, g_optimizer=g_opt)
+    z = np.random.default_rng(seed + 1).standard_normal((N_EVAL, 2)).astype(np.float32)
+    snapshots: dict[int, np.ndarray] = {}
+    history: dict[str, list[float]] = {"d_loss": [], "g_loss": []}
+    todo = sorted({int(s) for s in snapshot_steps} | {int(steps)})
+
+    def snap(step: int) -> None:
+        snapshots[step] = np.asarray(gan.generate(z))
+
+    class _Snap(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            for k in history:
+                history[k].append(float(logs[k]))
+            if batch + 1 in todo:
+                snap(batch + 1)
+
+    if 0 in todo:
+        gan.generate(z[:1])  # builds the sampling path
+        snap(0)
+    t0 = time.perf_counter()
+    gan.fit(dataset(mix, batch_size, seed=seed), steps_per_epoch=int(steps), epochs=1, verbose=verbose,
+            callbacks=[_Snap()])
+    wall = time.perf_counter() - t0
+    metrics = {}
+    for step, x in snapshots.items():
+        m = mode_metrics(x, mix)
+        m.pop("counts")
+        metrics[step] = m
+    return ToyRun(loss, mix, dict(sorted(snapshots.items())), dict(sorted(metrics.items())), history, gan, wall)
+
+
+def plot_runs(runs: Sequence[ToyRun], path: str | os.PathLike, title: str | None = None) -> str:
+    """One PNG: a row per run (loss), a column per snapshot step, samples over the modes' 3-sigma circles."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    steps = list(runs[0].snapshots)
+    fig, axes = plt.subplots(len(runs), len(steps), figsize=(2.2 * len(steps), 2.3 * len(runs)), squeeze=False)
+    for i, r in enumerate(runs):
+        mix = r.mixture
+        span = np.abs(mix.centers).max() * 1.5 + 5 * mix.std
+        for j, s in enumerate(steps):
+            ax = axes[i, j]
+            x = r.snapshots[s]
+            ax.scatter(x[:, 0], x[:, 1], s=1, alpha=0.3, color="tab:blue")
+            ax.scatter(mix.centers[:, 0], mix.centers[:, 1], s=6, marker="x", color="tab:red")
+            ax.set_xlim(-span, span)
+            ax.set_ylim(-span, span)
+            ax.set_aspect("equal")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            m = r.metrics[s]
+            ax.set_title(f"step {s}: {m['modes']}/{mix.num_modes} modes\n{m['high_quality']:.0%} HQ", fontsize=7)
+            if j == 0:
+                ax.set_ylabel(r.loss, fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    with atomic_path(path, suffix=".png") as tmp:
+        fig.savefig(tmp, format="png", dpi=90)
     plt.close(fig)
     return os.fspath(path)
