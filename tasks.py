@@ -3,6 +3,7 @@
 
     python3 tasks.py train   # create .venv, install, train a GAN on MNIST (1 epoch) into runs/quickstart
     python3 tasks.py test    # create .venv, install with test tools, run the test suite
+    python3 tasks.py notebooks [NN ...] [--quick]  # re-execute the course notebooks in place
     python3 tasks.py setup   # only create/update .venv
 
 Extra arguments after ``train`` go to ``scripts/train.py``; after ``test``, to pytest (which runs
@@ -49,7 +50,7 @@ def setup(extras: str = "dev") -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("train", "test", "setup"):
+    if not argv or argv[0] not in ("train", "test", "notebooks", "setup"):
         print(__doc__)
         return 2
     task, rest = argv[0], argv[1:]
@@ -58,6 +59,8 @@ def main(argv: list[str]) -> int:
     if task == "train":
         args = rest or ["--recipe", "quickstart"]  # tfgan_zoo/recipes/quickstart.json, into runs/quickstart
         return subprocess.call([PY, os.path.join(ROOT, "scripts", "train.py"), *args], cwd=ROOT, env=env)
+    if task == "notebooks":
+        return subprocess.call([PY, os.path.join(ROOT, "scripts", "run_notebooks.py"), *rest], cwd=ROOT, env=env)
     if task == "test":
         # one worker per core (at most 4), each test file on one worker (module fixtures are built once)
         workers = [] if any(a == "-n" or a.startswith(("-n=", "--numprocesses")) for a in rest) else \

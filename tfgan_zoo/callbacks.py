@@ -213,10 +213,11 @@ class LossCurves(StepCallback):
     mean over the steps of one execution when ``steps_per_execution > 1``).
     A dashed line marks the discriminator loss at the theoretical equilibrium
     ``p_g = p_data`` (``2 ln 2`` for BCE, ``(b - a)^2 / 4`` for LSGAN, 2 for
-    hinge) when the model defines one.
+    hinge) when the model defines one. With ``path=None`` it only records
+    (``steps`` and ``values``, e.g. for :mod:`tfgan_zoo.analysis`).
     """
 
-    def __init__(self, path: str, keys: tuple[str, ...] = ("d_loss", "g_loss"), every_n_epochs: int = 1,
+    def __init__(self, path: str | None, keys: tuple[str, ...] = ("d_loss", "g_loss"), every_n_epochs: int = 1,
                  smoothing: int = 25) -> None:
         super().__init__()
         self.path = path
@@ -265,8 +266,8 @@ class LossCurves(StepCallback):
         self.plot()
 
     def plot(self) -> str | None:
-        """Draw the curves now; returns the PNG path (None before the first step)."""
-        if not self.steps:
+        """Draw the curves now; returns the PNG path (None before the first step, or without a path)."""
+        if not self.steps or self.path is None:
             return None
         import matplotlib
 

@@ -1,1 +1,11 @@
-"""Experiments on trained or training GANs: :mod:`.toy` (2-D mixtures and the mode-collapse metrics)."""
+"""Experiments on trained or training GANs, each one call that measures and draws:
+
+* :mod:`.latent`: interpolation (slerp, linear), traversal of latent coordinates, attribute arithmetic;
+* :mod:`.features`: discriminator activations per layer, PCA / t-SNE maps, linear-probe separability;
+* :mod:`.balance`: the (lr_D, lr_G, n_critic) sweep against the equilibrium discriminator loss;
+* :mod:`.divergences`: JS vs Wasserstein-1, exactly and from trained critics; mode collapse per loss;
+* :mod:`.toy`: the 2-D ring and grid mixtures, PacGAN's mode metrics, toy training with snapshots;
+* :mod:`.sampler`: one interface over GAN models, Keras generators and exported generator folders.
+
+The course notebooks (``notebooks/``) are built on these.
+"""

@@ -64,16 +64,17 @@ def _tail_mean(values: Sequence[float]) -> float:
 def train_one(lr_d: float, lr_g: float, n_critic: int = 1, loss: str = "nsgan", dataset: str = "mnist",
               arch: str = "dcgan", steps: int = 300, batch_size: int = 64, latent_dim: int = 64,
               fid_samples: int = 2000, seed: int = 0, beta_1: float = 0.5, n_samples: int = 16,
-              verbose: int = 0, fid_callback: Any = None) -> BalanceRun:
+              verbose: int = 0, fid_callback: Any = None, width: int = 64) -> BalanceRun:
     """Train one GAN for ``steps`` generator steps with Adam(``lr_d``) / Adam(``lr_g``), both ``beta_1``.
 
+    ``width`` is the convolutional networks' base width (64 is DCGAN's; smaller is faster).
     Then its MNIST-classifier FID on ``fid_samples`` images (0: none; pass ``fid_callback``, a
     :class:`~tfgan_zoo.callbacks.FIDCallback`, to reuse one across runs) and ``n_samples`` images.
     """
     import keras
 
     from .. import data, models, nets
-    from ..callbacks import FIDCallback
+    from ..callbacks import FIDCallback, LossCurves
 
     if not lr_d > 0 or not lr_g > 0:
         raise ValueError(f"Learning rates must be > 0, got lr_d={lr_d}, lr_g={lr_g}.")
@@ -81,20 +82,15 @@ def train_one(lr_d: float, lr_g: float, n_critic: int = 1, loss: str = "nsgan", 
         raise ValueError(f"steps must be >= 1, got {steps}.")
     keras.utils.set_random_seed(seed)
     shape = data.image_shape(dataset)
-    g, d = nets.build(arch, shape, latent_dim)
+    g, d = nets.build(arch, shape, latent_dim, **({} if arch == "mlp" else {"width": int(width)}))
     gan = models.build_gan(loss, g, d, n_critic=int(n_critic), seed=seed)
     gan.compile(d_optimizer=keras.optimizers.Adam(lr_d, beta_1=beta_1),
                 g_optimizer=keras.optimizers.Adam(lr_g, beta_1=beta_1))
     ds = data.load(dataset, batch_size=batch_size, seed=seed).repeat()
-    hist: dict[str, list[float]] = {"d_loss": [], "g_loss": []}
-
-    class _Record(keras.callbacks.Callback):
-        def on_train_batch_end(self, batch, logs=None):
-            for k in hist:
-                hist[k].append(float(logs[k]))
-
+    record = LossCurves(None)  # per-step values (Keras logs carry running means)
+    hist = record.values
     t0 = time.perf_counter()
-    gan.fit(ds, steps_per_epoch=int(steps), epochs=1, verbose=verbose, callbacks=[_Record()])
+    gan.fit(ds, steps_per_epoch=int(steps), epochs=1, verbose=verbose, callbacks=[record])
     wall = time.perf_counter() - t0
     fid = None
     if fid_samples:

@@ -51,7 +51,7 @@ def wasserstein_gaussian_shift(theta: float | np.ndarray, sigma: float = 1.0) ->
 
 
 def gp_critic_optimum(theta: float | np.ndarray, gp_weight: float = 10.0) -> np.ndarray:
-    """``E_P f - E_Q f`` for the best WGAN-GP critic of a translation by ``theta``: ``|theta| (1 + |theta| / 2 lambda)``.
+    """``E_P f - E_Q f`` of the best WGAN-GP critic for a shift by ``theta``: ``|theta| (1 + |theta| / 2 lambda)``.
 
     For a linear critic of slope ``s`` the penalised objective is ``s |theta| - lambda (s - 1)^2``
     (the gradient norm is ``s`` at every interpolate), maximal at ``s = 1 + |theta| / (2 lambda)``.

@@ -34,6 +34,22 @@ from ..io import atomic_path
 ACTIVATION_LAYERS = ("LeakyReLU", "ReLU", "Activation", "ELU", "PReLU", "Maxout")
 
 
+def _one_thread():
+    """BLAS and OpenMP on one thread for the small dense problems here (SVD, L-BFGS, t-SNE).
+
+    With a second busy process (a training run, a pytest-xdist worker) multithreaded OpenBLAS and
+    OpenMP spin-wait on each other: measured on 2 cores, t-SNE of 80 points took 44 s with 2
+    threads and 0.36 s with 1. Needs ``threadpoolctl`` (a scikit-learn dependency); a no-op without it.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - depends on the environment
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(1)
+
+
 def _discriminator(model: Any):
     import keras
 
@@ -205,6 +221,15 @@ def analyze(discriminator: Any, real: np.ndarray, fake: np.ndarray, layers: Sequ
                          "level is then 50%.")
     fr = activations(discriminator, real, layers, real_labels)
     ff = activations(discriminator, fake, layers, fake_labels)
+    with _one_thread():
+        reports = _reports(fr, ff, methods, folds, seed)
+    if path is not None:
+        plot(reports, len(real), path, title)
+    return reports
+
+
+def _reports(fr: dict[str, np.ndarray], ff: dict[str, np.ndarray], methods: Sequence[str], folds: int,
+             seed: int) -> list[LayerReport]:
     reports = []
     for name in fr:
         acc, sd = linear_probe(fr[name], ff[name], folds=folds, seed=seed)
@@ -219,8 +244,6 @@ def analyze(discriminator: Any, real: np.ndarray, fake: np.ndarray, layers: Sequ
                 emb["tsne"] = tsne(both, seed=seed)
             emb = {m: emb[m] for m in methods}
         reports.append(LayerReport(name, int(both.shape[1]), acc, sd, emb, ratio.tolist()))
-    if path is not None:
-        plot(reports, len(real), path, title)
     return reports
 
 

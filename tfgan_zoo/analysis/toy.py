@@ -202,6 +202,7 @@ def train(loss: str, mixture: Mixture | str, steps: int = 20_000, snapshot_steps
     import keras
 
     from .. import models, nets
+    from ..callbacks import LossCurves
 
     mix = get(mixture) if isinstance(mixture, str) else mixture
     if optimizer not in OPTIMIZERS:
@@ -226,7 +227,7 @@ def train(loss: str, mixture: Mixture | str, steps: int = 20_000, snapshot_steps
     gan.compile(d_optimizer=d_opt, g_optimizer=g_opt)
     z = np.random.default_rng(seed + 1).standard_normal((N_EVAL, 2)).astype(np.float32)
     snapshots: dict[int, np.ndarray] = {}
-    history: dict[str, list[float]] = {"d_loss": [], "g_loss": []}
+    record = LossCurves(None)  # per-step losses (Keras logs carry running means)
     todo = sorted({int(s) for s in snapshot_steps} | {int(steps)})
 
     def snap(step: int) -> None:
@@ -234,8 +235,6 @@ def train(loss: str, mixture: Mixture | str, steps: int = 20_000, snapshot_steps
 
     class _Snap(keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
-            for k in history:
-                history[k].append(float(logs[k]))
             if batch + 1 in todo:
                 snap(batch + 1)
 
@@ -244,13 +243,14 @@ def train(loss: str, mixture: Mixture | str, steps: int = 20_000, snapshot_steps
         snap(0)
     t0 = time.perf_counter()
     gan.fit(dataset(mix, batch_size, seed=seed), steps_per_epoch=int(steps), epochs=1, verbose=verbose,
-            callbacks=[_Snap()])
+            callbacks=[record, _Snap()])
     wall = time.perf_counter() - t0
     metrics = {}
     for step, x in snapshots.items():
         m = mode_metrics(x, mix)
         m.pop("counts")
         metrics[step] = m
+    history = {k: list(v) for k, v in record.values.items()}
     return ToyRun(loss, mix, dict(sorted(snapshots.items())), dict(sorted(metrics.items())), history, gan, wall)
 
 

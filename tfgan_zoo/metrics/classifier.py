@@ -17,6 +17,7 @@ made by ``scripts/train_mnist_classifier.py``); nothing is downloaded.
 from __future__ import annotations
 
 import os
+import weakref
 
 import keras
 import numpy as np
@@ -112,13 +113,19 @@ def preprocess(images: np.ndarray) -> np.ndarray:
     return x
 
 
+_TWO_OUTPUTS: "weakref.WeakKeyDictionary[keras.Model, keras.Model]" = weakref.WeakKeyDictionary()
+
+
 def classifier_outputs(
     images: np.ndarray, model: keras.Model | None = None, batch_size: int = 500
 ) -> tuple[np.ndarray, np.ndarray]:
     """Penultimate features ``(n, 128)`` and softmax probabilities ``(n, 10)`` of the classifier."""
     x = preprocess(images)
     model = model or load_mnist_classifier()
-    both = keras.Model(model.inputs, [model.get_layer(FEATURES_LAYER).output, model.outputs[0]])
+    both = _TWO_OUTPUTS.get(model)
+    if both is None:  # one two-output view per classifier: predict() then traces once, not once per call
+        both = _TWO_OUTPUTS[model] = keras.Model(model.inputs, [model.get_layer(FEATURES_LAYER).output,
+                                                                model.outputs[0]])
     if x.shape[0] == 0:
         return np.zeros((0, FEATURE_DIM), np.float32), np.zeros((0, NUM_CLASSES), np.float32)
     feats, probs = both.predict(x, batch_size=batch_size, verbose=0)

@@ -136,11 +136,15 @@ def _block_e(x, name: str, pool: str):
     return keras.layers.Concatenate(name=name)([b0, a0, a1, b0_, b1_, p])
 
 
-def build_fid_inception() -> keras.Model:
+def build_fid_inception(last_pool: str = "max") -> keras.Model:
     """The FID Inception-v3 architecture with uninitialised weights.
 
     Input: ``(batch, 299, 299, 3)`` float32 in [-1, 1]; output: ``(batch, 2048)``.
+    ``last_pool="avg"`` gives the last block the average pool of ``keras.applications.InceptionV3``
+    (a non-standard variant, to show what that one difference does to an FID; the weights are the same).
     """
+    if last_pool not in ("max", "avg"):
+        raise ValueError(f"last_pool must be 'max' (the FID graph) or 'avg' (Keras' InceptionV3), got {last_pool!r}.")
     inputs = keras.Input((INPUT_SIZE, INPUT_SIZE, 3), name="images")
     x = _conv(inputs, "conv", 32, (3, 3), strides=2, padding="valid")
     x = _conv(x, "conv_1", 32, (3, 3), padding="valid")
@@ -159,7 +163,7 @@ def build_fid_inception() -> keras.Model:
     x = _block_c(x, "mixed_7", 192)
     x = _block_d(x, "mixed_8")
     x = _block_e(x, "mixed_9", pool="avg")
-    x = _block_e(x, "mixed_10", pool="max")
+    x = _block_e(x, "mixed_10", pool=last_pool)
     outputs = keras.layers.GlobalAveragePooling2D(name="pool2")(x)
     return keras.Model(inputs, outputs, name="fid_inception_v3")
 
