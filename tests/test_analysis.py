@@ -84,7 +84,9 @@ def test_arithmetic_direction_moves_samples_into_group_a():
     def sign_of_first(images):  # group "pos" when the first pixel (z[0]) is positive
         return np.where(images.reshape(len(images), -1)[:, 0] > 0, "pos", "neg")
 
-    r = latent.arithmetic(g, sign_of_first, "pos", "neg", n_pool=4000, n_new=50, scales=(0, 1, 2, 4), seed=0)
+    r = latent.arithmetic(g, sign_of_first, "pos", "neg", n_pool=4000, n_new=5, n_measure=50, scales=(0, 1, 2, 4),
+                          seed=0)
+    assert r.images.shape[:2] == (5, 4) and r.measure["n_measured"] == 50
     # v = E[z | z0 > 0] - E[z | z0 < 0] = (2 * sqrt(2/pi), 0, 0, 0) for N(0, 1): 1.596; sampling sd ~0.03
     assert abs(r.measure["direction_norm"] - 2 * math.sqrt(2 / math.pi)) < 0.15
     share = r.measure["share_in_a"]

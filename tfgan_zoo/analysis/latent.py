@@ -227,7 +227,7 @@ def _groups(attribute: str | Callable, a, b, images: np.ndarray):
 
 def arithmetic(generator: Any, attribute: str | Callable = "class", a: Any = 7, b: Any = 1, n_pool: int = 2000,
                n_new: int = 8, scales: Sequence[float] = (0.0, 0.5, 1.0, 1.5, 2.0), seed: int = 0,
-               start_in_b: bool = True, path_png: str | os.PathLike | None = None,
+               start_in_b: bool = True, n_measure: int | None = None, path_png: str | os.PathLike | None = None,
                path_gif: str | os.PathLike | None = None) -> LatentImages:
     """Latent attribute arithmetic: ``G(z + s * v)`` with ``v = mean(z | A) - mean(z | B)``.
 
@@ -239,8 +239,10 @@ def arithmetic(generator: Any, attribute: str | Callable = "class", a: Any = 7, 
     one column per scale.
 
     ``measure`` reports, per scale, the share of the new images in group A
-    (``share_in_a``; for ``ink``, the mean ink instead, ``mean_ink``): a working direction makes it rise
-    with ``s``. Unconditional generators only (a conditional one has its label for that).
+    (``share_in_a``; for ``ink``, the mean ink instead, ``mean_ink``) over ``n_measure`` new vectors
+    (default ``n_new``; the images keep the first ``n_new`` rows), and ``n_measured``: a working
+    direction makes it rise with ``s``. Unconditional generators only (a conditional one has its
+    label for that).
     """
     s = as_sampler(generator)
     if s.num_classes is not None:
@@ -250,24 +252,26 @@ def arithmetic(generator: Any, attribute: str | Callable = "class", a: Any = 7, 
     z = s.noise(n_pool, rng)
     in_a, in_b, _ = _groups(attribute, a, b, s.generate(z))
     v = direction(z, in_a, in_b)
-    z2 = s.noise(max(n_pool, 4 * n_new), rng)
+    n_measure = max(int(n_new), int(n_measure or 0))
+    z2 = s.noise(max(n_pool, 4 * n_measure), rng)
     if start_in_b:
         _, b2, _ = _groups(attribute, a, b, s.generate(z2))
         if b2.sum() < n_new:
             raise ValueError(f"Only {int(b2.sum())} of {len(z2)} new samples fall in group B={b!r}; need n_new={n_new}."
                              " Raise n_pool or lower n_new.")
         z2 = z2[b2]
-    z2 = z2[:n_new]
+    z2 = z2[:n_measure]
     scales = np.asarray(scales, np.float32)
     zs = z2[:, None, :] + scales[None, :, None] * v[None, None, :]
     rows, cols = zs.shape[:2]
     flat = s.generate(zs.reshape(rows * cols, -1))
-    result = LatentImages(flat.reshape(rows, cols, *flat.shape[1:]), zs, scales)
+    result = LatentImages(flat.reshape(rows, cols, *flat.shape[1:])[:n_new], zs[:n_new], scales)
     if attribute == "ink":
         result.measure["mean_ink"] = ink(flat).reshape(rows, cols).mean(0).round(4).tolist()
     else:
         in_a_new = _groups(attribute, a, b, flat)[0]
         result.measure["share_in_a"] = in_a_new.reshape(rows, cols).mean(0).round(4).tolist()
+    result.measure["n_measured"] = int(rows)
     result.measure.update({"attribute": attribute if isinstance(attribute, str) else "custom", "a": a, "b": b,
                            "pool_in_a": int(in_a.sum()), "pool_in_b": int(in_b.sum()), "n_pool": int(n_pool),
                            "direction_norm": float(np.linalg.norm(v))})
