@@ -77,3 +77,22 @@ def save_gif(frames, path: str | os.PathLike, duration_ms: int = 120, scale: int
         images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=int(duration_ms),
                        loop=int(loop))
     return os.fspath(path)
+
+
+def pyplot():
+    """``matplotlib.pyplot`` on the non-interactive Agg backend (unless one is already in use)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(fig, path: str | os.PathLike, dpi: int = 90) -> str:
+    """Lay out ``fig`` tightly, save it atomically as PNG at ``path``, close it; returns the path."""
+    fig.tight_layout()
+    with atomic_path(path, suffix=".png") as tmp:
+        fig.savefig(tmp, format="png", dpi=dpi)
+    pyplot().close(fig)
+    return os.fspath(path)

@@ -24,7 +24,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..io import atomic_path
+from ..images import pyplot, save_figure
 
 
 @dataclasses.dataclass
@@ -146,10 +146,7 @@ def best(runs: Sequence[BalanceRun]) -> BalanceRun:
 
 def plot_heatmap(runs: Sequence[BalanceRun], path: str | os.PathLike) -> str:
     """Heatmaps over (lr_D rows, lr_G columns), one column of panels per n_critic: the d_loss gap and the FID."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     lds = sorted({r.lr_d for r in runs})
     lgs = sorted({r.lr_g for r in runs})
@@ -180,19 +177,12 @@ def plot_heatmap(runs: Sequence[BalanceRun], path: str | os.PathLike) -> str:
             ax.set_ylabel("lr_D")
             ax.set_title(f"{label}, n_critic={k}", fontsize=9)
             fig.colorbar(im, ax=ax, fraction=0.046)
-    fig.tight_layout()
-    with atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, format="png", dpi=90)
-    plt.close(fig)
-    return os.fspath(path)
+    return save_figure(fig, path)
 
 
 def plot_curves(runs: Sequence[BalanceRun], path: str | os.PathLike, smoothing: int = 20) -> str:
     """d_loss and g_loss per step for every run (moving mean of ``smoothing``), with the equilibrium line."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
     for r in runs:
@@ -213,8 +203,4 @@ def plot_curves(runs: Sequence[BalanceRun], path: str | os.PathLike, smoothing: 
         ax.grid(alpha=0.3)
     a.legend(fontsize=6)
     b.legend(fontsize=6)
-    fig.tight_layout()
-    with atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, format="png", dpi=90)
-    plt.close(fig)
-    return os.fspath(path)
+    return save_figure(fig, path)

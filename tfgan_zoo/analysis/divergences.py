@@ -40,7 +40,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..io import atomic_path
+from ..images import pyplot, save_figure
 
 LOG2 = math.log(2.0)
 
@@ -167,10 +167,7 @@ def critic_estimates(thetas: Sequence[float], sigma: float = 1.0, n: int = 2048,
 def plot(exact: dict[str, np.ndarray], path: str | os.PathLike, estimates: dict[str, np.ndarray] | None = None,
          sigma: float = 1.0) -> str:
     """Two panels: JS and W1 against theta (with the critics' estimates as markers), then their gradients."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.8))
     t = exact["theta"]
@@ -196,11 +193,7 @@ def plot(exact: dict[str, np.ndarray], path: str | os.PathLike, estimates: dict[
     b.legend(fontsize=7)
     for ax in (a, b):
         ax.grid(alpha=0.3)
-    fig.tight_layout()
-    with atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, format="png", dpi=90)
-    plt.close(fig)
-    return os.fspath(path)
+    return save_figure(fig, path)
 
 
 def mode_collapse(losses: Sequence[str] = ("nsgan", "lsgan", "wgan-gp", "hinge"), mixture: str = "ring",

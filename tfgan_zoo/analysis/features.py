@@ -29,7 +29,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..io import atomic_path
+from ..images import pyplot, save_figure
 
 ACTIVATION_LAYERS = ("LeakyReLU", "ReLU", "Activation", "ELU", "PReLU", "Maxout")
 
@@ -249,10 +249,7 @@ def _reports(fr: dict[str, np.ndarray], ff: dict[str, np.ndarray], methods: Sequ
 
 def plot(reports: Sequence[LayerReport], n_real: int, path: str | os.PathLike, title: str | None = None) -> str:
     """Scatter the embeddings of :func:`analyze`'s reports (rows: methods, columns: layers) to a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     methods = list(reports[0].embeddings)
     fig, axes = plt.subplots(len(methods), len(reports), figsize=(2.6 * len(reports), 2.6 * len(methods)),
@@ -272,8 +269,4 @@ def plot(reports: Sequence[LayerReport], n_real: int, path: str | os.PathLike, t
     axes[0, 0].legend(fontsize=6, loc="best", markerscale=3)
     if title:
         fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
-    with atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, format="png", dpi=90)
-    plt.close(fig)
-    return os.fspath(path)
+    return save_figure(fig, path)

@@ -29,7 +29,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..io import atomic_path
+from ..images import pyplot, save_figure
 
 #: PacGAN's number of samples per evaluation.
 N_EVAL = 2500
@@ -135,11 +135,7 @@ def dataset(mixture: Mixture, batch_size: int, seed: int = 0, steps: int | None 
 
 def plot(samples: Any, mixture: Mixture, path: str | os.PathLike, title: str | None = None) -> str:
     """Save a PNG scatter of ``samples`` with the modes and their ``3 sigma`` circles; returns the path."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     x = np.asarray(samples, dtype=np.float64)
     if title is None:
         m = mode_metrics(x, mixture)
@@ -156,11 +152,7 @@ def plot(samples: Any, mixture: Mixture, path: str | os.PathLike, title: str | N
     ax.set_aspect("equal")
     ax.set_title(title, fontsize=9)
     ax.legend(loc="upper right", fontsize=7)
-    fig.tight_layout()
-    with atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-    plt.close(fig)
-    return os.fspath(path)
+    return save_figure(fig, path, dpi=100)
 
 
 OPTIMIZERS = ("default", "pacgan")
@@ -256,10 +248,7 @@ def train(loss: str, mixture: Mixture | str, steps: int = 20_000, snapshot_steps
 
 def plot_runs(runs: Sequence[ToyRun], path: str | os.PathLike, title: str | None = None) -> str:
     """One PNG: a row per run (loss), a column per snapshot step, samples over the modes' 3-sigma circles."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     steps = list(runs[0].snapshots)
     fig, axes = plt.subplots(len(runs), len(steps), figsize=(2.2 * len(steps), 2.3 * len(runs)), squeeze=False)
@@ -282,8 +271,4 @@ def plot_runs(runs: Sequence[ToyRun], path: str | os.PathLike, title: str | None
                 ax.set_ylabel(r.loss, fontsize=8)
     if title:
         fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
-    with atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, format="png", dpi=90)
-    plt.close(fig)
-    return os.fspath(path)
+    return save_figure(fig, path)
