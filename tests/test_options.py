@@ -53,6 +53,14 @@ def test_gan_draws_from_its_prior_and_the_export_records_it(tmp_path):
         # 32,000 values of |x| with standard deviation < 0.6: the mean is within 0.6 / sqrt(32000) * 5 = 0.017
         assert np.abs(x).mean() == pytest.approx(expected, abs=0.017), prior
     assert abs(e_normal - 0.5) > 0.1  # the two priors are told apart by the tolerance above
+    # the noise is drawn batch_size rows at a time from default_rng(seed), so seeded scores of old runs stay the same
+    from tfgan_zoo.priors import sample_numpy
+
+    rng = np.random.default_rng(3)
+    z = np.concatenate([sample_numpy("uniform", rng, (k, 64)) for k in (250, 50)])
+    x = load_images(str(tmp_path / "uniform"), 300, seed=3)
+    np.testing.assert_array_equal(x.reshape(300, 64), z)
+    assert not np.array_equal(load_images(str(tmp_path / "uniform"), 300, seed=4).reshape(300, 64), z)  # control
 
 
 # ------------------------------------------------------------ EMA warm-up

@@ -21,7 +21,7 @@ import numpy as np
 from . import checkpointing
 from .checkpointing import Checkpoint, Position
 from .images import save_grid
-from .io import atomic_path, write_text
+from .io import write_text
 from .priors import sample_numpy
 
 
@@ -269,12 +269,9 @@ class LossCurves(StepCallback):
         """Draw the curves now; returns the PNG path (None before the first step, or without a path)."""
         if not self.steps or self.path is None:
             return None
-        import matplotlib
+        from .images import pyplot, save_figure
 
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
+        fig, ax = pyplot().subplots(figsize=(8, 4.5), dpi=100)
         for key in self.keys:
             v = np.asarray(self.values[key], dtype=np.float64)
             line, = ax.plot(self.steps, v, alpha=0.3, lw=0.8)
@@ -292,11 +289,7 @@ class LossCurves(StepCallback):
         ax.set_title(f"{getattr(self.model, 'loss_name', 'GAN')} losses per step")
         ax.grid(alpha=0.3)
         ax.legend(loc="best", fontsize=8)
-        fig.tight_layout()
-        with atomic_path(self.path, suffix=".png") as tmp:
-            fig.savefig(tmp, format="png")
-        plt.close(fig)
-        return self.path
+        return save_figure(fig, self.path, dpi=100)
 
 
 def _value(variable) -> float:

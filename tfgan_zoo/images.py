@@ -90,9 +90,14 @@ def pyplot():
 
 
 def save_figure(fig, path: str | os.PathLike, dpi: int = 90) -> str:
-    """Lay out ``fig`` tightly, save it atomically as PNG at ``path``, close it; returns the path."""
+    """Lay out ``fig`` tightly, save it atomically as PNG at ``path``, close it; returns the path.
+
+    ``fig`` is a pyplot figure (closed here, so pyplot lets it go) or a bare ``matplotlib.figure.Figure``
+    (which needs no pyplot and no global backend).
+    """
     fig.tight_layout()
     with atomic_path(path, suffix=".png") as tmp:
         fig.savefig(tmp, format="png", dpi=dpi)
-    pyplot().close(fig)
+    if getattr(fig.canvas, "manager", None) is not None:
+        pyplot().close(fig)
     return os.fspath(path)

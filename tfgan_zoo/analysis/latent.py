@@ -1,6 +1,6 @@
 """The latent space of a trained generator: interpolation, traversal, attribute arithmetic.
 
-Every function takes a generator in any form :func:`tfgan_zoo.analysis.sampler.as_sampler`
+Every function takes a generator in any form :func:`tfgan_zoo.sampling.as_sampler`
 accepts (a GAN model, a Keras generator, an exported generator folder), returns the images
 (float32 in [-1, 1]) with the latent vectors that made them, and saves a PNG grid (and, where
 motion is the point, an animated GIF) when given a path.

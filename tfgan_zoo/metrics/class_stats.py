@@ -11,7 +11,6 @@ import os
 import numpy as np
 from scipy.special import rel_entr
 
-from ..io import atomic_path
 
 
 def _check_probs(probs: np.ndarray) -> np.ndarray:
@@ -139,11 +138,9 @@ def save_class_histogram(
     ax.set_xlabel("predicted class")
     ax.set_ylabel("images")
     ax.set_title(title or f"{int(c.sum())} images, {classes_covered(c)} of {c.size} classes with >= 1%")
-    fig.tight_layout()
-    path = os.fspath(path)
-    with atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, format="png")
-    return path
+    from ..images import save_figure
+
+    return save_figure(fig, path, dpi=100)
 
 
 __all__ = ["classifier_score", "class_histogram", "classes_covered", "save_class_histogram"]

@@ -115,26 +115,12 @@ def load_images(source, n: int, split: str = "train", seed: int = 0, data_dir: s
             raise ValueError(f"The array has {len(x)} images, fewer than n={n}.")
         return x[:n]
     if _is_generator_dir(os.fspath(source)):
-        import tensorflow as tf
+        from ..sampling import from_export
 
-        gen = tf.saved_model.load(os.fspath(source))
-        signature = gen.serve.input_signature  # (z,) or, conditional, (z, label)
-        latent = int(signature[0].shape[-1])
-        from ..export import read_generator_info
-        from ..priors import sample_numpy
-
-        classes = generated_labels(source, n)
-        prior = read_generator_info(source).get("prior", "normal")
-        rng = np.random.default_rng(seed)
-        out = []
-        for start in range(0, n, batch_size):
-            k = min(batch_size, n - start)
-            z = tf.constant(sample_numpy(prior, rng, (k, latent)))
-            if len(signature) == 2:  # labels 0, 1, 2, ... in turn
-                out.append(np.asarray(gen.serve(z, tf.constant(classes[start:start + k], tf.int32))))
-            else:
-                out.append(np.asarray(gen.serve(z)))
-        return np.concatenate(out)
+        sampler = from_export(source)
+        rng = np.random.default_rng(seed)  # noise drawn in batch_size rows at a time, as it always was
+        z = np.concatenate([sampler.noise(min(batch_size, n - s), rng) for s in range(0, n, batch_size)])
+        return sampler.generate(z, labels=generated_labels(source, n), batch_size=batch_size)
     from .. import data
 
     ds = data.load(source, split=split, batch_size=batch_size, seed=seed, data_dir=data_dir, drop_remainder=False)

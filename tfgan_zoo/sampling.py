@@ -1,0 +1,130 @@
+"""One interface over the three things a user calls "a generator".
+
+:func:`as_sampler` takes a :class:`tfgan_zoo.models.GAN` (its EMA generator when it has one),
+a bare ``keras.Model`` generator (inputs ``z``, or ``[z, label]`` when conditional), or the
+folder of an exported generator (``export_generator``; its ``tfgan_zoo_generator.json`` gives
+the prior and the classes), and returns a :class:`Sampler` that maps NumPy noise (and labels)
+to NumPy images in [-1, 1]. The analysis tools, ``evaluate`` and the MNIST judges accept any of
+the three through it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Any, Callable
+
+import numpy as np
+
+from .priors import check_prior, sample_numpy
+
+
+@dataclasses.dataclass
+class Sampler:
+    """A generator seen from outside: ``generate(z, labels=None) -> images`` (NumPy, float32, [-1, 1]).
+
+    Attributes
+    ----------
+    latent_dim : int
+        Size of ``z``.
+    prior : {"normal", "uniform"}
+        The distribution ``z`` is drawn from in training.
+    num_classes : int or None
+        Classes of a label-conditional generator (it then needs ``labels``), None otherwise.
+    """
+
+    fn: Callable[[np.ndarray, np.ndarray | None], Any]
+    latent_dim: int
+    prior: str = "normal"
+    num_classes: int | None = None
+
+    def noise(self, n: int, seed: int | np.random.Generator = 0) -> np.ndarray:
+        """``n`` latent vectors from the generator's prior (float32, ``(n, latent_dim)``)."""
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        return sample_numpy(self.prior, rng, (int(n), self.latent_dim))
+
+    def generate(self, z, labels=None, batch_size: int = 500) -> np.ndarray:
+        """Images for the rows of ``z`` (labels default to 0, 1, ..., cycling, for conditional generators)."""
+        z = np.asarray(z, np.float32)
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(f"z must have shape (n, {self.latent_dim}) for this generator, got {z.shape}.")
+        if self.num_classes is None:
+            if labels is not None:
+                raise ValueError("labels were given but this generator is not label-conditional; drop them.")
+        else:
+            labels = (np.arange(len(z)) % self.num_classes if labels is None
+                      else np.broadcast_to(np.asarray(labels), (len(z),))).astype(np.int32)
+            if labels.min(initial=0) < 0 or labels.max(initial=0) >= self.num_classes:
+                raise ValueError(f"labels must be in [0, {self.num_classes}), got {labels.min()}..{labels.max()}.")
+        out = []
+        for s in range(0, len(z), batch_size):
+            out.append(np.asarray(self.fn(z[s:s + batch_size], None if labels is None else labels[s:s + batch_size]),
+                                  np.float32))
+        if not out:
+            raise ValueError("z has no rows.")
+        return np.concatenate(out)
+
+
+def as_sampler(generator: Any) -> Sampler:
+    """A :class:`Sampler` for a GAN model, a Keras generator or an exported generator folder.
+
+    Raises
+    ------
+    ValueError
+        For a folder that is not an exported generator, or an object that is none of the three.
+    """
+    if isinstance(generator, Sampler):
+        return generator
+    if isinstance(generator, (str, os.PathLike)):
+        return from_export(generator)
+    import keras
+
+    from .models import GAN
+
+    if isinstance(generator, GAN):
+        cond = generator.conditioning
+        if cond.mode == "infogan":
+            raise ValueError("InfoGAN models take codes besides z; use gan.generate(z, codes=...) directly, or the "
+                             "code traversal of tfgan_zoo.callbacks.CodeTraversal.")
+        k = cond.num_classes if cond.needs_labels else None
+        return Sampler(lambda z, y: generator.generate(z, labels=y), generator.latent_dim, generator.prior, k)
+    if isinstance(generator, keras.Model):
+        shapes = generator.input_shape
+        if isinstance(shapes, list) and len(shapes) == 2:
+            from .export import _num_classes
+
+            k = _num_classes(generator) or 10
+            return Sampler(lambda z, y: generator([z, y], training=False), int(shapes[0][-1]), "normal", k)
+        return Sampler(lambda z, y: generator(z, training=False), int(shapes[-1]), "normal", None)
+    raise ValueError(f"Expected a tfgan_zoo GAN, a keras.Model generator or an exported generator folder, got "
+                     f"{type(generator).__name__}.")
+
+
+def from_export(path: str | os.PathLike) -> Sampler:
+    """A :class:`Sampler` over an exported generator folder (:func:`tfgan_zoo.export.export_generator`).
+
+    The latent size comes from the ``serve`` signature; the prior and the number of classes from
+    ``tfgan_zoo_generator.json`` (exports without it: ``normal`` and 10 classes).
+
+    Raises
+    ------
+    ValueError
+        If ``path`` holds no ``saved_model.pb``.
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(os.path.join(path, "saved_model.pb")):
+        raise ValueError(f"{path!r} is not an exported generator (no saved_model.pb); pass the generator/ folder "
+                         "of a run (train.py writes OUT/generator) or a folder written by export_generator.")
+    import tensorflow as tf
+
+    from .export import read_generator_info
+
+    gen = tf.saved_model.load(path)
+    signature = gen.serve.input_signature
+    info = read_generator_info(path)
+    latent = int(signature[0].shape[-1])
+    prior = check_prior(info.get("prior", "normal"))
+    if len(signature) == 2:
+        k = int(info.get("num_classes") or 10)
+        return Sampler(lambda z, y: gen.serve(tf.constant(z), tf.constant(y, tf.int32)), latent, prior, k)
+    return Sampler(lambda z, y: gen.serve(tf.constant(z)), latent, prior, None)
