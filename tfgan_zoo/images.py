@@ -97,7 +97,7 @@ def save_figure(fig, path: str | os.PathLike, dpi: int = 90) -> str:
     """
     fig.tight_layout()
     with atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, format="png", dpi=dpi)
+        fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.05)  # no label cut at an edge
     if getattr(fig.canvas, "manager", None) is not None:
         pyplot().close(fig)
     return os.fspath(path)

@@ -170,11 +170,13 @@ def plot_heatmap(runs: Sequence[BalanceRun], path: str | os.PathLike) -> str:
             im = ax.imshow(m, cmap=cmap, **kw)
             for (y, x), v in np.ndenumerate(m):
                 if np.isfinite(v):
-                    ax.text(x, y, f"{v:.2f}" if what == "gap" else f"{v:.1f}", ha="center", va="center", fontsize=8)
+                    r, g, b, _ = im.cmap(im.norm(v))  # white text on dark cells, black on light ones
+                    ax.text(x, y, f"{v:.2f}" if what == "gap" else f"{v:.1f}", ha="center", va="center", fontsize=8,
+                            color="white" if 0.299 * r + 0.587 * g + 0.114 * b < 0.5 else "black")
             ax.set_xticks(range(len(lgs)), [f"{v:g}" for v in lgs], fontsize=7)
             ax.set_yticks(range(len(lds)), [f"{v:g}" for v in lds], fontsize=7)
             ax.set_xlabel("lr_G")
-            ax.set_ylabel("lr_D")
+            ax.set_ylabel("lr_D", labelpad=8)
             ax.set_title(f"{label}, n_critic={k}", fontsize=9)
             fig.colorbar(im, ax=ax, fraction=0.046)
     return save_figure(fig, path)

@@ -166,32 +166,37 @@ def critic_estimates(thetas: Sequence[float], sigma: float = 1.0, n: int = 2048,
 
 def plot(exact: dict[str, np.ndarray], path: str | os.PathLike, estimates: dict[str, np.ndarray] | None = None,
          sigma: float = 1.0) -> str:
-    """Two panels: JS and W1 against theta (with the critics' estimates as markers), then their gradients."""
+    """Three panels against theta: JS (with a trained D's estimates), W1 on its own scale (with a WGAN-GP
+    critic's estimates and that critic's optimum), then both gradients."""
     plt = pyplot()
 
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, (a, w, b) = plt.subplots(1, 3, figsize=(14, 3.9))
     t = exact["theta"]
     a.plot(t, exact["js"], color="tab:blue", label="JS (exact)")
     a.axhline(LOG2, color="tab:blue", ls=":", lw=1, label="log 2")
-    a.plot(t, exact["w1"], color="tab:red", label="W1 = |theta|")
+    w.plot(t, exact["w1"], color="tab:red", label="W1 = |theta|")
+    w.plot(t, exact["js"], color="tab:blue", lw=1, alpha=0.6, label="JS (exact), same scale")
     if estimates is not None:
         a.plot(estimates["theta"], estimates["js_hat"], "o", color="tab:blue", ms=4, label="JS from a trained D")
-        a.plot(estimates["theta"], estimates["w_hat"], "s", color="tab:red", ms=4, label="W1 from a WGAN-GP critic")
+        w.plot(estimates["theta"], estimates["w_hat"], "s", color="tab:red", ms=4, label="W1 from a WGAN-GP critic")
         lam = estimates.get("gp_weight", 10.0)
-        a.plot(t, gp_critic_optimum(t, lam), color="tab:red", ls="--", lw=0.8,
+        w.plot(t, gp_critic_optimum(t, lam), color="tab:red", ls="--", lw=0.8,
                label=f"best GP critic: |theta|(1 + |theta|/{2 * lam:g})")
-    a.set_xlabel("theta (shift of Q)")
-    a.set_ylabel("divergence (nats) / distance")
-    a.set_ylim(-0.1, max(2.5, float(np.max(exact["w1"])) * 0.5))
-    a.set_title(f"P = N(0, {sigma:g}^2), Q = N(theta, {sigma:g}^2)", fontsize=9)
-    a.legend(fontsize=7)
+    a.set_ylim(-0.02, LOG2 * 1.15)
+    a.set_ylabel("JS divergence (nats)")
+    a.set_title(f"JS: P = N(0, {sigma:g}^2), Q = N(theta, {sigma:g}^2)", fontsize=9)
+    w.set_ylabel("distance")
+    w.set_title("Wasserstein-1 keeps growing", fontsize=9)
+    for ax in (a, w):
+        ax.set_xlabel("theta (shift of Q)")
+        ax.legend(fontsize=7, loc="lower right" if ax is a else "upper left")
     b.plot(t, exact["d_js"], color="tab:blue", label="dJS/dtheta")
     b.plot(t, exact["d_w1"], color="tab:red", label="dW1/dtheta")
     b.set_yscale("symlog", linthresh=1e-4)
     b.set_xlabel("theta")
     b.set_title("the gradient a generator gets", fontsize=9)
     b.legend(fontsize=7)
-    for ax in (a, b):
+    for ax in (a, w, b):
         ax.grid(alpha=0.3)
     return save_figure(fig, path)
 
