@@ -1,52 +1,13 @@
 #!/usr/bin/env python3
-"""Write a dataset's images to a folder of files, one sub-folder per class.
+"""Write a dataset's images to a folder: a thin wrapper of ``tfgan-zoo export-images`` (same flags)."""
 
-    python scripts/export_images.py --dataset fashion_mnist --n 2000 --image-size 64 --channels 3 \
-        --format jpg --out data/fashion64
-
-The folder is then a dataset of its own: ``--dataset data/fashion64``.
-"""
-
-from __future__ import annotations
-
-import argparse
-import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-
-def main(argv=None) -> int:
-    from tfgan_zoo.choices import DATASETS
-
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--dataset", default="mnist", help=f"a built-in dataset ({', '.join(DATASETS)}) or .npz/.npy file")
-    p.add_argument("--split", default="train", choices=("train", "test", "all"))
-    p.add_argument("--n", type=int, default=None, help="first N images (default: all)")
-    p.add_argument("--image-size", type=int, default=None, help="resize and centre-crop to N x N")
-    p.add_argument("--channels", type=int, choices=(1, 3), default=None)
-    p.add_argument("--format", default="png", choices=("png", "jpg", "bmp", "gif"))
-    p.add_argument("--data-dir", default=None)
-    p.add_argument("--out", required=True, help="folder to write (created)")
-    args = p.parse_args(argv)
-    if args.n is not None and args.n < 1:
-        p.error("--n must be >= 1")
-    import numpy as np
-
-    from tfgan_zoo import data
-
-    x, y = data.load_arrays(args.dataset, args.split, data_dir=args.data_dir)
-    x, y = x[:args.n], (y[:args.n] if y is not None else None)
-    x = data.convert_arrays(x, args.image_size, args.channels)
-    if x.dtype != np.uint8:  # float32 in [-1, 1]
-        x = np.clip(np.rint((x + 1.0) * 127.5), 0, 255).astype(np.uint8)
-    paths = data.write_image_folder(x, args.out, labels=y, fmt=args.format)
-    print(json.dumps({"out": args.out, "images": len(paths), "shape": list(x.shape[1:]),
-                      "classes": int(len(np.unique(y))) if y is not None else 0}))
-    return 0
-
+from tfgan_zoo.cli.export_images import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Train a GAN from the command line: ``python scripts/train.py --help``."""
+"""Train a GAN from the command line: a thin wrapper of ``tfgan-zoo train`` (``python scripts/train.py --help``)."""
 
 import os
 import sys

@@ -9,6 +9,8 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
+from tfgan_zoo import monitoring
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, "scripts", "train.py")
 
@@ -79,7 +81,10 @@ def test_train_writes_every_output(tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     cfg = json.loads((out / "config.json").read_text())
     assert (cfg["loss"], cfg["arch"], cfg["latent_dim"], cfg["steps_per_epoch"]) == ("lsgan", "mlp", 8, 3)
-    assert sorted(os.listdir(out / "samples")) == ["epoch_0001.png", "epoch_0002.png"]
+    assert sorted(os.listdir(out / "samples")) == ["epoch_0001.png", "epoch_0002.png", "progress.gif"]
+    assert Image.open(out / "samples" / "progress.gif").n_frames == 2
+    assert sorted(monitoring.read_scalars(out / "tensorboard")) == ["d_fake", "d_loss", "d_real", "g_loss", "lr/d",
+                                                                   "lr/g"]
     assert Image.open(out / "samples" / "epoch_0002.png").size == (2 * (8 * 30 + 2),) * 2
     rows = list(csv.DictReader(open(out / "history.csv")))
     assert len(rows) == 2 and all(np.isfinite(float(r["d_loss"])) for r in rows)

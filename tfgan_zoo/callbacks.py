@@ -8,6 +8,7 @@ Every file is written atomically (temporary name, then rename). Callbacks with a
 from __future__ import annotations
 
 import csv
+import glob
 import io
 import math
 import os
@@ -20,9 +21,20 @@ import numpy as np
 
 from . import checkpointing
 from .checkpointing import Checkpoint, Position
-from .images import save_grid
+from .images import make_grid, save_gif, save_grid, save_png
 from .io import write_text
 from .priors import sample_numpy
+
+_MONITORS = ("ProgressLog", "TensorBoardGAN")
+
+
+def __getattr__(name: str):
+    """``callbacks.TensorBoardGAN`` and ``callbacks.ProgressLog`` live in :mod:`tfgan_zoo.monitoring`."""
+    if name in _MONITORS:
+        from . import monitoring
+
+        return getattr(monitoring, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _prior(model) -> str:
@@ -71,7 +83,8 @@ class StepCallback(keras.callbacks.Callback):
 class SampleGrid(keras.callbacks.Callback):
     """Save a grid of generated images from a fixed noise batch after every epoch.
 
-    Files: ``{out_dir}/epoch_{epoch:04d}.png`` (epochs counted from 1).
+    Files: ``{out_dir}/epoch_{epoch:04d}.png`` (epochs counted from 1), and at the end of training
+    ``{out_dir}/progress.gif``, the epoch grids as an animation (``gif=False`` to skip it).
     The noise is drawn once from ``numpy.random.default_rng(seed)`` so the
     grids of successive epochs show the same latent points. For a conditional
     model each row is one class (label 0 on top) and each column one noise
@@ -79,7 +92,7 @@ class SampleGrid(keras.callbacks.Callback):
     """
 
     def __init__(self, out_dir: str, n_images: int = 64, seed: int = 0, every_n_epochs: int = 1,
-                 scale: int = 2) -> None:
+                 scale: int = 2, gif: bool = True) -> None:
         super().__init__()
         if n_images < 1 or every_n_epochs < 1:
             raise ValueError("n_images and every_n_epochs must be >= 1.")
@@ -88,8 +101,10 @@ class SampleGrid(keras.callbacks.Callback):
         self.seed = seed
         self.every_n_epochs = every_n_epochs
         self.scale = scale
+        self.gif = gif
         self.noise: np.ndarray | None = None
         self.paths: list[str] = []
+        self.last_grid: np.ndarray | None = None  # uint8 (H, W, C), the newest epoch's grid
 
         self.labels: np.ndarray | None = None
         self.columns: int | None = None
@@ -113,7 +128,29 @@ class SampleGrid(keras.callbacks.Callback):
             return
         images = np.asarray(self.model.generate(self.noise, labels=self.labels, training=False))
         path = os.path.join(self.out_dir, f"epoch_{epoch + 1:04d}.png")
-        self.paths.append(save_grid(images, path, nrow=self.columns, scale=self.scale))
+        self.last_grid = make_grid(images, self.columns)
+        self.paths.append(save_png(self.last_grid, path, scale=self.scale))
+
+    def on_train_end(self, logs=None) -> None:
+        if self.gif:
+            self.save_progress_gif()
+
+    def save_progress_gif(self, duration_ms: int = 400) -> str | None:
+        """``{out_dir}/progress.gif`` from the epoch grids on disk (those of earlier sessions of a resumed
+        run included), in epoch order, the last frame held 4 times as long; None without any grid."""
+        from PIL import Image
+
+        paths = sorted(glob.glob(os.path.join(self.out_dir, "epoch_[0-9][0-9][0-9][0-9].png")))
+        if not paths:
+            return None
+        frames = []
+        for p in paths:
+            with Image.open(p) as im:
+                frames.append(np.asarray(im.convert("RGB" if im.mode not in ("L",) else "L")))
+        if len({f.shape for f in frames}) != 1:  # a resumed run with another grid size: the newest size only
+            frames = [f for f in frames if f.shape == frames[-1].shape]
+        hold = [duration_ms] * (len(frames) - 1) + [4 * duration_ms]
+        return save_gif(frames, os.path.join(self.out_dir, "progress.gif"), duration_ms=hold, scale=1)
 
     def get_state(self) -> dict:
         return {"paths": list(self.paths)}  # the noise is re-derived from the seed
@@ -205,12 +242,54 @@ class HistoryCSV(keras.callbacks.Callback):
         self.rows = [dict(r) for r in state["rows"]]
 
 
-class LossCurves(StepCallback):
+class IntervalCallback(StepCallback):
+    """Base of callbacks that report metric means over intervals of steps (one step, or many).
+
+    Keras passes running epoch means to ``on_train_batch_end``; the mean over steps
+    ``j+1..k`` of the epoch is recovered exactly as ``(k m_k - j m_j) / (k - j)``
+    (:meth:`interval_means`). The last interval's end is part of the checkpoint state
+    (:meth:`interval_state`), so a resumed epoch continues from it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._prev: tuple[int, dict[str, float]] = (0, {})
+        self._resumed_prev: tuple[int, dict[str, float]] | None = None
+
+    def on_epoch_begin(self, epoch: int, logs=None) -> None:
+        super().on_epoch_begin(epoch, logs)
+        resumed, self._resumed_prev = self._resumed_prev, None
+        self._prev = resumed if resumed is not None and self._offset else (0, {})
+
+    def interval_means(self, logs, keys=None) -> dict[str, float]:
+        """Means over the steps since the last call in this epoch (all scalar ``logs`` when ``keys`` is None)."""
+        logs = logs or {}
+        if keys is None:
+            keys = [k for k, v in logs.items() if np.ndim(v) == 0]
+        j, prev = self._prev
+        k = self.step_in_epoch
+        now = {key: float(logs.get(key, math.nan)) for key in keys}
+        out = {key: (k * now[key] - j * prev.get(key, 0.0)) / (k - j) if k > j else math.nan for key in keys}
+        self._prev = (k, now)
+        return out
+
+    @property
+    def steps_since_interval(self) -> int:
+        """Steps of this epoch not yet covered by :meth:`interval_means`."""
+        return self.step_in_epoch - self._prev[0]
+
+    def interval_state(self) -> list:
+        return [self._prev[0], dict(self._prev[1])]
+
+    def set_interval_state(self, state) -> None:
+        self._resumed_prev = (int(state[0]), {k: float(v) for k, v in state[1].items()})
+
+
+class LossCurves(IntervalCallback):
     """Record ``d_loss``/``g_loss`` per step and plot them to a PNG.
 
-    Keras passes running epoch means to ``on_train_batch_end``; the per-step
-    value is recovered exactly as ``k m_k - j m_j`` over ``k - j`` steps (the
-    mean over the steps of one execution when ``steps_per_execution > 1``).
+    Per-step values come from Keras' running epoch means (:class:`IntervalCallback`;
+    the mean over the steps of one execution when ``steps_per_execution > 1``).
     A dashed line marks the discriminator loss at the theoretical equilibrium
     ``p_g = p_data`` (``2 ln 2`` for BCE, ``(b - a)^2 / 4`` for LSGAN, 2 for
     hinge) when the model defines one. With ``path=None`` it only records
@@ -226,37 +305,24 @@ class LossCurves(StepCallback):
         self.smoothing = smoothing
         self.steps: list[int] = []
         self.values: dict[str, list[float]] = {k: [] for k in keys}
-        self._prev: tuple[int, dict[str, float]] = (0, {})
-        self._resumed_prev: tuple[int, dict[str, float]] | None = None
-
-    def on_epoch_begin(self, epoch: int, logs=None) -> None:
-        super().on_epoch_begin(epoch, logs)
-        resumed, self._resumed_prev = self._resumed_prev, None
-        self._prev = resumed if resumed is not None and self._offset else (0, {})
 
     def on_train_batch_end(self, batch: int, logs=None) -> None:
-        logs = logs or {}
-        j, prev = self._prev
-        if batch + 1 + self._offset <= j:
+        if batch + 1 + self._offset <= self._prev[0]:
             return
         self._advance(batch)
-        k = self.step_in_epoch
         self.steps.append(self.global_step)
-        for key in self.keys:
-            m_k = float(logs.get(key, math.nan))
-            m_j = prev.get(key, 0.0)
-            self.values[key].append((k * m_k - j * m_j) / (k - j))
-        self._prev = (k, {key: float(logs.get(key, math.nan)) for key in self.keys})
+        for key, v in self.interval_means(logs, self.keys).items():
+            self.values[key].append(v)
 
     def get_state(self) -> dict:
         return {"steps": list(self.steps), "values": {k: list(v) for k, v in self.values.items()},
-                "prev": [self._prev[0], dict(self._prev[1])]}
+                "prev": self.interval_state()}
 
     def set_state(self, state: dict) -> None:
         """Per-step values up to the checkpoint, and the running means there (to continue a resumed epoch)."""
         self.steps = [int(s) for s in state["steps"]]
         self.values = {k: [float(x) for x in state["values"].get(k, [])] for k in self.keys}
-        self._resumed_prev = (int(state["prev"][0]), {k: float(v) for k, v in state["prev"][1].items()})
+        self.set_interval_state(state["prev"])
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         if (epoch + 1) % self.every_n_epochs == 0:
@@ -289,7 +355,7 @@ class LossCurves(StepCallback):
         ax.set_title(f"{getattr(self.model, 'loss_name', 'GAN')} losses per step")
         ax.grid(alpha=0.3)
         ax.legend(loc="best", fontsize=8)
-        return save_figure(fig, self.path, dpi=100)
+        return save_figure(fig, self.path, dpi=100, crop=False)
 
 
 def _value(variable) -> float:

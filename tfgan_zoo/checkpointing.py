@@ -49,6 +49,7 @@ _NAME = re.compile(r"^(epoch_\d{4,}|step_\d{8,})$")
 RESUMABLE_CHANGES = frozenset({
     "out", "epochs", "lr_d", "lr_g", "jit_compile", "n_samples", "fid_every", "fid_samples", "fid_network",
     "checkpoint_every", "keep_checkpoints", "data_dir", "skip_corrupt", "deterministic", "keep_best", "recipe",
+    "tensorboard", "tensorboard_every", "log_every",
 })
 
 

@@ -1,18 +1,20 @@
 """Which loss x constraint x penalty combinations are allowed, warned about or refused, and why.
 
-=====================================  =========  ==========================================================
-combination                            verdict    why
-=====================================  =========  ==========================================================
-``gn`` with any gradient penalty       refused    GN already bounds ``‖∇f̂‖ ≤ 1``; a penalty on top needs
-                                                  third derivatives through the nested gradient and adds
-                                                  nothing.
-``clip`` with ``gp``, ``gp-one-sided``  warned     the penalty was introduced to replace clipping
-or ``dragan``                                     (Gulrajani et al., 2017); clipping caps the critic's
-                                                  capacity and fights the penalty's target norm of 1.
-Wasserstein loss, no constraint,       warned     the critic loss ``E[f] - E[r]`` is unbounded without a
-no penalty                                        Lipschitz constraint: the critic's outputs can diverge.
-everything else                        allowed    e.g. SN + R1, SN + GP, hinge + SN (SNGAN), LSGAN + GP.
-=====================================  =========  ==========================================================
+::
+
+    =====================================  =========  ==========================================================
+    combination                            verdict    why
+    =====================================  =========  ==========================================================
+    ``gn`` with any gradient penalty       refused    GN already bounds ``‖∇f̂‖ ≤ 1``; a penalty on top needs
+                                                      third derivatives through the nested gradient and adds
+                                                      nothing.
+    ``clip`` with ``gp``, ``gp-one-sided``  warned     the penalty was introduced to replace clipping
+    or ``dragan``                                     (Gulrajani et al., 2017); clipping caps the critic's
+                                                      capacity and fights the penalty's target norm of 1.
+    Wasserstein loss, no constraint,       warned     the critic loss ``E[f] - E[r]`` is unbounded without a
+    no penalty                                        Lipschitz constraint: the critic's outputs can diverge.
+    everything else                        allowed    e.g. SN + R1, SN + GP, hinge + SN (SNGAN), LSGAN + GP.
+    =====================================  =========  ==========================================================
 """
 
 from __future__ import annotations

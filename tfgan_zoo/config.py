@@ -61,6 +61,9 @@ class TrainConfig:
     checkpoint_every: int = 500  # steps between mid-epoch checkpoints (0: at epoch ends only)
     keep_checkpoints: int = 3
     deterministic: bool = False  # op determinism: bitwise-reproducible runs and resumes
+    tensorboard: bool = True  # event files in OUT/tensorboard (tfgan_zoo.monitoring.TensorBoardGAN)
+    tensorboard_every: int = 50  # steps between TensorBoard scalar points (each the mean over its steps)
+    log_every: int = 100  # without a terminal: a log line every N steps (and at least every 30 s); 0: none
 
     def __post_init__(self) -> None:
         """``augment`` in its canonical form ("cutout,color" -> "color,cutout", "none" -> None), so a run resumes
@@ -159,6 +162,10 @@ class TrainConfig:
             raise ValueError("ac_weight weighs the AC-GAN class losses; use it with --conditional acgan, or drop it.")
         if not self.info_weight >= 0:
             raise ValueError(f"info_weight must be >= 0, got {self.info_weight}.")
+        if int(self.tensorboard_every) < 1:
+            raise ValueError(f"tensorboard_every must be >= 1, got {self.tensorboard_every}.")
+        if int(self.log_every) < 0:
+            raise ValueError(f"log_every must be >= 0 (0: no log lines), got {self.log_every}.")
         if int(self.checkpoint_every) < 0:
             raise ValueError(f"checkpoint_every must be >= 0 (0: at epoch ends only), got {self.checkpoint_every}.")
         if self.fid_every is not None and int(self.fid_every) < 1:

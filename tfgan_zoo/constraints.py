@@ -1,13 +1,15 @@
 """Lipschitz constraints on the discriminator: weight clipping, spectral and gradient normalization.
 
-=========  ===========================================================  ==========================
-name       what it does                                                  reference
-=========  ===========================================================  ==========================
-``clip``   after every update, clip each weight to ``[-c, c]``            Arjovsky et al. (2017)
-``sn``     divide every conv/dense kernel by its largest singular value   Miyato et al. (2018)
-           (one power iteration per training call)
-``gn``     ``f̂(x) = f(x) / (‖∇ₓf(x)‖ + |f(x)|)``                          Wu et al. (2021)
-=========  ===========================================================  ==========================
+::
+
+    =========  ===========================================================  ==========================
+    name       what it does                                                  reference
+    =========  ===========================================================  ==========================
+    ``clip``   after every update, clip each weight to ``[-c, c]``            Arjovsky et al. (2017)
+    ``sn``     divide every conv/dense kernel by its largest singular value   Miyato et al. (2018)
+               (one power iteration per training call)
+    ``gn``     ``f̂(x) = f(x) / (‖∇ₓf(x)‖ + |f(x)|)``                          Wu et al. (2021)
+    =========  ===========================================================  ==========================
 """
 
 from __future__ import annotations

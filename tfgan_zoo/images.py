@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Sequence
 
 import numpy as np
 from PIL import Image
@@ -55,11 +56,13 @@ def save_grid(images, path: str | os.PathLike, nrow: int | None = None, scale: i
     return save_png(make_grid(images, nrow), path, scale=scale)
 
 
-def save_gif(frames, path: str | os.PathLike, duration_ms: int = 120, scale: int = 2, loop: int = 0) -> str:
+def save_gif(frames, path: str | os.PathLike, duration_ms: int | Sequence[int] = 120, scale: int = 2,
+             loop: int = 0) -> str:
     """Atomically save an animated GIF (Pillow) from a sequence of frames.
 
     Each frame is a uint8 ``(H, W, C)`` array (e.g. from :func:`make_grid`) or float images
-    ``(h, w, c)`` in [-1, 1]; all frames must have the same shape. ``duration_ms`` per frame,
+    ``(h, w, c)`` in [-1, 1]; all frames must have the same shape. ``duration_ms`` per frame (one
+    value, or one per frame),
     ``loop=0`` repeats forever, ``scale`` upscales with nearest-neighbour pixels.
     """
     arrays = [to_uint8(f) if np.asarray(f).dtype != np.uint8 else np.asarray(f) for f in frames]
@@ -74,7 +77,8 @@ def save_gif(frames, path: str | os.PathLike, duration_ms: int = 120, scale: int
             img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
         images.append(img)
     with atomic_path(path, suffix=".gif") as tmp:
-        images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=int(duration_ms),
+        duration = int(duration_ms) if np.ndim(duration_ms) == 0 else [int(d) for d in duration_ms]
+        images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=duration,
                        loop=int(loop))
     return os.fspath(path)
 
@@ -89,15 +93,16 @@ def pyplot():
     return plt
 
 
-def save_figure(fig, path: str | os.PathLike, dpi: int = 90) -> str:
+def save_figure(fig, path: str | os.PathLike, dpi: int = 90, crop: bool = True) -> str:
     """Lay out ``fig`` tightly, save it atomically as PNG at ``path``, close it; returns the path.
 
     ``fig`` is a pyplot figure (closed here, so pyplot lets it go) or a bare ``matplotlib.figure.Figure``
-    (which needs no pyplot and no global backend).
+    (which needs no pyplot and no global backend). ``crop=True`` trims the PNG to what is drawn (no label
+    cut off at an edge, a size that depends on the labels); ``crop=False`` keeps the figure's own size.
     """
     fig.tight_layout()
     with atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.05)  # no label cut at an edge
+        fig.savefig(tmp, format="png", dpi=dpi, **({"bbox_inches": "tight", "pad_inches": 0.05} if crop else {}))
     if getattr(fig.canvas, "manager", None) is not None:
         pyplot().close(fig)
     return os.fspath(path)

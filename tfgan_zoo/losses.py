@@ -41,8 +41,10 @@ def _f32(x):
 def minimax_discriminator_loss(real_logits, fake_logits):
     """Binary cross-entropy discriminator loss (Goodfellow et al., 2014).
 
-    ``L_D = -E[log sigma(r)] - E[log(1 - sigma(f))]
-          = E[softplus(-r)] + E[softplus(f)]``
+    ::
+
+        L_D = -E[log sigma(r)] - E[log(1 - sigma(f))]
+            = E[softplus(-r)] + E[softplus(f)]
 
     At the equilibrium ``D = 1/2`` everywhere this equals ``2 ln 2 ~ 1.386``.
     """

@@ -204,8 +204,9 @@ def run(cfg: TrainConfig, verbose: int | str = "auto", prepared: Prepared | None
         strategy: tf.distribute.Strategy | None = None, handle_signals: bool = True) -> dict[str, Any]:
     """Train and write into ``cfg.out``.
 
-    Files: ``config.json``, ``samples/epoch_NNNN.png``, ``history.csv``,
-    ``curves.png``, ``checkpoints/`` (``epoch_NNNN.keras`` after each epoch,
+    Files: ``config.json``, ``samples/epoch_NNNN.png`` (and ``samples/progress.gif``, all of them as
+    an animation, at the end), ``history.csv``, ``curves.png``, ``tensorboard/`` (event files, unless
+    ``cfg.tensorboard`` is off; :class:`~tfgan_zoo.monitoring.TensorBoardGAN`), ``checkpoints/`` (``epoch_NNNN.keras`` after each epoch,
     ``step_NNNNNNNN.keras`` every ``cfg.checkpoint_every`` steps, each with its
     ``.json`` state; see :mod:`tfgan_zoo.checkpointing`), ``generator/``
     (SavedModel) and ``summary.json`` (wall time, throughput, final metrics).
@@ -310,6 +311,17 @@ def _run(cfg: TrainConfig, prepared: Prepared | None, resume: bool | checkpointi
         callbacks.insert(1, keep)
     if cfg.infogan:
         callbacks.append(cb.CodeTraversal(os.path.join(out, "traversals"), seed=cfg.seed))
+    from .monitoring import ProgressLog, TensorBoardGAN
+
+    grid = next(c for c in callbacks if isinstance(c, cb.SampleGrid))
+    if cfg.tensorboard:  # after the grid, FID and wall-clock callbacks: it writes what they produce
+        callbacks.append(TensorBoardGAN(os.path.join(out, "tensorboard"), cfg.tensorboard_every, grid=grid,
+                                        seed=cfg.seed))
+    if verbose == "auto":  # a terminal gets Keras' progress bar, a log file plain lines
+        lines = not sys.stdout.isatty() and cfg.log_every > 0
+        verbose = 1 if sys.stdout.isatty() else (0 if lines else 2)
+        if lines:
+            callbacks.append(ProgressLog(cfg.log_every, batch_size=cfg.batch_size))
     guard = DivergenceGuard()
     ckpt = cb.GANCheckpoint(ckpt_dir, keep=cfg.keep_checkpoints, every_n_steps=cfg.checkpoint_every or None,
                             callbacks=[*callbacks, guard],
@@ -323,9 +335,6 @@ def _run(cfg: TrainConfig, prepared: Prepared | None, resume: bool | checkpointi
         stop.install_handlers()  # now: a signal during the setup below stops after the first step
     if point:
         ckpt.resume_from(point)
-    if verbose == "auto":
-        verbose = 1 if sys.stdout.isatty() else 2
-    grid = next(c for c in callbacks if isinstance(c, cb.SampleGrid))
     curves = next(c for c in callbacks if isinstance(c, cb.LossCurves))
     history_csv = next(c for c in callbacks if isinstance(c, cb.HistoryCSV))
     t0 = time.perf_counter()

@@ -1,16 +1,16 @@
 """Images given as numpy arrays or ``.npz``/``.npy`` files: checked and normalised.
 
-The value-range rule (what ``load`` does with an array):
+The value-range rule (what ``load`` does with an array)::
 
-==============================  ===================  ==========================
-array                           read as              stored as
-==============================  ===================  ==========================
-uint8 (any values)              [0, 255]             uint8, scaled per batch
-other integers, all in 0..255   [0, 255]             uint8
-float, min >= 0 and max <= 1    [0, 1]               float32 ``2x - 1``
-float, min < 0, within [-1, 1]  [-1, 1]              float32 as is
-anything else                   refused (ValueError names the range found)
-==============================  ===================  ==========================
+    ==============================  ===================  ==========================
+    array                           read as              stored as
+    ==============================  ===================  ==========================
+    uint8 (any values)              [0, 255]             uint8, scaled per batch
+    other integers, all in 0..255   [0, 255]             uint8
+    float, min >= 0 and max <= 1    [0, 1]               float32 ``2x - 1``
+    float, min < 0, within [-1, 1]  [-1, 1]              float32 as is
+    anything else                   refused (ValueError names the range found)
+    ==============================  ===================  ==========================
 
 Shapes: ``(n, h, w)`` (grayscale) or ``(n, h, w, c)`` with ``c`` in {1, 3}
 (channels last). Channels-first arrays and RGBA are refused with the fix.

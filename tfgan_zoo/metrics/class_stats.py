@@ -140,7 +140,7 @@ def save_class_histogram(
     ax.set_title(title or f"{int(c.sum())} images, {classes_covered(c)} of {c.size} classes with >= 1%")
     from ..images import save_figure
 
-    return save_figure(fig, path, dpi=100)
+    return save_figure(fig, path, dpi=100, crop=False)
 
 
 __all__ = ["classifier_score", "class_histogram", "classes_covered", "save_class_histogram"]

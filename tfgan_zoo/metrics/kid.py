@@ -1,11 +1,11 @@
 """Kernel Inception Distance: unbiased MMD^2 with a cubic polynomial kernel, averaged over subsets.
 
-For feature vectors in R^d the kernel is
+For feature vectors in R^d the kernel is::
 
     k(x, y) = (x^T y / d + 1)^3
 
 and for samples X = {x_1..x_m}, Y = {y_1..y_n} the unbiased estimator of the
-squared maximum mean discrepancy is
+squared maximum mean discrepancy is::
 
     MMD^2_u = 1/(m(m-1)) sum_{i != j} k(x_i, x_j)
             + 1/(n(n-1)) sum_{i != j} k(y_i, y_j)

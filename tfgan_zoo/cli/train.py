@@ -1,4 +1,4 @@
-"""Command line of ``scripts/train.py`` (argparse only; the work is in :mod:`tfgan_zoo.training`)."""
+"""``tfgan-zoo train`` (and ``scripts/train.py``): argparse only; the work is in :mod:`tfgan_zoo.training`."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def _choice(options: Sequence[str]):
 
 
 def _augment_policy(text: str) -> str | None:
-    from .choices import parse_augment_policy as parse_policy
+    from ..choices import parse_augment_policy as parse_policy
 
     try:
         parts = parse_policy(text)
@@ -70,13 +70,13 @@ def _one_of(options: Sequence[str]) -> dict:
     return {"type": _choice(options), "metavar": "{" + ",".join(options) + "}"}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from .choices import (ARCHITECTURES, AUGMENTS, CONDITIONAL, CONSTRAINTS, D_NORMS, DATASETS, JIT_MODES,
+def build_parser(prog: str = "train.py") -> argparse.ArgumentParser:
+    from ..choices import (ARCHITECTURES, AUGMENTS, CONDITIONAL, CONSTRAINTS, D_NORMS, DATASETS, JIT_MODES,
                           KEEP_BEST_METRICS, LOSSES, LR_DECAYS, PENALTIES, PRECISIONS, PRIORS, STRATEGIES,
                           TRANSPOSE_IMPLS)
 
     p = _Parser(
-        prog="train.py",
+        prog=prog,
         description="Train a GAN and write samples, loss curves, history, checkpoints and an exported generator.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
@@ -190,6 +190,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--deterministic", action="store_true",
                    help="enable TensorFlow op determinism: a run and its resumed continuation are bitwise "
                         "reproducible (may be slower, mainly on GPUs)")
+    p.add_argument("--no-tensorboard", dest="tensorboard", action="store_false",
+                   help="do not write TensorBoard event files (default: OUT/tensorboard; tensorboard --logdir OUT)")
+    p.add_argument("--tensorboard-every", type=_int_at_least(1), default=50, metavar="N",
+                   help="steps between TensorBoard scalar points, each the mean over its N steps (plus each "
+                        "epoch's last steps)")
+    p.add_argument("--log-every", type=_int_at_least(0), default=100, metavar="N",
+                   help="when stdout is not a terminal (a job's log file): one line every N steps, and at least "
+                        "every 30 s, with the step, epoch, images/s, losses and ETA (0: none; a terminal gets the "
+                        "Keras progress bar)")
     return p
 
 
@@ -237,7 +246,7 @@ def apply_defaults(parser: argparse.ArgumentParser, values: dict, where: str) ->
 
 def apply_recipe(parser: argparse.ArgumentParser, name: str) -> None:
     """Use a shipped recipe's flags as the parser's defaults (its output folder: ``runs/NAME``)."""
-    from . import recipes
+    from .. import recipes
 
     try:
         recipe = recipes.load(name)
@@ -251,11 +260,12 @@ def _error(message: object, status: int = 2) -> int:
     return status
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+def main(argv: Sequence[str] | None = None, prog: str = "train.py") -> int:
+    """Run ``train`` with the command-line arguments ``argv``; returns the exit status."""
+    parser = build_parser(prog)
     args = parser.parse_args(argv)
     if args.recipe == "list":
-        from . import recipes
+        from .. import recipes
 
         print(recipes.listing())
         return 0
@@ -270,8 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)  # command-line flags override the file
     resume = args.resume
     del args.config, args.resume
-    from . import runlock  # no TensorFlow: errors answer at once
-    from .config import TrainConfig, writes_run_folder
+    from .. import runlock  # no TensorFlow: errors answer at once
+    from ..config import TrainConfig, writes_run_folder
 
     cfg = TrainConfig(**{k: v for k, v in vars(args).items() if k != "out"},
                       out=args.out or f"runs/{args.loss}")
@@ -301,7 +311,7 @@ def _train(cfg, resume: bool) -> int:
     """The part of :func:`main` that runs with the run folder locked."""
     import warnings
 
-    from . import checkpointing
+    from .. import checkpointing
 
     point = None
     if resume:
@@ -315,11 +325,11 @@ def _train(cfg, resume: bool) -> int:
             print(f"train.py: warning: {w.message}", file=sys.stderr)
         if point is None:
             print(f"train.py: note: no checkpoint in {cfg.out}/checkpoints yet; starting at step 0.", file=sys.stderr)
-    from .data import CorruptDatasetError, DatasetUnavailableError
-    from .distribute import check_global_batch, make_strategy
-    from .guard import TrainingDiverged
-    from .preemption import TrainingInterrupted
-    from .training import DiskFullError, open_data, run
+    from ..data import CorruptDatasetError, DatasetUnavailableError
+    from ..distribute import check_global_batch, make_strategy
+    from ..guard import TrainingDiverged
+    from ..preemption import TrainingInterrupted
+    from ..training import DiskFullError, open_data, run
 
     try:  # bad data is the user's to fix: one line, not a traceback
         strategy = make_strategy(cfg.strategy)  # first: a multi-worker strategy configures the runtime
