@@ -2,12 +2,15 @@
 """Set up and run tfgan_zoo with nothing but Python 3.
 
     python3 tasks.py train   # create .venv, install, train a GAN on MNIST (1 epoch) into runs/quickstart
-    python3 tasks.py test    # create .venv, install with test tools, run the test suite
+    python3 tasks.py test    # create .venv, install with test tools, run the test suite (the slow tier not)
+    python3 tasks.py test --all  # every test, the slow end-to-end tier too (what CI runs)
+    python3 tasks.py docs    # build the HTML documentation into docs/_build/html (warnings are errors)
     python3 tasks.py notebooks [NN ...] [--quick]  # re-execute the course notebooks in place
     python3 tasks.py setup   # only create/update .venv
 
 Extra arguments after ``train`` go to ``scripts/train.py``; after ``test``, to pytest (which runs
-with pytest-xdist, one worker per core up to 4, unless you pass ``-n``).
+with pytest-xdist, one worker per core up to 4, unless you pass ``-n``). Tests marked ``slow`` (the
+notebooks' quick runs, short real-data training runs) run only with ``--all`` or an explicit ``-m``.
 The virtual environment is reinstalled only when setup.cfg changes.
 """
 
@@ -50,7 +53,7 @@ def setup(extras: str = "dev") -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("train", "test", "notebooks", "setup"):
+    if not argv or argv[0] not in ("train", "test", "docs", "notebooks", "setup"):
         print(__doc__)
         return 2
     task, rest = argv[0], argv[1:]
@@ -65,7 +68,13 @@ def main(argv: list[str]) -> int:
         # one worker per core (at most 4), each test file on one worker (module fixtures are built once)
         workers = [] if any(a == "-n" or a.startswith(("-n=", "--numprocesses")) for a in rest) else \
             ["-n", str(max(1, min(os.cpu_count() or 1, 4))), "--dist", "loadfile"]
+        if "--all" in rest:
+            rest = [a for a in rest if a != "--all"]
+        elif not any(a == "-m" or a.startswith("-m=") for a in rest):
+            rest = ["-m", "not slow", *rest]
         return subprocess.call([PY, "-m", "pytest", *workers, *rest], cwd=ROOT, env=env)
+    if task == "docs":
+        return subprocess.call([PY, os.path.join(ROOT, "docs", "build.py"), *rest], cwd=ROOT, env=env)
     return 0
 
 

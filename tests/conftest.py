@@ -13,7 +13,7 @@ from tfgan_zoo import nets  # noqa: E402
 # The files whose tests take longest (subprocess runs, module fixtures), in the order the suite starts them:
 # under pytest-xdist's --dist loadfile (tasks.py test) each file goes to one worker, so starting the long
 # ones first leaves the short ones to fill the gaps at the end instead of one worker idling.
-LONG_FIRST = ("test_distribute.py", "test_resume.py", "test_conditional.py", "test_cli.py", "test_precision.py",
+LONG_FIRST = ("test_notebooks.py", "test_distribute.py", "test_resume.py", "test_conditional.py", "test_cli.py", "test_precision.py",
               "test_evaluate.py", "test_fid_inception.py")
 
 

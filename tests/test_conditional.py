@@ -151,6 +151,7 @@ def test_infogan_traversal_grids(tmp_path):
         bad.traversals()
 
 
+@pytest.mark.slow  # 100 s: python3 tasks.py test --all (CI) runs it
 def test_short_mnist_run_makes_the_requested_digits(tmp_path):
     """After 400 ACGAN steps on MNIST the committed classifier sees the requested class far above chance.
 

@@ -29,6 +29,7 @@ def test_the_eight_notebooks_exist():
     assert [n[:2] for n in NAMES] == ["01", "02", "03", "04", "05", "06", "07", "08"], NAMES
 
 
+@pytest.mark.slow  # 20-60 s each: python3 tasks.py test --all (CI) runs them
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_runs_in_quick_mode(name, tmp_path):
     before = set(os.listdir(ROOT)) | set(os.listdir(os.path.join(ROOT, "notebooks")))

@@ -40,6 +40,14 @@ def slerp(z0: np.ndarray, z1: np.ndarray, t: float | np.ndarray) -> np.ndarray:
     Returns shape ``(len(t), d)`` for an array ``t``, ``(d,)`` for a scalar. Falls back to the
     straight line when the angle is below 1e-6 rad (``sin(Omega) -> 0``), where both agree to
     first order.
+
+    Examples
+    --------
+    Halfway along a quarter circle the point stays on the unit circle (a straight line would cut
+    inside it, to norm 0.707):
+
+    >>> [round(float(v), 4) for v in slerp([1.0, 0.0], [0.0, 1.0], 0.5)]
+    [0.7071, 0.7071]
     """
     z0, z1 = np.asarray(z0, np.float64), np.asarray(z1, np.float64)
     if z0.shape != z1.shape or z0.ndim != 1:

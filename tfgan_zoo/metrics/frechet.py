@@ -124,6 +124,15 @@ def frechet_distance(mu1: np.ndarray, cov1: np.ndarray, mu2: np.ndarray, cov2: n
     ------
     ValueError
         Shapes that do not match, non-square or non-symmetric covariances, NaN/inf.
+
+    Examples
+    --------
+    Two isotropic Gaussians in 2-D, N(0, I) and N((3, 4), 4 I): 25 from the means, and
+    2 + 8 - 2 * Tr(2 I) = 2 from the covariances.
+
+    >>> import numpy as np
+    >>> round(frechet_distance(np.zeros(2), np.eye(2), np.array([3.0, 4.0]), 4 * np.eye(2)), 6)
+    27.0
     """
     mu1 = np.asarray(mu1, dtype=np.float64)
     mu2 = np.asarray(mu2, dtype=np.float64)
