@@ -100,6 +100,7 @@ def test_purge_keeps_the_records_before_a_cut_off_tail(tmp_path):
     assert monitoring.purge_events_after(tmp_path, 3) >= 2  # steps 4 and the cut 5
     assert monitoring.read_scalars(tmp_path)["x"] == [(1, 1.0), (2, 2.0), (3, 3.0)]
     assert monitoring.purge_events_after(tmp_path, 3) == 0  # nothing left to cut: the file is not rewritten
+    assert monitoring.purge_events_after(tmp_path, -1) == 3 and os.listdir(tmp_path) == []  # a new run: all go
 
 
 def test_progress_gif_holds_every_epoch_grid(run_a):

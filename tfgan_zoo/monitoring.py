@@ -49,29 +49,34 @@ def _model_summary(net) -> str:
 def purge_events_after(log_dir: str | os.PathLike, step: int) -> int:
     """Drop the events with a step after ``step`` from the event files in ``log_dir``; returns how many.
 
-    Each changed file is rewritten under a temporary name, synced and renamed over the old one. A file
-    whose last record was cut off by a crash keeps the records before the cut.
+    Each changed file is rewritten under a temporary name, synced and renamed over the old one; a file
+    left with no summary at all is removed. A file whose last record was cut off by a crash keeps the
+    records before the cut. ``step=-1`` drops every summary (a new run replacing an old one).
     """
     import tensorflow as tf
 
     dropped = 0
     for path in sorted(glob.glob(os.path.join(os.fspath(log_dir), EVENTS_GLOB))):
-        keep, cut = [], 0
+        keep, cut, summaries = [], 0, 0
         try:
             for raw in tf.data.TFRecordDataset(path):
                 record = raw.numpy()
-                if tf.compat.v1.Event.FromString(record).step > step:
+                event = tf.compat.v1.Event.FromString(record)
+                if event.HasField("summary") and (event.step > step or step < 0):
                     cut += 1
                 else:
                     keep.append(record)
+                    summaries += event.HasField("summary")
         except tf.errors.DataLossError:  # a record half-written when the process died
             cut += 1
-        if cut:
+        if cut and not summaries:
+            os.remove(path)
+        elif cut:
             with atomic_path(path) as tmp:
                 with tf.io.TFRecordWriter(tmp) as w:
                     for record in keep:
                         w.write(record)
-            dropped += cut
+        dropped += cut
     return dropped
 
 
@@ -125,7 +130,8 @@ class TensorBoardGAN(IntervalCallback):
         import tensorflow as tf
 
         os.makedirs(self.log_dir, exist_ok=True)
-        purge_events_after(self.log_dir, self.global_step)  # a resumed run: what came after its checkpoint goes
+        # a resumed run: what came after its checkpoint goes; a new run: an earlier run's events in the folder go
+        purge_events_after(self.log_dir, self.global_step if self.global_step else -1)
         self.writer = tf.summary.create_file_writer(self.log_dir)
         if self.graphs and self.global_step == 0:
             with self.writer.as_default():
@@ -264,7 +270,8 @@ class ProgressLog(IntervalCallback):
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         logs = logs or {}
         p = self.params or {}
-        values = " ".join(f"{k} {float(v):.4f}" for k, v in logs.items() if np.ndim(v) == 0)
+        scalars = {k: float(v) for k, v in logs.items() if np.ndim(v) == 0}
+        values = " ".join(f"{k} {scalars[k]:.4f}" for k in sorted(scalars, key=lambda k: (not k.endswith("loss"), k)))
         self._emit(f"epoch {epoch + 1}" + (f"/{p['epochs']}" if p.get("epochs") else "")
                    + f" done at step {self.global_step} | {values} | elapsed "
                    f"{_duration(time.perf_counter() - self._t_start)}")
