@@ -76,7 +76,7 @@ def train(recipe: str, seed: int, run_dir: str, epochs: int | None, extra: list[
            "--out", run_dir, "--resume", *(["--epochs", str(epochs)] if epochs else []), *extra]
     log("training: " + " ".join(cmd[1:]))
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    r = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL)
+    r = subprocess.run(cmd, env=env, stdout=sys.stderr)  # its progress lines into our log; stdout stays JSON
     if r.returncode != 0:
         raise SystemExit(f"quality.py: training {run_dir} failed (exit {r.returncode}); see its stderr above. "
                          "Start this script again to resume it.")
