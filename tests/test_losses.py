@@ -72,3 +72,59 @@ def test_losses_are_float32_for_half_precision_logits():
 def test_unknown_loss_lists_choices():
     with pytest.raises(ValueError, match="Valid losses: .*gan.*hinge"):
         L.get_loss_pair("wasserstein")
+
+
+# -------------------------------------------------------------------------------------------------- f-GAN
+def _naive(v, divergence):
+    """f*(g_f(v)) the long way, in float64: g_f from its definition, then the conjugate f* of Nowozin et al.'s
+    Table 6 applied to it (exact here; in float32 the rounding of g_f breaks it, see the last test)."""
+    v = np.float64(v)
+    g = {"kl": v, "reverse-kl": -np.exp(-v), "pearson": v, "hellinger": 1 - np.exp(-v),
+         "js": np.log(2) - np.log1p(np.exp(-v)), "gan": -np.log1p(np.exp(-v))}[divergence]
+    conj = {"kl": lambda t: np.exp(t - 1), "reverse-kl": lambda t: -1 - np.log(-t),
+            "pearson": lambda t: t * t / 4 + t, "hellinger": lambda t: t / (1 - t),
+            "js": lambda t: -np.log(2 - np.exp(t)), "gan": lambda t: -np.log(1 - np.exp(t))}[divergence]
+    return g, conj(g)
+
+
+@pytest.mark.parametrize("divergence", L.F_DIVERGENCES)
+def test_fgan_activation_and_composed_conjugate_against_the_table(divergence):
+    for v in (-2.0, -0.5, 0.0, 0.7, 3.0):
+        g, fstar = _naive(v, divergence)
+        assert float(L.fgan_activation(np.float32(v), divergence)) == pytest.approx(g, rel=1e-5, abs=1e-6)
+        assert float(L.fgan_conjugate(np.float32(v), divergence)) == pytest.approx(fstar, rel=1e-5, abs=1e-6)
+
+
+def test_fgan_losses_by_hand():
+    # KL, r = 1, f = -1: L_D = -g(1) + f*(g(-1)) = -1 + exp(-2); L_G = -g(-1) = 1
+    assert float(L.fgan_discriminator_loss(np.array([1.0]), np.array([-1.0]), "kl")) == pytest.approx(
+        -1 + math.exp(-2), rel=1e-6)
+    assert float(L.fgan_generator_loss(np.array([-1.0]), "kl")) == pytest.approx(1.0)
+    # Pearson, r = 2, f = 2: -2 + (1 + 2) = 1; saddle G: -(1 + 2) = -3
+    assert float(L.fgan_discriminator_loss(np.array([2.0]), np.array([2.0]), "pearson")) == pytest.approx(1.0)
+    assert float(L.fgan_generator_loss(np.array([2.0]), "pearson", saddle=True)) == pytest.approx(-3.0)
+    # reverse KL, r = 0, f = 0: -(-1) + (0 - 1) = 0, the value at equilibrium (f(1) = 0)
+    assert float(L.fgan_discriminator_loss(np.zeros(3), np.zeros(3), "reverse-kl")) == pytest.approx(0.0, abs=1e-7)
+    with pytest.raises(ValueError, match="Unknown f-divergence 'tv'. Valid: kl, reverse-kl"):
+        L.fgan_activation(np.zeros(1), "tv")
+
+
+def test_fgan_gan_row_is_the_bce_gan():
+    r, f = np.random.default_rng(0).normal(0, 2, (2, 64)).astype("float32")
+    np.testing.assert_allclose(float(L.fgan_discriminator_loss(r, f, "gan")),
+                               float(L.minimax_discriminator_loss(r, f)), rtol=1e-6)
+    np.testing.assert_allclose(float(L.fgan_generator_loss(f, "gan")), float(L.nonsaturating_generator_loss(f)),
+                               rtol=1e-6)
+    np.testing.assert_allclose(float(L.fgan_generator_loss(f, "gan", saddle=True)),
+                               float(L.minimax_generator_loss(f)), rtol=1e-6)
+
+
+def test_fgan_composed_forms_stay_finite_where_the_naive_ones_do_not():
+    # Hellinger at v = 20: g_f = 1 - 2e-9 rounds to 1 in float32, so f*(t) = t / (1 - t) is inf; the composed form
+    # exp(v) - 1 is exact. KL at v = 200 (a diverged critic): exp is clipped at EXP_LIMIT, finite in float16 logits.
+    g32 = np.float32(1) - np.exp(np.float32(-20))
+    assert g32 == 1.0  # the control: the naive route breaks
+    assert float(L.fgan_conjugate(np.float32(20), "hellinger")) == pytest.approx(math.exp(20) - 1, rel=1e-6)
+    for divergence in L.F_DIVERGENCES:
+        for v in (np.float16(-200), np.float16(200)):
+            assert np.isfinite(float(L.fgan_discriminator_loss(np.array([v]), np.array([v]), divergence))), divergence

@@ -28,6 +28,11 @@ __all__ = [
     "wasserstein_generator_loss",
     "hinge_discriminator_loss",
     "hinge_generator_loss",
+    "fgan_activation",
+    "fgan_conjugate",
+    "fgan_discriminator_loss",
+    "fgan_generator_loss",
+    "F_DIVERGENCES",
     "LossPair",
     "LOSSES",
     "get_loss_pair",
@@ -129,6 +134,90 @@ def hinge_discriminator_loss(real_logits, fake_logits):
 def hinge_generator_loss(fake_logits):
     """Hinge-GAN generator loss: ``L_G = -E[f]``."""
     return -ops.mean(_f32(fake_logits))
+
+
+# ------------------------------------------------------------------------------------------- f-GAN
+#: exp arguments are clipped to [-EXP_LIMIT, EXP_LIMIT] in float32: exp(80) ~ 5.5e34, so a batch mean of up to
+#: 6,000 such terms stays below float32's 3.4e38 (a critic that far out has diverged anyway)
+EXP_LIMIT = 80.0
+F_DIVERGENCES = ("kl", "reverse-kl", "pearson", "hellinger", "js", "gan")
+
+
+def _check_divergence(divergence: str) -> None:
+    if divergence not in F_DIVERGENCES:
+        raise ValueError(f"Unknown f-divergence {divergence!r}. Valid: {', '.join(F_DIVERGENCES)}.")
+
+
+def fgan_activation(v, divergence: str):
+    """The output activation ``T = g_f(v)`` of the f-GAN critic (Nowozin et al. 2016, Table 6).
+
+    ==========  =========================  ======================  ===========================
+    divergence  f(u)                       g_f(v)                  f*(g_f(v)) (composed form)
+    ==========  =========================  ======================  ===========================
+    kl          u log u                    v                       exp(v - 1)
+    reverse-kl  -log u                     -exp(-v)                v - 1
+    pearson     (u - 1)^2                  v                       v^2 / 4 + v
+    hellinger   (sqrt(u) - 1)^2            1 - exp(-v)             exp(v) - 1
+    js          -(u+1) log((1+u)/2)        log 2 - softplus(-v)    softplus(v) - log 2
+                + u log u
+    gan         u log u - (u+1) log(u+1)   -softplus(-v)           softplus(v)
+    ==========  =========================  ======================  ===========================
+
+    ``v`` is cast to float32; exponentials take arguments clipped to ``[-EXP_LIMIT, EXP_LIMIT]``.
+    """
+    _check_divergence(divergence)
+    v = _f32(v)
+    if divergence in ("kl", "pearson"):
+        return v
+    if divergence == "reverse-kl":
+        return -ops.exp(-ops.clip(v, -EXP_LIMIT, EXP_LIMIT))
+    if divergence == "hellinger":
+        return 1.0 - ops.exp(-ops.clip(v, -EXP_LIMIT, EXP_LIMIT))
+    if divergence == "js":
+        return math.log(2.0) - ops.softplus(-v)
+    return -ops.softplus(-v)  # gan
+
+
+def fgan_conjugate(v, divergence: str):
+    """``f*(g_f(v))``, the Fenchel conjugate at the activated output, in its composed closed form.
+
+    Composed, never ``f*`` applied to a rounded ``g_f(v)``: for Hellinger at ``v = 20``, ``g_f(v) = 1 - 2e-9``
+    rounds to 1 in float32 and ``f*(t) = t / (1 - t)`` would be infinite, while ``exp(v) - 1`` is exact.
+    Table in :func:`fgan_activation`.
+    """
+    _check_divergence(divergence)
+    v = _f32(v)
+    if divergence == "kl":
+        return ops.exp(ops.clip(v, -EXP_LIMIT, EXP_LIMIT) - 1.0)
+    if divergence == "reverse-kl":
+        return v - 1.0
+    if divergence == "pearson":
+        return ops.square(v) / 4.0 + v
+    if divergence == "hellinger":
+        return ops.exp(ops.clip(v, -EXP_LIMIT, EXP_LIMIT)) - 1.0
+    if divergence == "js":
+        return ops.softplus(v) - math.log(2.0)
+    return ops.softplus(v)  # gan
+
+
+def fgan_discriminator_loss(real_logits, fake_logits, divergence: str = "kl"):
+    """f-GAN critic loss: ``L_D = -E[g_f(r)] + E[f*(g_f(f))]``.
+
+    Minimising it maximises the variational lower bound ``E_P[T] - E_Q[f*(T)] <= D_f(P || Q)`` of
+    Nowozin et al. (2016) with ``T = g_f(v)``, ``P`` the data and ``Q`` the generator: at the optimum
+    ``-L_D`` estimates the divergence. When ``p_g = p_data`` the optimal ``T`` is ``f'(1)`` and
+    ``L_D = f(1)``: 0 for every row but ``gan`` (``2 ln 2``, the BCE loss).
+    """
+    return -ops.mean(fgan_activation(real_logits, divergence)) + ops.mean(fgan_conjugate(fake_logits, divergence))
+
+
+def fgan_generator_loss(fake_logits, divergence: str = "kl", saddle: bool = False):
+    """f-GAN generator loss: ``L_G = -E[g_f(f)]`` (Nowozin et al.'s practical form, the default), or with
+    ``saddle=True`` the saddle-point form ``L_G = -E[f*(g_f(f))]`` (for ``gan``: the non-saturating and the
+    saturating minimax losses)."""
+    if saddle:
+        return -ops.mean(fgan_conjugate(fake_logits, divergence))
+    return -ops.mean(fgan_activation(fake_logits, divergence))
 
 
 class LossPair(NamedTuple):

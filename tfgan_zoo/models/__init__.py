@@ -7,7 +7,7 @@ from typing import Any
 import keras
 
 from .gan import GAN
-from .variants import LSGAN, WGAN, WGANGP, HingeGAN
+from .variants import FGAN, LSGAN, WGAN, WGANGP, HingeGAN
 
 # CLI/loss name -> (class, fixed constructor arguments)
 MODELS: dict[str, tuple[type[GAN], dict]] = {
@@ -17,6 +17,8 @@ MODELS: dict[str, tuple[type[GAN], dict]] = {
     "wgan": (WGAN, {}),
     "wgan-gp": (WGANGP, {}),
     "hinge": (HingeGAN, {}),
+    # f-GAN (Nowozin et al. 2016): fgan-gan is the BCE GAN written as an f-GAN
+    **{f"fgan-{d}": (FGAN, {"divergence": d}) for d in ("kl", "reverse-kl", "pearson", "hellinger", "js", "gan")},
 }
 
 
@@ -34,4 +36,4 @@ def build_gan(loss: str, generator: keras.Model, discriminator: keras.Model, **k
     return cls(generator, discriminator, **fixed, **kwargs)
 
 
-__all__ = ["GAN", "LSGAN", "WGAN", "WGANGP", "HingeGAN", "MODELS", "build_gan"]
+__all__ = ["GAN", "LSGAN", "WGAN", "WGANGP", "HingeGAN", "FGAN", "MODELS", "build_gan"]

@@ -6,6 +6,7 @@ constraint, its reported discriminator output and its default optimizers.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import keras
@@ -140,3 +141,48 @@ class HingeGAN(_RawOutput, GAN):
 
     def generator_loss(self, fake_logits):
         return L.hinge_generator_loss(fake_logits)
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class FGAN(GAN):
+    """f-GAN (Nowozin et al., 2016): any f-divergence as a GAN, through its variational bound.
+
+    ``L_D = -E[g_f(D(x))] + E[f*(g_f(D(G(z))))]``; ``L_G = -E[g_f(D(G(z)))]``, or with ``saddle=True``
+    ``L_G = -E[f*(g_f(D(G(z))))]`` (:func:`tfgan_zoo.losses.fgan_discriminator_loss` has the table of
+    ``g_f`` and ``f*``). ``d_real``/``d_fake`` report the critic's ``T = g_f(v)``; ``-d_loss`` estimates the
+    divergence between the data and the generator's distribution when the critic is optimal.
+
+    Parameters
+    ----------
+    divergence : {"kl", "reverse-kl", "pearson", "hellinger", "js", "gan"}
+        The f-divergence (``gan`` is the BCE GAN written as an f-GAN).
+    saddle : bool
+        The generator loss in its saddle-point form instead of ``-E[g_f]``.
+    """
+
+    def __init__(self, *args: Any, divergence: str = "kl", saddle: bool = False, **kwargs: Any) -> None:
+        L._check_divergence(divergence)
+        self.divergence, self.saddle = divergence, bool(saddle)
+        super().__init__(*args, **kwargs)
+
+    @property
+    def loss_name(self) -> str:
+        return f"fgan-{self.divergence}"
+
+    @property
+    def equilibrium_d_loss(self) -> float:
+        return 2 * math.log(2) if self.divergence == "gan" else 0.0  # f(1): 0 for the others
+
+    def discriminator_output(self, logits):
+        return L.fgan_activation(logits, self.divergence)
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        return L.fgan_discriminator_loss(real_logits, fake_logits, self.divergence)
+
+    def generator_loss(self, fake_logits):
+        return L.fgan_generator_loss(fake_logits, self.divergence, saddle=self.saddle)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(divergence=self.divergence, saddle=self.saddle)
+        return config
