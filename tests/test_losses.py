@@ -128,3 +128,31 @@ def test_fgan_composed_forms_stay_finite_where_the_naive_ones_do_not():
     for divergence in L.F_DIVERGENCES:
         for v in (np.float16(-200), np.float16(200)):
             assert np.isfinite(float(L.fgan_discriminator_loss(np.array([v]), np.array([v]), divergence))), divergence
+
+
+# ------------------------------------------------------------------------------------------ relativistic
+def _sp(t):
+    return math.log1p(math.exp(t))
+
+
+def test_relativistic_losses_by_hand():
+    r, f = np.array([2.0, 0.0]), np.array([1.0, -1.0])  # mean r = 1, mean f = 0
+    # RSGAN pairs (2, 1), (0, -1): D = mean softplus(f - r) = softplus(-1); G = softplus(1)
+    assert float(L.relativistic_discriminator_loss(r, f)) == pytest.approx(_sp(-1), rel=1e-6)
+    assert float(L.relativistic_generator_loss(f, r)) == pytest.approx(_sp(1), rel=1e-6)
+    # RaGAN: D = mean softplus(0 - r) + mean softplus(f - 1) = (sp(-2) + sp(0)) / 2 + (sp(0) + sp(-2)) / 2
+    assert float(L.relativistic_average_discriminator_loss(r, f)) == pytest.approx(_sp(-2) + _sp(0), rel=1e-6)
+    #        G = mean softplus(1 - f) + mean softplus(r - 0) = (sp(0) + sp(2)) / 2 + (sp(2) + sp(0)) / 2
+    assert float(L.relativistic_average_generator_loss(f, r)) == pytest.approx(_sp(0) + _sp(2), rel=1e-6)
+    # RaLSGAN: D = mean (r - 0 - 1)^2 + mean (f - 1 + 1)^2 = (1 + 1) / 2 + (1 + 1) / 2 = 2
+    assert float(L.relativistic_average_least_squares_discriminator_loss(r, f)) == pytest.approx(2.0)
+    #          G = mean (f - 1 - 1)^2 + mean (r - 0 + 1)^2 = (1 + 9) / 2 + (9 + 1) / 2 = 10
+    assert float(L.relativistic_average_least_squares_generator_loss(f, r)) == pytest.approx(10.0)
+
+
+@pytest.mark.parametrize("kind", list(L.RELATIVISTIC))
+def test_relativistic_equilibrium(kind):
+    d_loss, _, eq = L.RELATIVISTIC[kind]
+    c = np.full(8, 0.37)  # p_g = p_data: D cannot tell them apart, whatever its constant output
+    assert float(d_loss(c, c)) == pytest.approx(eq, rel=1e-6)
+    assert float(d_loss(c + 1, c)) != pytest.approx(eq, rel=1e-3)  # control: a D that separates them scores off it

@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 from keras import layers, ops
 
-from tfgan_zoo import models, penalties
+from tfgan_zoo import models, nets, penalties
 
 
 @pytest.mark.parametrize("loss", list(models.MODELS))
@@ -146,3 +146,17 @@ def test_fit_without_compile_is_a_clear_error(tiny_nets, tiny_data):
     gan = models.GAN(g, d)
     with pytest.raises((RuntimeError, ValueError), match="compile"):
         gan.fit(tiny_data(), epochs=1, verbose=0)
+
+
+@pytest.mark.parametrize("loss,attr,value", [("fgan-pearson", "divergence", "pearson"), ("ralsgan", "kind", "ralsgan")])
+def test_fgan_and_relativistic_models_save_and_load_with_their_settings(loss, attr, value, tmp_path):
+    g, d = nets.build("mlp", (8, 8, 1), 4)
+    gan = models.build_gan(loss, g, d, seed=0)
+    gan.compile()
+    path = str(tmp_path / "m.keras")
+    gan.save(path)
+    back = keras.models.load_model(path)
+    assert type(back) is type(gan) and getattr(back, attr) == value and back.loss_name == loss
+    assert back.equilibrium_d_loss == gan.equilibrium_d_loss
+    with pytest.raises(ValueError, match="Unknown"):
+        type(gan)(g, d, **{attr: "nope"})

@@ -33,6 +33,13 @@ __all__ = [
     "fgan_discriminator_loss",
     "fgan_generator_loss",
     "F_DIVERGENCES",
+    "relativistic_discriminator_loss",
+    "relativistic_generator_loss",
+    "relativistic_average_discriminator_loss",
+    "relativistic_average_generator_loss",
+    "relativistic_average_least_squares_discriminator_loss",
+    "relativistic_average_least_squares_generator_loss",
+    "RELATIVISTIC",
     "LossPair",
     "LOSSES",
     "get_loss_pair",
@@ -218,6 +225,60 @@ def fgan_generator_loss(fake_logits, divergence: str = "kl", saddle: bool = Fals
     if saddle:
         return -ops.mean(fgan_conjugate(fake_logits, divergence))
     return -ops.mean(fgan_activation(fake_logits, divergence))
+
+
+# ------------------------------------------------------------------------------------ relativistic GANs
+def relativistic_discriminator_loss(real_logits, fake_logits):
+    """Relativistic standard GAN (RSGAN; Jolicoeur-Martineau, 2019): ``L_D = E[softplus(-(r_i - f_i))]``.
+
+    ``sigma(r - f)`` is the probability that a real image is more realistic than a generated one, over
+    pairs ``(r_i, f_i)`` of the batch. At ``p_g = p_data`` (``r = f``) it is ``ln 2``.
+    """
+    r, f = _f32(real_logits), _f32(fake_logits)
+    return ops.mean(ops.softplus(f - r))
+
+
+def relativistic_generator_loss(fake_logits, real_logits):
+    """RSGAN generator loss: ``L_G = E[softplus(-(f_i - r_i))]`` (the discriminator's, roles swapped)."""
+    return relativistic_discriminator_loss(fake_logits, real_logits)
+
+
+def relativistic_average_discriminator_loss(real_logits, fake_logits):
+    """Relativistic average GAN (RaGAN): ``L_D = E[softplus(-(r - mean f))] + E[softplus(f - mean r)]``.
+
+    Each real logit is compared with the mean fake logit and each fake with the mean real one
+    (Jolicoeur-Martineau, 2019, eq. 7-8). At ``p_g = p_data`` it is ``2 ln 2``.
+    """
+    r, f = _f32(real_logits), _f32(fake_logits)
+    return ops.mean(ops.softplus(ops.mean(f) - r)) + ops.mean(ops.softplus(f - ops.mean(r)))
+
+
+def relativistic_average_generator_loss(fake_logits, real_logits):
+    """RaGAN generator loss: ``L_G = E[softplus(-(f - mean r))] + E[softplus(r - mean f)]``."""
+    return relativistic_average_discriminator_loss(fake_logits, real_logits)
+
+
+def relativistic_average_least_squares_discriminator_loss(real_logits, fake_logits):
+    """Relativistic average LSGAN (RaLSGAN): ``L_D = E[(r - mean f - 1)^2] + E[(f - mean r + 1)^2]``.
+
+    At ``p_g = p_data`` with a constant output it is 2.
+    """
+    r, f = _f32(real_logits), _f32(fake_logits)
+    return ops.mean(ops.square(r - ops.mean(f) - 1.0)) + ops.mean(ops.square(f - ops.mean(r) + 1.0))
+
+
+def relativistic_average_least_squares_generator_loss(fake_logits, real_logits):
+    """RaLSGAN generator loss: ``L_G = E[(f - mean r - 1)^2] + E[(r - mean f + 1)^2]``."""
+    return relativistic_average_least_squares_discriminator_loss(fake_logits, real_logits)
+
+
+#: relativistic loss name -> (discriminator loss, generator loss (fake, real), D loss at p_g = p_data)
+RELATIVISTIC = {
+    "rsgan": (relativistic_discriminator_loss, relativistic_generator_loss, math.log(2)),
+    "ragan": (relativistic_average_discriminator_loss, relativistic_average_generator_loss, 2 * math.log(2)),
+    "ralsgan": (relativistic_average_least_squares_discriminator_loss,
+                relativistic_average_least_squares_generator_loss, 2.0),
+}
 
 
 class LossPair(NamedTuple):

@@ -7,7 +7,7 @@ from typing import Any
 import keras
 
 from .gan import GAN
-from .variants import FGAN, LSGAN, WGAN, WGANGP, HingeGAN
+from .variants import FGAN, LSGAN, WGAN, WGANGP, HingeGAN, RelativisticGAN
 
 # CLI/loss name -> (class, fixed constructor arguments)
 MODELS: dict[str, tuple[type[GAN], dict]] = {
@@ -19,6 +19,8 @@ MODELS: dict[str, tuple[type[GAN], dict]] = {
     "hinge": (HingeGAN, {}),
     # f-GAN (Nowozin et al. 2016): fgan-gan is the BCE GAN written as an f-GAN
     **{f"fgan-{d}": (FGAN, {"divergence": d}) for d in ("kl", "reverse-kl", "pearson", "hellinger", "js", "gan")},
+    # relativistic (Jolicoeur-Martineau 2019)
+    **{k: (RelativisticGAN, {"kind": k}) for k in ("rsgan", "ragan", "ralsgan")},
 }
 
 
@@ -36,4 +38,4 @@ def build_gan(loss: str, generator: keras.Model, discriminator: keras.Model, **k
     return cls(generator, discriminator, **fixed, **kwargs)
 
 
-__all__ = ["GAN", "LSGAN", "WGAN", "WGANGP", "HingeGAN", "FGAN", "MODELS", "build_gan"]
+__all__ = ["GAN", "LSGAN", "WGAN", "WGANGP", "HingeGAN", "FGAN", "RelativisticGAN", "MODELS", "build_gan"]

@@ -258,6 +258,9 @@ class GAN(keras.Model):
                 e.assign(w)
 
     # ------------------------------------------------------------------ hooks
+    #: True: the generator step also runs D on the real batch and calls ``generator_loss(fake, real_logits=...)``
+    generator_uses_real_logits = False
+
     @property
     def loss_name(self) -> str:
         """The loss's name as in ``tfgan_zoo.models.MODELS`` (``gan`` = minimax, ``nsgan``)."""
@@ -507,7 +510,10 @@ class GAN(keras.Model):
                 fake = self.generator(cond.generator_inputs(self.sample_noise(batch), fake_cond), training=True)
         with g_tape:
             g_logits, g_heads = self._discriminate(fake, fake_cond)
-            g_loss = self.generator_loss(g_logits)
+            if self.generator_uses_real_logits:  # relativistic losses: G's loss compares with D on real images
+                g_loss = self.generator_loss(g_logits, real_logits=self._discriminate(real, real_cond)[0])
+            else:
+                g_loss = self.generator_loss(g_logits)
             g_total = g_loss + cond.generator_aux_loss(g_heads, fake_cond)
         self._apply(self.g_optimizer, g_total, g_tape, g_vars)
         self.update_ema()

@@ -186,3 +186,44 @@ class FGAN(GAN):
         config = super().get_config()
         config.update(divergence=self.divergence, saddle=self.saddle)
         return config
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class RelativisticGAN(_RawOutput, GAN):
+    """Relativistic GANs (Jolicoeur-Martineau, 2019): the discriminator judges whether real images are more
+    realistic than generated ones, and the generator's loss uses D on the real batch too.
+
+    ``kind="rsgan"``: ``L_D = E[softplus(f_i - r_i)]``, ``L_G = E[softplus(r_i - f_i)]``;
+    ``"ragan"``: ``L_D = E[softplus(mean f - r)] + E[softplus(f - mean r)]``, ``L_G`` with ``r`` and ``f`` swapped;
+    ``"ralsgan"``: ``L_D = E[(r - mean f - 1)^2] + E[(f - mean r + 1)^2]``, ``L_G`` swapped
+    (:mod:`tfgan_zoo.losses`). ``d_real``/``d_fake`` report the raw outputs.
+    """
+
+    generator_uses_real_logits = True
+
+    def __init__(self, *args: Any, kind: str = "ragan", **kwargs: Any) -> None:
+        if kind not in L.RELATIVISTIC:
+            raise ValueError(f"Unknown relativistic loss {kind!r}. Valid: {', '.join(L.RELATIVISTIC)}.")
+        self.kind = kind
+        super().__init__(*args, **kwargs)
+
+    @property
+    def loss_name(self) -> str:
+        return self.kind
+
+    @property
+    def equilibrium_d_loss(self) -> float:
+        return L.RELATIVISTIC[self.kind][2]
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        return L.RELATIVISTIC[self.kind][0](real_logits, fake_logits)
+
+    def generator_loss(self, fake_logits, real_logits=None):
+        if real_logits is None:
+            raise ValueError("A relativistic generator loss needs the discriminator's logits on real images.")
+        return L.RELATIVISTIC[self.kind][1](fake_logits, real_logits)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(kind=self.kind)
+        return config
