@@ -131,3 +131,9 @@ def test_train_without_a_terminal_prints_plain_lines_and_python_m_works(tmp_path
     assert r.returncode == 0, r.stderr[-3000:]
     assert not any(x.startswith("step ") for x in r.stdout.splitlines())
     assert not os.path.exists(tmp_path / "quiet" / "tensorboard")
+
+
+def test_train_refuses_label_smoothing_outside_the_bce_losses(capsys, tmp_path):
+    assert app.main(["train", "--loss", "lsgan", "--label-smoothing", "0.1", "--out", str(tmp_path / "x")]) == 2
+    assert "--label-smoothing is for the BCE losses (gan, nsgan), not lsgan" in capsys.readouterr().err
+    assert not os.path.exists(tmp_path / "x")  # refused before anything is written

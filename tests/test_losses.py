@@ -156,3 +156,19 @@ def test_relativistic_equilibrium(kind):
     c = np.full(8, 0.37)  # p_g = p_data: D cannot tell them apart, whatever its constant output
     assert float(d_loss(c, c)) == pytest.approx(eq, rel=1e-6)
     assert float(d_loss(c + 1, c)) != pytest.approx(eq, rel=1e-3)  # control: a D that separates them scores off it
+
+
+def test_one_sided_label_smoothing_by_hand():
+    # r = 0, f = 0, target 0.9: 0.9 sp(0) + 0.1 sp(0) + sp(0) = 2 ln 2 (unchanged at D = 1/2)
+    assert float(L.minimax_discriminator_loss(np.zeros(2), np.zeros(2), 0.9)) == pytest.approx(2 * math.log(2))
+    # r = 3, f = -1: 0.9 sp(-3) + 0.1 sp(3) + sp(-1); the unsmoothed loss is sp(-3) + sp(-1)
+    want = 0.9 * _sp(-3) + 0.1 * _sp(3) + _sp(-1)
+    assert float(L.minimax_discriminator_loss(np.array([3.0]), np.array([-1.0]), 0.9)) == pytest.approx(want, rel=1e-6)
+    assert float(L.minimax_discriminator_loss(np.array([3.0]), np.array([-1.0]))) != pytest.approx(want, rel=1e-3)
+    # the optimum of the smoothed real term is sigma(r) = 0.9, r = logit(0.9): its derivative vanishes there
+    import tensorflow as tf
+
+    r = tf.Variable([math.log(9.0)])
+    with tf.GradientTape() as tape:
+        loss = L.minimax_discriminator_loss(r, np.zeros(1), 0.9)
+    assert float(tape.gradient(loss, r)[0]) == pytest.approx(0.0, abs=1e-6)

@@ -160,3 +160,17 @@ def test_fgan_and_relativistic_models_save_and_load_with_their_settings(loss, at
     assert back.equilibrium_d_loss == gan.equilibrium_d_loss
     with pytest.raises(ValueError, match="Unknown"):
         type(gan)(g, d, **{attr: "nope"})
+
+
+def test_label_smoothing_is_for_the_bce_losses():
+    g, d = nets.build("mlp", (8, 8, 1), 4)
+    gan = models.build_gan("nsgan", g, d, label_smoothing=0.1)
+    r, f = tf.constant([2.0]), tf.constant([-1.0])
+    assert float(gan.discriminator_loss(r, f)) == pytest.approx(
+        float(models.build_gan("nsgan", g, d).discriminator_loss(r, f)) + 0.1 * (
+            math.log1p(math.exp(2.0)) - math.log1p(math.exp(-2.0))), rel=1e-6)
+    assert gan.get_config()["label_smoothing"] == 0.1
+    with pytest.raises(ValueError, match="label_smoothing is for the BCE losses"):
+        models.build_gan("lsgan", g, d, label_smoothing=0.1)
+    with pytest.raises(ValueError, match=r"label_smoothing must be in \[0, 1\)"):
+        models.build_gan("gan", g, d, label_smoothing=1.0)

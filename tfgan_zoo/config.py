@@ -52,6 +52,7 @@ class TrainConfig:
     info_categorical: int = 0  # InfoGAN categorical code (categories; 0 = none)
     info_continuous: int = 0  # InfoGAN continuous codes
     info_weight: float = 1.0
+    label_smoothing: float = 0.0  # one-sided: real images' BCE target 1 - label_smoothing (gan, nsgan)
     ac_weight: float = 1.0  # AC-GAN: weight of the class losses (D on real and generated images, G on generated)
     fid_every: int | None = None  # epochs between FID evaluations (None: never)
     fid_samples: int = 2000
@@ -162,6 +163,10 @@ class TrainConfig:
             raise ValueError("ac_weight weighs the AC-GAN class losses; use it with --conditional acgan, or drop it.")
         if not self.info_weight >= 0:
             raise ValueError(f"info_weight must be >= 0, got {self.info_weight}.")
+        if not 0.0 <= float(self.label_smoothing) < 1.0:
+            raise ValueError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}.")
+        if self.label_smoothing and self.loss not in ("gan", "nsgan"):
+            raise ValueError(f"--label-smoothing is for the BCE losses (gan, nsgan), not {self.loss}.")
         if int(self.tensorboard_every) < 1:
             raise ValueError(f"tensorboard_every must be >= 1, got {self.tensorboard_every}.")
         if int(self.log_every) < 0:

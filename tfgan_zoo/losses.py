@@ -50,8 +50,11 @@ def _f32(x):
     return ops.cast(x, "float32")
 
 
-def minimax_discriminator_loss(real_logits, fake_logits):
+def minimax_discriminator_loss(real_logits, fake_logits, real_label: float = 1.0):
     """Binary cross-entropy discriminator loss (Goodfellow et al., 2014).
+
+    ``real_label = t < 1`` is one-sided label smoothing (Salimans et al., 2016): the real term becomes the
+    cross-entropy against ``t``, ``E[t softplus(-r) + (1 - t) softplus(r)]``; generated images keep target 0.
 
     ::
 
@@ -69,7 +72,9 @@ def minimax_discriminator_loss(real_logits, fake_logits):
     (1.3863, 1.3863)
     """
     r, f = _f32(real_logits), _f32(fake_logits)
-    return ops.mean(ops.softplus(-r)) + ops.mean(ops.softplus(f))
+    if real_label == 1.0:
+        return ops.mean(ops.softplus(-r)) + ops.mean(ops.softplus(f))
+    return ops.mean(real_label * ops.softplus(-r) + (1.0 - real_label) * ops.softplus(r)) + ops.mean(ops.softplus(f))
 
 
 def minimax_generator_loss(fake_logits):

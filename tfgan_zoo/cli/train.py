@@ -162,6 +162,9 @@ def build_parser(prog: str = "train.py") -> argparse.ArgumentParser:
                    help="InfoGAN: a categorical code with K >= 2 categories (0: none)")
     p.add_argument("--info-continuous", type=_int_at_least(0), default=0, metavar="M",
                    help="InfoGAN: M continuous codes in U(-1, 1) (0: none)")
+    p.add_argument("--label-smoothing", type=_non_negative_float, default=0.0, metavar="S",
+                   help="one-sided label smoothing for gan/nsgan: real images' target 1 - S (Salimans et al. 2016; "
+                        "0.1 is usual)")
     p.add_argument("--info-weight", type=_positive_float, default=1.0, help="InfoGAN's mutual-information weight")
     p.add_argument("--fid-every", type=_int_at_least(1), default=None, metavar="N",
                    help="compute FID every N epochs (adds a fid column to history.csv)")

@@ -141,6 +141,7 @@ class GAN(keras.Model):
         info_continuous: int = 0,
         info_weight: float = 1.0,
         ac_weight: float = 1.0,
+        label_smoothing: float = 0.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -190,6 +191,13 @@ class GAN(keras.Model):
         constraint = self.default_constraint if constraint is None else constraint
         penalty = self.default_penalty if penalty is None else penalty
         self.generator_loss_kind = generator_loss
+        if not 0.0 <= float(label_smoothing) < 1.0:
+            raise ValueError(f"label_smoothing must be in [0, 1) (real images' target 1 - label_smoothing), got "
+                             f"{label_smoothing}.")
+        if label_smoothing and type(self).discriminator_loss is not GAN.discriminator_loss:
+            raise ValueError(f"label_smoothing is for the BCE losses (gan, nsgan); {self.loss_name} has no labels "
+                             "to smooth.")
+        self.label_smoothing = float(label_smoothing)
         check_combination(self.loss_name, constraint, penalty)
         if not clip_value > 0:
             raise ValueError(f"clip_value must be > 0, got {clip_value}.")
@@ -272,8 +280,8 @@ class GAN(keras.Model):
         return 2 * math.log(2)
 
     def discriminator_loss(self, real_logits, fake_logits):
-        """See :func:`tfgan_zoo.losses.minimax_discriminator_loss`."""
-        return L.minimax_discriminator_loss(real_logits, fake_logits)
+        """See :func:`tfgan_zoo.losses.minimax_discriminator_loss` (real target ``1 - label_smoothing``)."""
+        return L.minimax_discriminator_loss(real_logits, fake_logits, 1.0 - self.label_smoothing)
 
     def generator_loss(self, fake_logits):
         """Non-saturating or minimax generator loss (see ``generator_loss`` argument)."""
@@ -561,6 +569,7 @@ class GAN(keras.Model):
             "latent_dim": self.latent_dim,
             "n_critic": self.n_critic,
             "generator_loss": self.generator_loss_kind,
+            "label_smoothing": self.label_smoothing,
             "fresh_noise_for_generator": self.fresh_noise_for_generator,
             "seed": self.seed,
             "constraint": self.constraint,
