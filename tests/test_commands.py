@@ -137,3 +137,18 @@ def test_train_refuses_label_smoothing_outside_the_bce_losses(capsys, tmp_path):
     assert app.main(["train", "--loss", "lsgan", "--label-smoothing", "0.1", "--out", str(tmp_path / "x")]) == 2
     assert "--label-smoothing is for the BCE losses (gan, nsgan), not lsgan" in capsys.readouterr().err
     assert not os.path.exists(tmp_path / "x")  # refused before anything is written
+
+
+def test_train_with_minibatch_layers_and_refusals(tmp_path, capsys):
+    assert app.main(["train", "--minibatch-discrimination", "100", "--out", str(tmp_path / "x")]) == 2
+    assert "minibatch_discrimination must be 'B,C' with integers >= 1" in capsys.readouterr().err
+    assert app.main(["train", "--minibatch-stddev", "1", "--out", str(tmp_path / "x")]) == 2
+    assert "minibatch_stddev is a group size >= 2" in capsys.readouterr().err
+    from tfgan_zoo import training
+    from tfgan_zoo.config import TrainConfig
+
+    cfg = TrainConfig(arch="mlp", latent_dim=4, minibatch_discrimination="6,2", minibatch_stddev=4, out=str(tmp_path))
+    gan = training.build_model(cfg, image_shape=(8, 8, 1))
+    widths = {layer.name: layer.output.shape[-1] for layer in gan.discriminator.layers}
+    # the MLP trunk ends in 256 features: B = 6 more, then 1 more
+    assert (widths["lrelu_1"], widths["minibatch_discrimination"], widths["minibatch_stddev"]) == (256, 262, 263)

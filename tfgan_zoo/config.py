@@ -52,6 +52,8 @@ class TrainConfig:
     info_categorical: int = 0  # InfoGAN categorical code (categories; 0 = none)
     info_continuous: int = 0  # InfoGAN continuous codes
     info_weight: float = 1.0
+    minibatch_discrimination: str | None = None  # "B,C": Salimans et al.'s layer in D (tfgan_zoo.nets.minibatch)
+    minibatch_stddev: int = 0  # ProGAN's minibatch standard deviation in D, over groups of this size (0: none)
     label_smoothing: float = 0.0  # one-sided: real images' BCE target 1 - label_smoothing (gan, nsgan)
     ac_weight: float = 1.0  # AC-GAN: weight of the class losses (D on real and generated images, G on generated)
     fid_every: int | None = None  # epochs between FID evaluations (None: never)
@@ -65,6 +67,20 @@ class TrainConfig:
     tensorboard: bool = True  # event files in OUT/tensorboard (tfgan_zoo.monitoring.TensorBoardGAN)
     tensorboard_every: int = 50  # steps between TensorBoard scalar points (each the mean over its steps)
     log_every: int = 100  # without a terminal: a log line every N steps (and at least every 30 s); 0: none
+
+    @property
+    def minibatch_discrimination_bc(self) -> tuple[int, int] | None:
+        """``minibatch_discrimination`` as ``(B, C)``; ValueError for anything but two integers >= 1."""
+        if self.minibatch_discrimination is None:
+            return None
+        try:
+            b, c = (int(v) for v in str(self.minibatch_discrimination).split(","))
+        except ValueError:
+            b = c = 0
+        if b < 1 or c < 1:
+            raise ValueError(f"minibatch_discrimination must be 'B,C' with integers >= 1 (e.g. 100,5), got "
+                             f"{self.minibatch_discrimination!r}.")
+        return b, c
 
     def __post_init__(self) -> None:
         """``augment`` in its canonical form ("cutout,color" -> "color,cutout", "none" -> None), so a run resumes
@@ -163,6 +179,10 @@ class TrainConfig:
             raise ValueError("ac_weight weighs the AC-GAN class losses; use it with --conditional acgan, or drop it.")
         if not self.info_weight >= 0:
             raise ValueError(f"info_weight must be >= 0, got {self.info_weight}.")
+        if self.minibatch_discrimination is not None:
+            self.minibatch_discrimination_bc  # noqa: B018  (raises on a bad "B,C")
+        if int(self.minibatch_stddev) == 1 or int(self.minibatch_stddev) < 0:
+            raise ValueError(f"minibatch_stddev is a group size >= 2 (0: none), got {self.minibatch_stddev}.")
         if not 0.0 <= float(self.label_smoothing) < 1.0:
             raise ValueError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}.")
         if self.label_smoothing and self.loss not in ("gan", "nsgan"):

@@ -130,6 +130,10 @@ def build_model(cfg: TrainConfig, image_shape: tuple[int, int, int] | None = Non
     kwargs = {} if cfg.arch == "mlp" else {"transpose_impl": cfg.transpose_impl}
     if cfg.arch == "dcgan":
         kwargs["norm"] = None if cfg.d_norm == "none" else cfg.d_norm
+    if cfg.minibatch_discrimination:
+        kwargs["minibatch_discrimination"] = cfg.minibatch_discrimination_bc
+    if cfg.minibatch_stddev:
+        kwargs["minibatch_stddev"] = cfg.minibatch_stddev
     shape = image_shape or data.image_shape(cfg.dataset, cfg.image_size, cfg.channels, cfg.data_dir)
     if cfg.conditioning not in (None, "infogan") and num_classes is None:
         num_classes = data.num_classes(cfg.dataset, cfg.data_dir)

@@ -162,6 +162,11 @@ def build_parser(prog: str = "train.py") -> argparse.ArgumentParser:
                    help="InfoGAN: a categorical code with K >= 2 categories (0: none)")
     p.add_argument("--info-continuous", type=_int_at_least(0), default=0, metavar="M",
                    help="InfoGAN: M continuous codes in U(-1, 1) (0: none)")
+    p.add_argument("--minibatch-discrimination", nargs="?", const="100,5", default=None, metavar="B,C",
+                   help="Salimans et al.'s minibatch discrimination layer in D (B kernels of dimension C; "
+                        "the flag alone: 100,5)")
+    p.add_argument("--minibatch-stddev", nargs="?", type=int, const=4, default=0, metavar="G",
+                   help="ProGAN's minibatch standard deviation feature in D over groups of G (the flag alone: 4)")
     p.add_argument("--label-smoothing", type=_non_negative_float, default=0.0, metavar="S",
                    help="one-sided label smoothing for gan/nsgan: real images' target 1 - S (Salimans et al. 2016; "
                         "0.1 is usual)")

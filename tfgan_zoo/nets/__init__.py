@@ -9,6 +9,7 @@ import keras
 from .dcgan import dcgan_discriminator, dcgan_generator, dcgan_pair, upsampling_plan
 from .sndcgan import sndcgan_pair
 from .mlp import mlp_discriminator, mlp_generator, mlp_pair
+from .minibatch import MinibatchDiscrimination, MinibatchStdDev
 from .toy import Maxout, toy_discriminator, toy_generator, toy_pair
 from .subpixel import (IMPLS as TRANSPOSE_IMPLS, SubpixelConv2D, SubpixelConvTranspose, resolve_transpose_impl,
                        strided_conv, subpixel_conv_transpose)
@@ -23,12 +24,15 @@ def build(arch: str, image_shape: Sequence[int], latent_dim: int, conditional: s
 
     ``conditional`` ("concat", "projection", "acgan" with ``num_classes``, or "infogan" with
     ``info_codes = (n_categorical, n_continuous)``) adds labels or codes (:mod:`.heads`).
+    ``minibatch_discrimination=(B, C)`` and ``minibatch_stddev=G`` add the batch-level discriminator features
+    of :mod:`.minibatch` (every architecture).
     Other keyword arguments go to the DCGAN builders (``width``, ``transpose_impl``; ``norm`` for dcgan only).
     """
     if int(latent_dim) < 1:
         raise ValueError(f"latent_dim must be >= 1, got {latent_dim}.")
+    mb = {"discrimination": kwargs.pop("minibatch_discrimination", None), "stddev": kwargs.pop("minibatch_stddev", 0)}
     heads = dict(conditional=None if conditional == "none" else conditional, num_classes=num_classes,
-                 info_codes=tuple(info_codes))
+                 info_codes=tuple(info_codes), minibatch=mb if any(mb.values()) else None)
     if arch == "mlp":
         return mlp_pair(image_shape, latent_dim, **heads)
     if arch == "dcgan":
@@ -46,4 +50,4 @@ def build(arch: str, image_shape: Sequence[int], latent_dim: int, conditional: s
 __all__ = ["build", "ARCHITECTURES", "TRANSPOSE_IMPLS", "SubpixelConv2D", "SubpixelConvTranspose",
            "resolve_transpose_impl", "strided_conv", "subpixel_conv_transpose", "mlp_generator",
            "mlp_discriminator", "mlp_pair", "dcgan_generator", "dcgan_discriminator", "dcgan_pair", "sndcgan_pair",
-           "upsampling_plan", "Maxout", "toy_generator", "toy_discriminator", "toy_pair"]
+           "upsampling_plan", "MinibatchDiscrimination", "MinibatchStdDev", "Maxout", "toy_generator", "toy_discriminator", "toy_pair"]

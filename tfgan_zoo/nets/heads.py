@@ -82,17 +82,23 @@ def discriminator_heads(features: keras.KerasTensor, mode: str | None = None, nu
 
 def build_pair(generator_body: Callable, discriminator_trunk: Callable, image_shape: Sequence[int],
                latent_dim: int, mode: str | None, num_classes: int | None, info_codes: tuple[int, int],
-               names: tuple[str, str]) -> tuple[keras.Model, keras.Model]:
+               names: tuple[str, str], minibatch: dict | None = None) -> tuple[keras.Model, keras.Model]:
     """Assemble ``(generator, discriminator)`` from an architecture's body and trunk functions.
 
     ``generator_body(h) -> images`` maps the input vector to images; ``discriminator_trunk(t) -> features``
-    maps the (possibly label-augmented) images to flat features.
+    maps the (possibly label-augmented) images to flat features. ``minibatch`` (``discrimination=(B, C)``,
+    ``stddev=G``) appends the batch-level features of :mod:`.minibatch` before the heads.
     """
     check_mode(mode, num_classes, info_codes)
     g_latent = latent_dim + (sum(info_codes) if mode == "infogan" else 0)
     g_in, h = generator_inputs(g_latent, mode, num_classes)
     generator = keras.Model(g_in if len(g_in) > 1 else g_in[0], generator_body(h), name=names[0])
     d_in, t, y = discriminator_inputs(image_shape, mode, num_classes)
-    out = discriminator_heads(discriminator_trunk(t), mode, num_classes, y, info_codes)
+    features = discriminator_trunk(t)
+    if minibatch:
+        from .minibatch import minibatch_features
+
+        features = minibatch_features(features, **minibatch)
+    out = discriminator_heads(features, mode, num_classes, y, info_codes)
     discriminator = keras.Model(d_in if len(d_in) > 1 else d_in[0], out, name=names[1])
     return generator, discriminator

@@ -1,0 +1,83 @@
+"""Layers that let the discriminator look at the whole minibatch, against mode collapse.
+
+Both take the trunk's flat features ``f`` of shape ``(n, A)`` and append features computed across the
+batch, so a discriminator can tell a batch of near-copies (a collapsed generator) from a varied one. The
+discriminator sees real and generated batches in separate calls, so the statistics are never mixed.
+
+* :class:`MinibatchDiscrimination` (Salimans et al., 2016): ``M = f T`` with ``T`` of shape ``(A, B, C)``,
+  ``c_b(i, j) = exp(-||M_ib - M_jb||_1)``, ``o(i)_b = sum_j c_b(i, j)`` (over the whole batch, ``j = i``
+  included, as in the paper's formula); output ``[f, o]`` of width ``A + B``.
+* :class:`MinibatchStdDev` (Karras et al., 2018, ProGAN): the batch is split into groups of ``group_size``
+  (sample ``i`` in group ``i mod (n / G)``, as ProGAN's reshape does), each feature's standard deviation
+  over its group is averaged into one number per group, appended to every sample of the group; output width
+  ``A + 1``. A batch that ``group_size`` does not divide is one group.
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+PACKAGE = "tfgan_zoo"
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class MinibatchDiscrimination(keras.layers.Layer):
+    """Salimans et al. (2016)'s minibatch discrimination (module docstring); ``kernels`` = B, ``kernel_dim`` = C."""
+
+    def __init__(self, kernels: int = 100, kernel_dim: int = 5, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if int(kernels) < 1 or int(kernel_dim) < 1:
+            raise ValueError(f"minibatch discrimination needs B, C >= 1, got B={kernels}, C={kernel_dim}.")
+        self.kernels, self.kernel_dim = int(kernels), int(kernel_dim)
+
+    def build(self, input_shape) -> None:
+        self.t = self.add_weight(name="T", shape=(int(input_shape[-1]), self.kernels * self.kernel_dim),
+                                 initializer=keras.initializers.RandomNormal(stddev=0.02))
+
+    def call(self, f):
+        m = tf.reshape(tf.matmul(f, tf.cast(self.t, f.dtype)), (-1, self.kernels, self.kernel_dim))  # (n, B, C)
+        l1 = tf.reduce_sum(tf.abs(m[:, None] - m[None]), axis=-1)  # (n, n, B)
+        o = tf.reduce_sum(tf.exp(-l1), axis=1)  # (n, B)
+        return tf.concat([f, o], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], int(input_shape[-1]) + self.kernels)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "kernels": self.kernels, "kernel_dim": self.kernel_dim}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class MinibatchStdDev(keras.layers.Layer):
+    """ProGAN's minibatch standard deviation feature (module docstring)."""
+
+    def __init__(self, group_size: int = 4, epsilon: float = 1e-8, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if int(group_size) < 2:
+            raise ValueError(f"group_size must be >= 2 (a standard deviation needs 2 samples), got {group_size}.")
+        self.group_size, self.epsilon = int(group_size), float(epsilon)
+
+    def call(self, f):
+        n = tf.shape(f)[0]
+        g = tf.minimum(self.group_size, n)
+        g = tf.where(tf.equal(n % g, 0), g, n)
+        y = tf.reshape(tf.cast(f, tf.float32), (g, -1, tf.shape(f)[-1]))  # (G, n/G, A)
+        sd = tf.sqrt(tf.reduce_mean(tf.square(y - tf.reduce_mean(y, axis=0)), axis=0) + self.epsilon)  # (n/G, A)
+        s = tf.tile(tf.reduce_mean(sd, axis=-1, keepdims=True), (g, 1))  # (n, 1), sample i gets group i mod n/G
+        return tf.concat([f, tf.cast(s, f.dtype)], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], int(input_shape[-1]) + 1)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "group_size": self.group_size, "epsilon": self.epsilon}
+
+
+def minibatch_features(features, discrimination: tuple[int, int] | None = None, stddev: int = 0):
+    """Apply the chosen minibatch layers to flat ``features`` (discrimination first, then the stddev)."""
+    if discrimination:
+        features = MinibatchDiscrimination(*discrimination, name="minibatch_discrimination")(features)
+    if stddev:
+        features = MinibatchStdDev(stddev, name="minibatch_stddev")(features)
+    return features
