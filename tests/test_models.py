@@ -174,3 +174,33 @@ def test_label_smoothing_is_for_the_bce_losses():
         models.build_gan("lsgan", g, d, label_smoothing=0.1)
     with pytest.raises(ValueError, match=r"label_smoothing must be in \[0, 1\)"):
         models.build_gan("gan", g, d, label_smoothing=1.0)
+
+
+def test_feature_matching_matches_the_mean_features_and_trains_the_generator(tiny_nets, tiny_data):
+    """A discriminator with a known linear feature layer: the loss is ||mean(x W) - mean(y W)||^2 computed
+    independently; with 'only' the generator's loss is that term, with 'add' the NS loss is added."""
+    keras.utils.set_random_seed(0)
+    x_in = keras.Input((16, 16, 1))
+    feat = layers.Dense(3, name="feat")(layers.Flatten()(x_in))
+    d = keras.Model(x_in, layers.Dense(1, name="logit", dtype="float32")(layers.LeakyReLU(0.2)(feat)))
+    g, _ = tiny_nets()
+    gan = models.build_gan("nsgan", g, d, seed=0, feature_matching="only", feature_layer="feat")
+    rng = np.random.default_rng(0)
+    real, fake = (rng.uniform(-1, 1, (8, 16, 16, 1)).astype("float32") for _ in range(2))
+    w, b = (np.asarray(v, np.float64) for v in d.get_layer("feat").weights)
+    want = np.sum(((real.reshape(8, -1) @ w + b).mean(0) - (fake.reshape(8, -1) @ w + b).mean(0)) ** 2)
+    assert float(gan.feature_matching_loss(real, None, fake, None)) == pytest.approx(want, rel=1e-4)
+    assert float(gan.feature_matching_loss(real, None, real, None)) == pytest.approx(0.0, abs=1e-6)  # control
+    gan.compile()
+    hist = gan.fit(tiny_data(), epochs=1, verbose=0).history
+    assert hist["g_loss"] == pytest.approx(hist["fm"], rel=1e-6)  # 'only': the generator's loss is the term
+    g2, d2 = tiny_nets()
+    added = models.build_gan("nsgan", g2, d2, seed=0, feature_matching="add")  # default: the logit's input
+    assert added.features.output.shape[-1] == d2.get_layer("logit").input.shape[-1]
+    added.compile()
+    h2 = added.fit(tiny_data(), epochs=1, verbose=0).history
+    assert h2["g_loss"][-1] > h2["fm"][-1]  # plus the non-saturating loss (> 0)
+    with pytest.raises(ValueError, match="feature_matching must be 'only'"):
+        models.build_gan("nsgan", *tiny_nets(), feature_matching="yes")
+    with pytest.raises(ValueError, match="does not have; pass feature_layer= one of"):
+        models.build_gan("nsgan", *tiny_nets(), feature_matching="add", feature_layer="nope")

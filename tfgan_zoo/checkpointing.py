@@ -56,7 +56,8 @@ RESUMABLE_CHANGES = frozenset({
 # Settings added after runs were first saved, with the value those runs had: resuming an older run
 # with another value is refused like any other change (a missing key must not let it through).
 ADDED_LATER = {"ema_start": 0, "prior": "normal", "augment": None, "lr_decay": "none", "ac_weight": 1.0,
-               "label_smoothing": 0.0, "minibatch_discrimination": None, "minibatch_stddev": 0}
+               "label_smoothing": 0.0, "minibatch_discrimination": None, "minibatch_stddev": 0,
+               "feature_matching": None, "feature_layer": None}
 
 
 class CheckpointError(ValueError):

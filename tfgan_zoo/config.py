@@ -54,6 +54,8 @@ class TrainConfig:
     info_weight: float = 1.0
     minibatch_discrimination: str | None = None  # "B,C": Salimans et al.'s layer in D (tfgan_zoo.nets.minibatch)
     minibatch_stddev: int = 0  # ProGAN's minibatch standard deviation in D, over groups of this size (0: none)
+    feature_matching: str | None = None  # "only" / "add": Salimans et al.'s feature-matching generator loss
+    feature_layer: str | None = None  # D layer whose output is matched (default: the input of D's logit layer)
     label_smoothing: float = 0.0  # one-sided: real images' BCE target 1 - label_smoothing (gan, nsgan)
     ac_weight: float = 1.0  # AC-GAN: weight of the class losses (D on real and generated images, G on generated)
     fid_every: int | None = None  # epochs between FID evaluations (None: never)
@@ -183,6 +185,10 @@ class TrainConfig:
             self.minibatch_discrimination_bc  # noqa: B018  (raises on a bad "B,C")
         if int(self.minibatch_stddev) == 1 or int(self.minibatch_stddev) < 0:
             raise ValueError(f"minibatch_stddev is a group size >= 2 (0: none), got {self.minibatch_stddev}.")
+        if self.feature_matching not in (None, "only", "add"):
+            raise ValueError(f"feature_matching must be 'only' or 'add', got {self.feature_matching!r}.")
+        if self.feature_layer and not self.feature_matching:
+            raise ValueError("--feature-layer names the layer of --feature-matching; pass --feature-matching too.")
         if not 0.0 <= float(self.label_smoothing) < 1.0:
             raise ValueError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}.")
         if self.label_smoothing and self.loss not in ("gan", "nsgan"):

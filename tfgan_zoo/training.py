@@ -148,7 +148,9 @@ def build_model(cfg: TrainConfig, image_shape: tuple[int, int, int] | None = Non
                            augment=cfg.augment, conditional=cfg.conditioning,
                            num_classes=num_classes, info_categorical=codes[0], info_continuous=codes[1],
                            info_weight=cfg.info_weight, ac_weight=cfg.ac_weight,
-                           **({"label_smoothing": cfg.label_smoothing} if cfg.label_smoothing else {}))
+                           **({"label_smoothing": cfg.label_smoothing} if cfg.label_smoothing else {}),
+                           **({"feature_matching": cfg.feature_matching, "feature_layer": cfg.feature_layer}
+                              if cfg.feature_matching else {}))
     d_opt, g_opt = gan.default_optimizers()
     if total_steps is None and cfg.steps_per_epoch is not None:
         total_steps = cfg.epochs * cfg.steps_per_epoch

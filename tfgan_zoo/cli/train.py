@@ -167,6 +167,11 @@ def build_parser(prog: str = "train.py") -> argparse.ArgumentParser:
                         "the flag alone: 100,5)")
     p.add_argument("--minibatch-stddev", nargs="?", type=int, const=4, default=0, metavar="G",
                    help="ProGAN's minibatch standard deviation feature in D over groups of G (the flag alone: 4)")
+    p.add_argument("--feature-matching", default=None, choices=("only", "add"),
+                   help="Salimans et al.'s feature matching: the generator's loss is ||E f(x) - E f(G(z))||^2 on D's "
+                        "features ('only') or that plus its loss ('add')")
+    p.add_argument("--feature-layer", default=None, metavar="NAME",
+                   help="the D layer whose output --feature-matching matches (default: the input of D's logit)")
     p.add_argument("--label-smoothing", type=_non_negative_float, default=0.0, metavar="S",
                    help="one-sided label smoothing for gan/nsgan: real images' target 1 - S (Salimans et al. 2016; "
                         "0.1 is usual)")

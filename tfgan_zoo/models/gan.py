@@ -142,6 +142,8 @@ class GAN(keras.Model):
         info_weight: float = 1.0,
         ac_weight: float = 1.0,
         label_smoothing: float = 0.0,
+        feature_matching: str | None = None,
+        feature_layer: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -239,6 +241,39 @@ class GAN(keras.Model):
         )
         aux = self.conditioning.aux_metric
         self.aux_tracker = keras.metrics.Mean(name=aux) if aux else None
+        if feature_matching not in (None, "none", "only", "add"):
+            raise ValueError(f"feature_matching must be 'only' (the generator's loss is the feature-matching term), "
+                             f"'add' (added to its loss) or None, got {feature_matching!r}.")
+        self.feature_matching = None if feature_matching in (None, "none") else feature_matching
+        self.feature_layer = feature_layer
+        self.features = self._feature_extractor() if self.feature_matching else None
+        self.fm_tracker = keras.metrics.Mean(name="fm") if self.feature_matching else None
+
+    def _feature_extractor(self) -> keras.Model:
+        """``D inputs -> features`` for feature matching: the output of ``feature_layer``, or by default the
+        input of the output layer ``logit`` (the trunk's features, after any minibatch layer)."""
+        name = self.feature_layer or "logit"
+        net = getattr(self.discriminator, "inner", self.discriminator)  # gradient normalization wraps the network
+        # a layer of that name, or a wrapper of one (spectral normalization wraps each kernel layer)
+        layer = next((la for la in net.layers if name in (la.name, getattr(getattr(la, "layer", None), "name", None))),
+                     None)
+        if layer is None:
+            raise ValueError(f"Feature matching needs the discriminator layer {name!r}, which {net.name} does not "
+                             f"have; pass feature_layer= one of {[la.name for la in net.layers]}.")
+        return keras.Model(net.inputs, layer.output if self.feature_layer else layer.input, name="d_features")
+
+    def feature_matching_loss(self, real, real_cond, fake, fake_cond):
+        """``||E f(x) - E f(G(z))||^2`` on the discriminator's features ``f`` (Salimans et al., 2016); the real
+        side is a constant for the generator."""
+        def feats(x, c):
+            if self.augment:
+                x = diff_augment(x, self.augment, self.seed_generator)
+            return tf.cast(self.features(self.conditioning.discriminator_inputs(pack_samples(x, self.pack), c),
+                                         training=True), tf.float32)
+
+        f_real = tf.stop_gradient(tf.reduce_mean(feats(real, real_cond), axis=0))
+        f_fake = tf.reduce_mean(feats(fake, fake_cond), axis=0)
+        return tf.reduce_sum(tf.square(f_real - f_fake))
 
     @staticmethod
     def _make_ema(generator: keras.Model) -> keras.Model:
@@ -436,6 +471,8 @@ class GAN(keras.Model):
             trackers.append(self.penalty_tracker)
         if self.aux_tracker is not None:
             trackers.append(self.aux_tracker)
+        if self.fm_tracker is not None:
+            trackers.append(self.fm_tracker)
         return trackers
 
     # ------------------------------------------------------------------- step
@@ -522,6 +559,9 @@ class GAN(keras.Model):
                 g_loss = self.generator_loss(g_logits, real_logits=self._discriminate(real, real_cond)[0])
             else:
                 g_loss = self.generator_loss(g_logits)
+            if self.feature_matching:
+                fm = self.feature_matching_loss(real, real_cond, fake, fake_cond)
+                g_loss = fm if self.feature_matching == "only" else g_loss + fm
             g_total = g_loss + cond.generator_aux_loss(g_heads, fake_cond)
         self._apply(self.g_optimizer, g_total, g_tape, g_vars)
         self.update_ema()
@@ -534,6 +574,8 @@ class GAN(keras.Model):
             self._track(self.penalty_tracker, d_penalty)
         if self.aux_tracker is not None:
             self._track(self.aux_tracker, d_aux)
+        if self.fm_tracker is not None:
+            self._track(self.fm_tracker, fm)
         return distribute.step_logs({m.name: m.result() for m in self.metrics})
 
     def _track(self, tracker, value) -> None:
@@ -570,6 +612,8 @@ class GAN(keras.Model):
             "n_critic": self.n_critic,
             "generator_loss": self.generator_loss_kind,
             "label_smoothing": self.label_smoothing,
+            "feature_matching": self.feature_matching,
+            "feature_layer": self.feature_layer,
             "fresh_noise_for_generator": self.fresh_noise_for_generator,
             "seed": self.seed,
             "constraint": self.constraint,
