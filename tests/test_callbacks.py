@@ -29,7 +29,7 @@ def test_callbacks_write_files_during_fit(tmp_path, tiny_nets, tiny_data):
     ckpt = cb.GANCheckpoint(str(tmp_path / "ckpt"), keep=2)
     gan.fit(tiny_data(), epochs=3, verbose=0, callbacks=[grid, hist, curves, ckpt])
     pngs = sorted(os.listdir(tmp_path / "samples"))
-    assert pngs == ["epoch_0001.png", "epoch_0002.png", "epoch_0003.png"]
+    assert pngs == ["epoch_0001.png", "epoch_0002.png", "epoch_0003.png", "progress.gif"]
     im = np.asarray(Image.open(tmp_path / "samples" / pngs[-1]))
     assert im.shape == (3 * 18 + 2, 3 * 18 + 2)  # 3x3 grid of 16px images, 2px padding
     rows = list(csv.DictReader(open(tmp_path / "history.csv")))
