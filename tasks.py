@@ -74,7 +74,7 @@ def main(argv: list[str]) -> int:
             rest = ["-m", "not slow", *rest]
         return subprocess.call([PY, "-m", "pytest", *workers, *rest], cwd=ROOT, env=env)
     if task == "docs":
-        return subprocess.call([PY, os.path.join(ROOT, "docs", "build.py"), *rest], cwd=ROOT, env=env)
+        return subprocess.call([PY, os.path.join(ROOT, "docs", "build_docs.py"), *rest], cwd=ROOT, env=env)
     return 0
 
 

@@ -111,6 +111,7 @@ def rgb_folder(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow  # ~50 s of subprocess runs: python3 tasks.py test --all (CI) runs it
 def test_train_on_an_image_folder_at_a_chosen_size(rgb_folder, tmp_path):
     out = tmp_path / "run"
     common = ["--dataset", str(rgb_folder), "--image-size", "16", "--steps-per-epoch", "1", "--batch-size", "8",
@@ -163,6 +164,7 @@ def test_data_errors_are_one_line(rgb_folder, tmp_path):
     assert r.returncode == 2 and "no such folder or file" in r.stderr
 
 
+@pytest.mark.slow  # ~50 s of subprocess runs: python3 tasks.py test --all (CI) runs it
 def test_conditional_and_infogan_runs(rgb_folder, tmp_path):
     out = tmp_path / "cond"
     r = run("--dataset", str(rgb_folder), "--image-size", "16", "--conditional", "acgan", "--loss", "hinge",

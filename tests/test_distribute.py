@@ -285,7 +285,8 @@ def test_mixed_float16_trains_under_mirrored(in_process):
 CLI_ARGS = ["--arch", "dcgan", "--d-norm", "batch", "--loss", "nsgan", "--batch-size", "16", "--latent-dim", "8",
             "--epochs", "2", "--steps-per-epoch", "2", "--n-samples", "4", "--seed", "3", "--checkpoint-every", "1",
             "--keep-checkpoints", "10"]
-RUN_FILES = {"checkpoints", "config.json", "curves.png", "generator", "history.csv", "samples", "summary.json"}
+RUN_FILES = {"checkpoints", "config.json", "curves.png", "generator", "history.csv", "samples", "summary.json",
+             "tensorboard"}
 
 
 def _cli_run(tmp, args: list[str], cpus: int = 1) -> tuple[str, dict]:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import importlib.util
 import os
 import re
-import sys
 
 import pytest
 
@@ -39,11 +39,9 @@ def test_a_wrong_example_fails():
 
 
 def test_readme_sections_become_pages_without_repository_links(tmp_path, monkeypatch):
-    sys.path.insert(0, os.path.join(ROOT, "docs"))
-    try:
-        import build as docs_build
-    finally:
-        sys.path.pop(0)
+    spec = importlib.util.spec_from_file_location("tfgan_zoo_docs_build", os.path.join(ROOT, "docs", "build_docs.py"))
+    docs_build = importlib.util.module_from_spec(spec)  # by path: "build" is also PyPA's package
+    spec.loader.exec_module(docs_build)
     monkeypatch.setattr(docs_build, "README_DIR", str(tmp_path / "_readme"))
     pages = docs_build.readme_pages()
     readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
