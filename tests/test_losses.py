@@ -172,3 +172,48 @@ def test_one_sided_label_smoothing_by_hand():
     with tf.GradientTape() as tape:
         loss = L.minimax_discriminator_loss(r, np.zeros(1), 0.9)
     assert float(tape.gradient(loss, r)[0]) == pytest.approx(0.0, abs=1e-6)
+
+
+# -------------------------------------------------------------------------------------------------- MMD
+def _mmd2_numpy(x, y, k):
+    """The unbiased MMD^2 written out with loops over pairs (float64), independent of the shared estimator."""
+    m, n = len(x), len(y)
+    sxx = sum(k(x[i], x[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
+    syy = sum(k(y[i], y[j]) for i in range(n) for j in range(n) if i != j) / (n * (n - 1))
+    sxy = sum(k(x[i], y[j]) for i in range(m) for j in range(n)) / (m * n)
+    return sxx + syy - 2 * sxy
+
+
+def test_mmd2_with_both_kernels_against_pairwise_loops():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(0, 1, (5, 3)), rng.normal(0.5, 1.5, (4, 3))
+
+    def rbf(a, b):
+        return sum(math.exp(-np.sum((a - b) ** 2) / (2 * s * s)) for s in (1, 2, 4, 8, 16))
+
+    def rq_lin(a, b):
+        return sum((1 + np.sum((a - b) ** 2) / (2 * al)) ** (-al) for al in (0.2, 0.5, 1, 2, 5)) + float(a @ b)
+
+    # float32 kernels of sums of 5 terms of size ~1-10: 1e-5 relative, 1e-5 absolute on differences of them
+    assert float(L.mmd2(x, y, "rbf")) == pytest.approx(_mmd2_numpy(x, y, rbf), rel=1e-4, abs=1e-5)
+    assert float(L.mmd2(x, y, "rq-linear")) == pytest.approx(_mmd2_numpy(x, y, rq_lin), rel=1e-4, abs=1e-4)
+    assert float(L.mmd_discriminator_loss(x, y)) == pytest.approx(-float(L.mmd_generator_loss(y, x)), rel=1e-6)
+    # images are flattened: (n, 2, 2, 1) behaves as (n, 4)
+    xi, yi = rng.normal(size=(4, 2, 2, 1)), rng.normal(size=(3, 2, 2, 1))
+    assert float(L.mmd2(xi, yi)) == pytest.approx(float(L.mmd2(xi.reshape(4, 4), yi.reshape(3, 4))), rel=1e-6)
+    # control: MMD^2 between two large samples of one distribution is near 0, between shifted ones it is not
+    a, b = rng.normal(0, 1, (400, 2)), rng.normal(0, 1, (400, 2))
+    assert abs(float(L.mmd2(a, b))) < 0.01 < float(L.mmd2(a, b + 1.0))
+    with pytest.raises(ValueError, match="Unknown MMD kernel 'poly'"):
+        L.mmd2(x, y, "poly")
+
+
+def test_kid_and_the_mmd_losses_share_one_estimator():
+    from tfgan_zoo.metrics import kid
+    from tfgan_zoo.metrics.mmd import mmd2_unbiased_from_kernels
+
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(6, 4)), rng.normal(size=(5, 4))
+    kxx, kyy, kxy = (kid.polynomial_kernel(a, b) for a, b in ((x, x), (y, y), (x, y)))
+    assert kid.mmd2_unbiased(x, y) == mmd2_unbiased_from_kernels(kxx, kyy, kxy, np)  # the same code, bit for bit
+    assert kid.mmd2_unbiased(x, y) == pytest.approx(_mmd2_numpy(x, y, lambda a, b: (a @ b / 4 + 1) ** 3), rel=1e-12)

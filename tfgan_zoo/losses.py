@@ -40,6 +40,12 @@ __all__ = [
     "relativistic_average_least_squares_discriminator_loss",
     "relativistic_average_least_squares_generator_loss",
     "RELATIVISTIC",
+    "rbf_mixture_kernel",
+    "rational_quadratic_linear_kernel",
+    "MMD_KERNELS",
+    "mmd2",
+    "mmd_discriminator_loss",
+    "mmd_generator_loss",
     "LossPair",
     "LOSSES",
     "get_loss_pair",
@@ -284,6 +290,57 @@ RELATIVISTIC = {
     "ralsgan": (relativistic_average_least_squares_discriminator_loss,
                 relativistic_average_least_squares_generator_loss, 2.0),
 }
+
+
+# ------------------------------------------------------------------------------------------------- MMD
+def _flat(x):
+    x = _f32(x)
+    return ops.reshape(x, (ops.shape(x)[0], -1))
+
+
+def _squared_distances(x, y):
+    """``||x_i - y_j||^2`` for rows of ``x`` (m, d) and ``y`` (n, d), clipped at 0 against round-off."""
+    xx = ops.sum(ops.square(x), axis=1)[:, None]
+    yy = ops.sum(ops.square(y), axis=1)[None, :]
+    return ops.maximum(xx + yy - 2.0 * ops.matmul(x, ops.transpose(y)), 0.0)
+
+
+def rbf_mixture_kernel(x, y, sigmas=(1.0, 2.0, 4.0, 8.0, 16.0)):
+    """``k(x, y) = sum_s exp(-||x - y||^2 / (2 s^2))`` over the bandwidths ``sigmas`` (Li et al., 2017)."""
+    d2 = _squared_distances(_flat(x), _flat(y))
+    return sum(ops.exp(-d2 / (2.0 * float(s) ** 2)) for s in sigmas)
+
+
+def rational_quadratic_linear_kernel(x, y, alphas=(0.2, 0.5, 1.0, 2.0, 5.0)):
+    """``k(x, y) = sum_a (1 + ||x - y||^2 / (2 a))^(-a) + x . y``: the mixture of rational-quadratic kernels
+    plus a linear kernel of Bińkowski et al. (2018)."""
+    x, y = _flat(x), _flat(y)
+    d2 = _squared_distances(x, y)
+    return sum(ops.power(1.0 + d2 / (2.0 * float(a)), -float(a)) for a in alphas) + ops.matmul(x, ops.transpose(y))
+
+
+MMD_KERNELS = {"rbf": rbf_mixture_kernel, "rq-linear": rational_quadratic_linear_kernel}
+
+
+def mmd2(x, y, kernel: str = "rbf", **kernel_args):
+    """Unbiased ``MMD^2`` between the rows of ``x`` and ``y`` (flattened) with a kernel of ``MMD_KERNELS``; the
+    estimator is :func:`tfgan_zoo.metrics.mmd.mmd2_unbiased_from_kernels`, the one KID uses."""
+    from .metrics.mmd import mmd2_unbiased_from_kernels
+
+    if kernel not in MMD_KERNELS:
+        raise ValueError(f"Unknown MMD kernel {kernel!r}. Valid: {', '.join(MMD_KERNELS)}.")
+    k = MMD_KERNELS[kernel]
+    return mmd2_unbiased_from_kernels(k(x, x, **kernel_args), k(y, y, **kernel_args), k(x, y, **kernel_args), ops)
+
+
+def mmd_discriminator_loss(real_features, fake_features, kernel: str = "rbf", **kernel_args):
+    """MMD GAN critic loss: ``L_D = -MMD^2(phi(x), phi(G(z)))`` (the feature map ``phi`` maximises it)."""
+    return -mmd2(real_features, fake_features, kernel, **kernel_args)
+
+
+def mmd_generator_loss(fake_features, real_features, kernel: str = "rbf", **kernel_args):
+    """MMD GAN generator loss: ``L_G = MMD^2(phi(x), phi(G(z)))``."""
+    return mmd2(real_features, fake_features, kernel, **kernel_args)
 
 
 class LossPair(NamedTuple):

@@ -1,0 +1,23 @@
+"""The unbiased estimator of the squared maximum mean discrepancy, shared by KID and the MMD GAN losses.
+
+For samples ``X = {x_1..x_m}``, ``Y = {y_1..y_n}`` and a kernel ``k``::
+
+    MMD^2_u = 1/(m(m-1)) sum_{i != j} k(x_i, x_j) + 1/(n(n-1)) sum_{i != j} k(y_i, y_j) - 2/(m n) sum_{i,j} k(x_i, y_j)
+
+(Gretton et al., 2012, eq. 3). :func:`mmd2_unbiased_from_kernels` takes the three kernel matrices and an
+array namespace (``numpy`` for :mod:`tfgan_zoo.metrics.kid` in float64, ``keras.ops`` for the losses in
+:mod:`tfgan_zoo.losses`), so the formula is written once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def mmd2_unbiased_from_kernels(kxx: Any, kyy: Any, kxy: Any, xp: Any) -> Any:
+    """``MMD^2_u`` from ``k(X, X)`` (m, m), ``k(Y, Y)`` (n, n) and ``k(X, Y)`` (m, n); ``xp`` is ``numpy`` or
+    ``keras.ops`` (anything with ``sum``, ``trace``, ``mean`` and ``shape``). Needs ``m, n >= 2``."""
+    m, n = kxx.shape[0], kyy.shape[0]
+    within_x = (xp.sum(kxx) - xp.trace(kxx)) / (m * (m - 1))
+    within_y = (xp.sum(kyy) - xp.trace(kyy)) / (n * (n - 1))
+    return within_x + within_y - 2.0 * xp.mean(kxy)
