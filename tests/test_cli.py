@@ -35,7 +35,8 @@ def test_help_documents_every_flag():
 
 @pytest.mark.parametrize("args,needle", [
     (["--loss", "dcgan"], "--loss: invalid choice: 'dcgan' (choose from gan, nsgan, lsgan, wgan, wgan-gp, hinge, "
-     "fgan-kl, fgan-reverse-kl, fgan-pearson, fgan-hellinger, fgan-js, fgan-gan, rsgan, ragan, ralsgan)"),
+     "fgan-kl, fgan-reverse-kl, fgan-pearson, fgan-hellinger, fgan-js, fgan-gan, rsgan, ragan, ralsgan, mmd, "
+     "mmd-gp)"),
     (["--arch", "resnet"], "choose from mlp, dcgan, sndcgan"),
     (["--arch", "sndcgan", "--d-norm", "batch"], "d_norm applies to the dcgan discriminator only"),
     (["--prior", "laplace"], "--prior: invalid choice: 'laplace' (choose from normal, uniform)"),

@@ -15,7 +15,7 @@ def test_every_loss_trains_with_one_step_function(loss, tiny_nets, tiny_data):
     gan = models.build_gan(loss, g, d, seed=3)
     gan.compile()
     hist = gan.fit(tiny_data(), epochs=1, verbose=0).history
-    expected = {"d_loss", "g_loss", "d_real", "d_fake"} | ({"gp"} if loss == "wgan-gp" else set())
+    expected = {"d_loss", "g_loss", "d_real", "d_fake"} | ({"gp"} if loss in ("wgan-gp", "mmd-gp") else set())
     assert set(hist) == expected
     assert all(math.isfinite(v[-1]) for v in hist.values())
     # 4 batches: n_critic discriminator updates per generator update
@@ -148,7 +148,8 @@ def test_fit_without_compile_is_a_clear_error(tiny_nets, tiny_data):
         gan.fit(tiny_data(), epochs=1, verbose=0)
 
 
-@pytest.mark.parametrize("loss,attr,value", [("fgan-pearson", "divergence", "pearson"), ("ralsgan", "kind", "ralsgan")])
+@pytest.mark.parametrize("loss,attr,value", [("fgan-pearson", "divergence", "pearson"), ("ralsgan", "kind", "ralsgan"),
+                                              ("mmd-gp", "variant", "mmd-gp")])
 def test_fgan_and_relativistic_models_save_and_load_with_their_settings(loss, attr, value, tmp_path):
     g, d = nets.build("mlp", (8, 8, 1), 4)
     gan = models.build_gan(loss, g, d, seed=0)
@@ -204,3 +205,20 @@ def test_feature_matching_matches_the_mean_features_and_trains_the_generator(tin
         models.build_gan("nsgan", *tiny_nets(), feature_matching="yes")
     with pytest.raises(ValueError, match="does not have; pass feature_layer= one of"):
         models.build_gan("nsgan", *tiny_nets(), feature_matching="add", feature_layer="nope")
+
+
+def test_mmd_gan_uses_the_features_before_the_logit_and_a_witness_penalty(tiny_nets):
+    g, d = tiny_nets()
+    gan = models.build_gan("mmd-gp", g, d, seed=0)
+    assert (gan.kernel, gan.penalty, gan.penalty_weight, gan.n_critic) == ("rq-linear", "gp", 1.0, 5)
+    assert not d.get_layer("logit").trainable and gan.phi.output.shape[-1] == d.get_layer("logit").input.shape[-1]
+    rng = np.random.default_rng(0)
+    real, fake = (tf.constant(rng.uniform(-1, 1, (6, 16, 16, 1)), tf.float32) for _ in range(2))
+    fr, ff = gan.phi(real), gan.phi(fake)
+    from tfgan_zoo import losses as L
+
+    assert float(gan.discriminator_loss(fr, ff)) == pytest.approx(-float(L.mmd2(fr, ff, "rq-linear")), rel=1e-6)
+    assert float(gan.discriminator_regularizer(real, fake)) >= 0.0
+    assert float(models.build_gan("mmd", *tiny_nets(), seed=0).discriminator_regularizer(real, fake)) == 0.0
+    with pytest.raises(ValueError, match="unconditional"):
+        models.build_gan("mmd", *tiny_nets(), conditional="concat", num_classes=3)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Sequence
 
 LOSSES = ("gan", "nsgan", "lsgan", "wgan", "wgan-gp", "hinge", "fgan-kl", "fgan-reverse-kl", "fgan-pearson",
-          "fgan-hellinger", "fgan-js", "fgan-gan", "rsgan", "ragan", "ralsgan")
+          "fgan-hellinger", "fgan-js", "fgan-gan", "rsgan", "ragan", "ralsgan", "mmd",
+          "mmd-gp")
 ARCHITECTURES = ("mlp", "dcgan", "sndcgan")  # sndcgan: Miyato et al.'s standard CNN (nets.sndcgan)
 CONV_ARCHITECTURES = ("dcgan", "sndcgan")  # built from shapes.upsampling_plan; take --transpose-impl
 PRIORS = ("normal", "uniform")  # the distribution of z (tfgan_zoo.priors)

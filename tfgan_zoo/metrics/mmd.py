@@ -16,8 +16,10 @@ from typing import Any
 
 def mmd2_unbiased_from_kernels(kxx: Any, kyy: Any, kxy: Any, xp: Any) -> Any:
     """``MMD^2_u`` from ``k(X, X)`` (m, m), ``k(Y, Y)`` (n, n) and ``k(X, Y)`` (m, n); ``xp`` is ``numpy`` or
-    ``keras.ops`` (anything with ``sum``, ``trace``, ``mean`` and ``shape``). Needs ``m, n >= 2``."""
-    m, n = kxx.shape[0], kyy.shape[0]
+    ``keras.ops`` (anything with ``sum``, ``trace``, ``mean``, ``diagonal`` and ``ones_like``). Needs
+    ``m, n >= 2``. The sizes are counted in the kernels' dtype, so a compiled step with an unknown batch size
+    works too."""
+    m, n = (xp.sum(xp.ones_like(xp.diagonal(k))) for k in (kxx, kyy))
     within_x = (xp.sum(kxx) - xp.trace(kxx)) / (m * (m - 1))
     within_y = (xp.sum(kyy) - xp.trace(kyy)) / (n * (n - 1))
     return within_x + within_y - 2.0 * xp.mean(kxy)

@@ -7,7 +7,7 @@ from typing import Any
 import keras
 
 from .gan import GAN
-from .variants import FGAN, LSGAN, WGAN, WGANGP, HingeGAN, RelativisticGAN
+from .variants import FGAN, LSGAN, WGAN, WGANGP, HingeGAN, MMDGAN, RelativisticGAN
 
 # CLI/loss name -> (class, fixed constructor arguments)
 MODELS: dict[str, tuple[type[GAN], dict]] = {
@@ -21,6 +21,9 @@ MODELS: dict[str, tuple[type[GAN], dict]] = {
     **{f"fgan-{d}": (FGAN, {"divergence": d}) for d in ("kl", "reverse-kl", "pearson", "hellinger", "js", "gan")},
     # relativistic (Jolicoeur-Martineau 2019)
     **{k: (RelativisticGAN, {"kind": k}) for k in ("rsgan", "ragan", "ralsgan")},
+    # MMD GANs (Li et al. 2017; Bińkowski et al. 2018)
+    "mmd": (MMDGAN, {"variant": "mmd"}),
+    "mmd-gp": (MMDGAN, {"variant": "mmd-gp"}),
 }
 
 
@@ -38,4 +41,4 @@ def build_gan(loss: str, generator: keras.Model, discriminator: keras.Model, **k
     return cls(generator, discriminator, **fixed, **kwargs)
 
 
-__all__ = ["GAN", "LSGAN", "WGAN", "WGANGP", "HingeGAN", "FGAN", "RelativisticGAN", "MODELS", "build_gan"]
+__all__ = ["GAN", "LSGAN", "WGAN", "WGANGP", "HingeGAN", "FGAN", "RelativisticGAN", "MMDGAN", "MODELS", "build_gan"]

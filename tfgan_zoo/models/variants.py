@@ -13,6 +13,9 @@ import keras
 import tensorflow as tf
 
 from .. import losses as L
+from .. import penalties as P
+from ..augment import diff_augment
+from ..packing import pack as pack_samples
 from .gan import GAN, PACKAGE
 
 
@@ -226,4 +229,92 @@ class RelativisticGAN(_RawOutput, GAN):
     def get_config(self) -> dict:
         config = super().get_config()
         config.update(kind=self.kind)
+        return config
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class MMDGAN(GAN):
+    """MMD GANs: the discriminator is a feature map ``phi`` and the loss a kernel distance between feature sets.
+
+    ``variant="mmd"`` (Li et al., 2017): ``L_D = -MMD^2_u(phi(x), phi(G(z)))``, ``L_G = MMD^2_u(...)`` with the
+    RBF mixture kernel (bandwidths ``sigmas``, default 1, 2, 4, 8, 16), no penalty by default.
+    ``variant="mmd-gp"`` (Bińkowski et al., 2018): the rational-quadratic mixture plus linear kernel and a gradient
+    penalty (weight 1) on the witness function
+    ``w(x) = mean_i k(phi(x), phi(x_i)) - mean_j k(phi(x), phi(G(z_j)))`` at random interpolates.
+    ``phi`` is the input of the discriminator's ``logit`` layer (``feature_layer`` picks another layer's output);
+    ``MMD^2_u`` is :func:`tfgan_zoo.losses.mmd2` (the estimator KID uses). Unconditional only.
+    """
+
+    generator_uses_real_logits = True
+    default_n_critic = 5
+
+    def __init__(self, *args: Any, variant: str = "mmd", sigmas=(1.0, 2.0, 4.0, 8.0, 16.0), **kwargs: Any) -> None:
+        if variant not in ("mmd", "mmd-gp"):
+            raise ValueError(f"Unknown MMD variant {variant!r}. Valid: mmd, mmd-gp.")
+        self.variant, self.sigmas = variant, tuple(float(s) for s in sigmas)
+        self.kernel = "rbf" if variant == "mmd" else "rq-linear"
+        if variant == "mmd-gp":
+            self.default_penalty = "gp"
+            if kwargs.get("penalty_weight") is None and kwargs.get("penalty") in (None, "gp"):
+                kwargs["penalty_weight"] = 1.0
+        super().__init__(*args, **kwargs)
+        if self.conditioning.mode is not None:
+            raise ValueError("The MMD GANs here are unconditional; drop the conditioning.")
+        self.phi = self._feature_extractor()
+        if self.feature_layer is None:  # phi ends before the logit layer, which then gets no gradient: freeze it
+            net = getattr(self.discriminator, "inner", self.discriminator)
+            for layer in net.layers:
+                if "logit" in (layer.name, getattr(getattr(layer, "layer", None), "name", None)):
+                    layer.trainable = False
+
+    @property
+    def loss_name(self) -> str:
+        return self.variant
+
+    @property
+    def equilibrium_d_loss(self) -> float:
+        return 0.0  # E[MMD^2_u] = 0 when p_g = p_data
+
+    def _kernel_args(self) -> dict:
+        return {"sigmas": self.sigmas} if self.kernel == "rbf" else {}
+
+    def _discriminate(self, x, cond, training: bool = True):
+        if training and self.augment:
+            x = diff_augment(x, self.augment, self.seed_generator)
+        return self.phi(pack_samples(x, self.pack), training=training), None
+
+    def discriminator_output(self, features):
+        return tf.reduce_mean(tf.cast(features, tf.float32), axis=-1)
+
+    def discriminator_loss(self, real_features, fake_features):
+        return L.mmd_discriminator_loss(real_features, fake_features, self.kernel, **self._kernel_args())
+
+    def generator_loss(self, fake_features, real_logits=None):
+        if real_logits is None:
+            raise ValueError("The MMD generator loss needs the real images' features.")
+        return L.mmd_generator_loss(fake_features, real_logits, self.kernel, **self._kernel_args())
+
+    def discriminator_regularizer(self, real, fake, real_cond=None):
+        """The penalty on the witness function (``variant="mmd-gp"``), or 0."""
+        if self.penalty == "none":
+            return tf.constant(0.0, tf.float32)
+        k = L.MMD_KERNELS[self.kernel]
+        f_real, f_fake = self._discriminate(real, None)[0], self._discriminate(fake, None)[0]
+
+        def witness(x, training=True):
+            fx = self._discriminate(x, None, training)[0]
+            kw = self._kernel_args()
+            return tf.reduce_mean(k(fx, f_real, **kw), axis=1) - tf.reduce_mean(k(fx, f_fake, **kw), axis=1)
+
+        return P.PENALTIES[self.penalty][0](witness, real, fake, seed=self.seed_generator, weight=self.penalty_weight)
+
+    def default_optimizers(self):
+        return (
+            keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9, name="d_adam"),
+            keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9, name="g_adam"),
+        )
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(variant=self.variant, sigmas=list(self.sigmas))
         return config
