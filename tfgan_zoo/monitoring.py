@@ -198,6 +198,11 @@ class TensorBoardGAN(IntervalCallback):
         self._step_keys = set(state.get("step_keys", ()))
 
 
+def _losses_first(values: dict[str, float]) -> str:
+    """``"d_loss 1.2873 g_loss 0.8120 d_fake ..."``: the losses first, then the other values, each by name."""
+    return " ".join(f"{k} {values[k]:.4f}" for k in sorted(values, key=lambda k: (not k.endswith("loss"), k)))
+
+
 def _duration(seconds: float) -> str:
     if not math.isfinite(seconds):
         return "?"
@@ -257,8 +262,7 @@ class ProgressLog(IntervalCallback):
         if self.batch_size:
             parts.append(f"{steps * self.batch_size / dt:.1f} img/s")
         means = self.interval_means(logs, self.keys)
-        order = sorted(means, key=lambda k: (not k.endswith("loss"), k))  # the losses first
-        parts.append(" ".join(f"{k} {means[k]:.4f}" for k in order))
+        parts.append(_losses_first(means))
         elapsed = now - self._t_start
         done = self.global_step - self._step_start
         eta = (total - self.global_step) * elapsed / done if total and done else math.nan
@@ -270,8 +274,7 @@ class ProgressLog(IntervalCallback):
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         logs = logs or {}
         p = self.params or {}
-        scalars = {k: float(v) for k, v in logs.items() if np.ndim(v) == 0}
-        values = " ".join(f"{k} {scalars[k]:.4f}" for k in sorted(scalars, key=lambda k: (not k.endswith("loss"), k)))
+        values = _losses_first({k: float(v) for k, v in logs.items() if np.ndim(v) == 0})
         self._emit(f"epoch {epoch + 1}" + (f"/{p['epochs']}" if p.get("epochs") else "")
                    + f" done at step {self.global_step} | {values} | elapsed "
                    f"{_duration(time.perf_counter() - self._t_start)}")
