@@ -28,7 +28,8 @@ def test_help_documents_every_flag():
                  "--latent-dim", "--lr-d", "--lr-g", "--n-critic", "--precision", "--seed", "--out",
                  "--image-size", "--channels", "--data-dir", "--skip-corrupt", "--strategy", "--resume",
                  "--checkpoint-every", "--keep-checkpoints", "--deterministic", "--transpose-impl", "--prior",
-                 "--augment", "--ema-start", "--lr-decay", "--keep-best", "--recipe"]:
+                 "--augment", "--ema-start", "--lr-decay", "--keep-best", "--recipe", "--cascade", "--gran-k",
+                 "--gran-epsilon"]:
         assert flag in r.stdout
     assert "wgan-gp" in r.stdout and "mixed_float16" in r.stdout
 
@@ -43,6 +44,9 @@ def test_help_documents_every_flag():
     (["--augment", "color,zoom"], "--augment: Unknown augmentation 'zoom' in 'color,zoom'"),
     (["--lr-decay", "cosine"], "--lr-decay: invalid choice: 'cosine' (choose from none, linear)"),
     (["--ema-start", "100"], "ema_start is the warm-up of the generator's EMA; set --ema DECAY too"),
+    (["--gran-k", "2"], "--gran-k/--gran-epsilon set GraN's K and epsilon; add --constraint gran"),
+    (["--cascade", "0"], "--cascade: 0 is invalid: must be an integer >= 1"),
+    (["--loss", "mmd", "--cascade", "2"], "no score to cascade. Drop --cascade"),
     (["--keep-best", "fid"], "--keep-best fid chooses among the --fid-every evaluations; add --fid-every N"),
     (["--keep-best", "kid"], "--keep-best: invalid choice: 'kid' (choose from fid)"),
     (["--precision", "float16"], "choose from float32, mixed_float16, mixed_bfloat16"),

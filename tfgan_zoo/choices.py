@@ -19,7 +19,7 @@ PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 D_NORMS = ("none", "batch", "layer")
 JIT_MODES = ("auto", "on", "off")  # XLA: auto = on GPU/TPU only (Keras convention)
 TRANSPOSE_IMPLS = ("auto", "native", "subpixel")  # how the DCGAN's transposed convolutions run (nets.subpixel)
-CONSTRAINTS = ("none", "clip", "sn", "gn")  # Lipschitz constraints on the discriminator
+CONSTRAINTS = ("none", "clip", "sn", "gn", "gran")  # Lipschitz constraints on the discriminator
 PENALTIES = ("none", "gp", "gp-one-sided", "r1", "dragan")  # gradient penalties on the discriminator
 CONDITIONING = ("concat", "projection", "acgan", "infogan")  # how labels or codes enter the networks
 CONDITIONAL = ("none", "concat", "projection", "acgan")  # --conditional

@@ -5,9 +5,16 @@
     =====================================  =========  ==========================================================
     combination                            verdict    why
     =====================================  =========  ==========================================================
-    ``gn`` with any gradient penalty       refused    GN already bounds ``‖∇f̂‖ ≤ 1``; a penalty on top needs
-                                                      third derivatives through the nested gradient and adds
-                                                      nothing.
+    ``gn`` or ``gran`` with any gradient   refused    GN already bounds ``‖∇f̂‖ ≤ 1`` (GraN ``≤ K`` on each
+    penalty                                           piece); a penalty on top needs third derivatives through
+                                                      the nested gradient and adds nothing.
+    ``gn`` or ``gran`` with ``mmd`` or     refused    they normalise the discriminator's scalar output, but the
+    ``mmd-gp``                                        MMD losses read its feature vector, which stays
+                                                      unconstrained: the option would do nothing.
+    ``--cascade N`` (N > 1) with ``gn``    refused    GN/GraN normalise one score by its own input gradient; N
+    or ``gran``                                       scores would need N nested gradients.
+    ``--cascade N`` (N > 1) with ``mmd``   refused    the MMD discriminator is a feature map with no score to
+    or ``mmd-gp``                                     cascade.
     ``clip`` with ``gp``, ``gp-one-sided``  warned     the penalty was introduced to replace clipping
     or ``dragan``                                     (Gulrajani et al., 2017); clipping caps the critic's
                                                       capacity and fights the penalty's target norm of 1.
@@ -24,6 +31,8 @@ import warnings
 from .choices import CONSTRAINTS, PENALTIES
 
 WASSERSTEIN = ("wgan", "wgan-gp")
+MMD = ("mmd", "mmd-gp")
+GRADIENT_NORMALIZATIONS = ("gn", "gran")
 _METRIC = {"gp": "gp", "gp-one-sided": "gp_one_sided", "r1": "r1", "dragan": "dragan"}
 
 
@@ -36,8 +45,10 @@ def penalty_metric_name(penalty: str) -> str:
     return _METRIC[penalty]
 
 
-def check_combination(loss: str, constraint: str, penalty: str) -> None:
+def check_combination(loss: str, constraint: str, penalty: str, cascade: int = 1) -> None:
     """Refuse or warn about a loss/constraint/penalty combination (see the module table).
+
+    ``cascade`` is the number of cascading-rejection scores of the discriminator (1: none).
 
     Raises
     ------
@@ -48,12 +59,25 @@ def check_combination(loss: str, constraint: str, penalty: str) -> None:
         raise ValueError(f"Unknown constraint {constraint!r}. Valid constraints: {', '.join(CONSTRAINTS)}.")
     if penalty not in PENALTIES:
         raise ValueError(f"Unknown penalty {penalty!r}. Valid penalties: {', '.join(PENALTIES)}.")
-    if constraint == "gn" and penalty != "none":
+    if constraint in GRADIENT_NORMALIZATIONS and penalty != "none":
         raise ValueError(
-            f"constraint 'gn' with penalty {penalty!r} is refused: gradient normalization already bounds the "
-            "discriminator's input gradient by 1, and a penalty on top would need third derivatives for "
+            f"constraint {constraint!r} with penalty {penalty!r} is refused: gradient normalization already bounds "
+            "the discriminator's input gradient, and a penalty on top would need third derivatives for "
             "nothing. Use one of them (e.g. --penalty none)."
         )
+    if constraint in GRADIENT_NORMALIZATIONS and loss in MMD:
+        raise ValueError(
+            f"constraint {constraint!r} with the {loss} loss is refused: it normalises the discriminator's scalar "
+            "output, but the MMD loss reads the feature vector before it, which would stay unconstrained. Use "
+            "--constraint sn or none (mmd-gp has its own gradient penalty).")
+    if int(cascade) > 1 and constraint in GRADIENT_NORMALIZATIONS:
+        raise ValueError(
+            f"--cascade {cascade} with constraint {constraint!r} is refused: gradient normalization normalises one "
+            "score by its own input gradient, and the cascade's scores would each need their own. Use --constraint "
+            "sn or a penalty with the cascade.")
+    if int(cascade) > 1 and loss in MMD:
+        raise ValueError(f"--cascade {cascade} with the {loss} loss is refused: the MMD discriminator is a feature map "
+                         "with no score to cascade. Drop --cascade.")
     if constraint == "clip" and penalty in ("gp", "gp-one-sided", "dragan"):
         warnings.warn(
             f"Weight clipping together with the {penalty!r} penalty: the penalty was introduced to replace "
@@ -62,5 +86,5 @@ def check_combination(loss: str, constraint: str, penalty: str) -> None:
     if loss in WASSERSTEIN and constraint == "none" and penalty == "none":
         warnings.warn(
             f"The {loss} critic has neither a Lipschitz constraint nor a gradient penalty: its loss is "
-            "unbounded and training can diverge. Add --constraint clip|sn|gn or --penalty gp.",
+            "unbounded and training can diverge. Add --constraint clip|sn|gn|gran or --penalty gp.",
             CombinationWarning, stacklevel=4)

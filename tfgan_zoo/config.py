@@ -41,6 +41,9 @@ class TrainConfig:
     skip_corrupt: bool = False
     constraint: str | None = None  # None: the loss's default (clip for wgan)
     clip_value: float = 0.01
+    gran_k: float = 1.0  # --constraint gran: the Lipschitz bound of each linear piece (tfgan_zoo.constraints)
+    gran_epsilon: float = 1e-4  # --constraint gran: epsilon in K f |grad f| / (|grad f|^2 + epsilon)
+    cascade: int = 1  # cascading rejection: D's number of scores (tfgan_zoo.nets.cascade; 1: none)
     penalty: str | None = None  # None: the loss's default (gp for wgan-gp)
     penalty_weight: float | None = None
     ema: float | None = None
@@ -139,9 +142,20 @@ class TrainConfig:
             default_p = "gp" if self.loss == "wgan-gp" else "none"
             with warnings.catch_warnings():  # only refusals here; the model warns once when built
                 warnings.simplefilter("ignore", CombinationWarning)
-                check_combination(self.loss, self.constraint or default_c, self.penalty or default_p)
+                check_combination(self.loss, self.constraint or default_c, self.penalty or default_p, self.cascade)
         if not self.clip_value > 0:
             raise ValueError(f"clip_value must be > 0, got {self.clip_value}.")
+        if not (self.gran_k > 0 and self.gran_epsilon > 0):
+            raise ValueError(f"gran_k and gran_epsilon must be > 0, got {self.gran_k} and {self.gran_epsilon}.")
+        if (self.gran_k, self.gran_epsilon) != (1.0, 1e-4) and self.constraint != "gran":
+            raise ValueError("--gran-k/--gran-epsilon set GraN's K and epsilon; add --constraint gran, or drop them.")
+        if int(self.cascade) < 1:
+            raise ValueError(f"cascade is a number of scores >= 1 (1: none), got {self.cascade}.")
+        if int(self.cascade) > 1 and self.constraint is None and self.penalty is None:
+            from .composition import check_combination
+
+            check_combination(self.loss, "clip" if self.loss == "wgan" else "none",
+                              "gp" if self.loss == "wgan-gp" else "none", self.cascade)
         if self.penalty_weight is not None and not self.penalty_weight >= 0:
             raise ValueError(f"penalty_weight must be >= 0, got {self.penalty_weight}.")
         if self.ema is not None and not 0.0 < self.ema < 1.0:

@@ -9,6 +9,8 @@
     ``sn``     divide every conv/dense kernel by its largest singular value   Miyato et al. (2018)
                (one power iteration per training call)
     ``gn``     ``f̂(x) = f(x) / (‖∇ₓf(x)‖ + |f(x)|)``                          Wu et al. (2021)
+    ``gran``   ``f̂(x) = K f(x) ‖∇ₓf(x)‖ / (‖∇ₓf(x)‖² + ε)``: piecewise       Bhaskara et al. (2022)
+               K-Lipschitz
     =========  ===========================================================  ==========================
 """
 
@@ -46,8 +48,13 @@ def spectral_normalize(discriminator: keras.Model, power_iterations: int = 1) ->
         return discriminator
     wrapped = []
 
+    from .nets.cascade import CascadingRejection
+
     def clone(layer):
         config = layer.get_config()
+        if isinstance(layer, CascadingRejection):  # its score vectors are normalised exactly, by their norms
+            wrapped.append(layer.name)
+            return layer.__class__.from_config({**config, "spectral_normalize": True})
         new = layer.__class__.from_config(config)
         if isinstance(layer, _SN_TYPES) and not isinstance(layer, layers.SpectralNormalization):
             wrapped.append(layer.name)
@@ -70,8 +77,10 @@ def spectral_normalize(discriminator: keras.Model, power_iterations: int = 1) ->
 
 
 def has_spectral_norm(model: keras.Model) -> bool:
-    """Whether any layer of ``model`` is a ``SpectralNormalization`` wrapper."""
-    return any(isinstance(layer, layers.SpectralNormalization) for layer in model.layers)
+    """Whether any layer of ``model`` is a ``SpectralNormalization`` wrapper (or a spectrally normalised
+    cascading-rejection head)."""
+    return any(isinstance(layer, layers.SpectralNormalization) or getattr(layer, "spectral_normalize", False)
+               for layer in model.layers)
 
 
 def normalized_kernels(model: keras.Model) -> list[tf.Tensor]:
@@ -117,9 +126,13 @@ class GradientNormalized(keras.Model):
             f = tf.cast(out[0] if multi_out else out, tf.float32)
         grad = tape.gradient(f, x)  # f is (batch, 1): sum over the batch gives per-example gradients
         axes = list(range(1, len(x.shape)))
-        norm = tf.sqrt(tf.reduce_sum(tf.square(grad), axis=axes) + self.epsilon)[:, None]
-        f_hat = f / (norm + tf.abs(f))
+        squared_norm = tf.reduce_sum(tf.square(grad), axis=axes)[:, None]
+        f_hat = self.normalize(f, squared_norm)
         return [f_hat, *out[1:]] if multi_out else f_hat
+
+    def normalize(self, f: tf.Tensor, squared_norm: tf.Tensor) -> tf.Tensor:
+        """``f / (‖∇f‖ + |f|)`` from ``f`` and ``‖∇f‖²`` (both ``(batch, 1)``, float32)."""
+        return f / (tf.sqrt(squared_norm + self.epsilon) + tf.abs(f))
 
     def get_config(self) -> dict:
         return {"discriminator": keras.saving.serialize_keras_object(self.inner), "epsilon": self.epsilon,
@@ -132,11 +145,47 @@ class GradientNormalized(keras.Model):
         return cls(**config)
 
 
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class PiecewiseGradientNormalized(GradientNormalized):
+    """Piecewise gradient normalization (GraN-GAN, Bhaskara et al., WACV 2022) of any discriminator ``f``.
+
+    ``f̂(x) = K f(x) ‖∇ₓf(x)‖₂ / (‖∇ₓf(x)‖₂² + ε)``, per example. Where ``f`` is linear (each piece of a
+    ReLU/LeakyReLU network) ``∇f`` is constant, so ``∇f̂ = K ∇f ‖∇f‖ / (‖∇f‖² + ε)`` and
+    ``‖∇f̂‖ = K ‖∇f‖² / (‖∇f‖² + ε) ≤ K``: ``f̂`` is K-Lipschitz on every piece (not across the pieces'
+    boundaries, where it may jump). ``ε`` keeps ``f̂`` finite, going to 0, where the gradient vanishes.
+
+    Parameters
+    ----------
+    discriminator : keras.Model
+        The network ``f``; its first output is normalised, any others (AC-GAN, InfoGAN heads) pass through.
+    k : float
+        The Lipschitz bound ``K`` of each piece (default 1.0, the bound the other constraints here use).
+    epsilon : float
+        ``ε`` (default 1e-4). The paper's own defaults for ``K`` and ``ε`` could not be checked offline
+        when this was written: these are this library's choices (K = 1 as for ``sn``/``gn``; ε well below the
+        squared input-gradient norms of the image discriminators here, which start at about 1e-2 to 1e2).
+    """
+
+    def __init__(self, discriminator: keras.Model, k: float = 1.0, epsilon: float = 1e-4, **kwargs: Any) -> None:
+        kwargs.setdefault("name", f"{discriminator.name}_gran")
+        if not float(k) > 0 or not float(epsilon) > 0:
+            raise ValueError(f"GraN needs K > 0 and epsilon > 0, got K={k}, epsilon={epsilon}.")
+        super().__init__(discriminator, epsilon=epsilon, **kwargs)
+        self.k = float(k)
+
+    def normalize(self, f: tf.Tensor, squared_norm: tf.Tensor) -> tf.Tensor:
+        """``K f ‖∇f‖ / (‖∇f‖² + ε)`` from ``f`` and ``‖∇f‖²``."""
+        return self.k * f * tf.sqrt(squared_norm + 1e-12) / (squared_norm + self.epsilon)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "k": self.k}
+
+
 def apply_constraint(discriminator: keras.Model, constraint: str | None) -> keras.Model:
     """The discriminator as the training step should call it under ``constraint``.
 
-    ``sn`` returns a spectrally normalised copy, ``gn`` a :class:`GradientNormalized`
-    wrapper; ``clip``, ``"none"`` and ``None`` return the network itself (clipping acts after updates).
+    ``sn`` returns a spectrally normalised copy, ``gn`` a :class:`GradientNormalized` wrapper, ``gran`` a
+    :class:`PiecewiseGradientNormalized` one (K = 1, ε = 1e-4: wrap the network yourself for others); ``clip``, ``"none"`` and ``None`` return the network itself (clipping acts after updates).
     A network that already carries the constraint is returned as is (so loading a saved
     model does not wrap it twice).
     """
@@ -145,5 +194,10 @@ def apply_constraint(discriminator: keras.Model, constraint: str | None) -> kera
     if constraint == "sn":
         return spectral_normalize(discriminator)
     if constraint == "gn":
-        return discriminator if isinstance(discriminator, GradientNormalized) else GradientNormalized(discriminator)
+        plain_gn = type(discriminator) is GradientNormalized
+        return discriminator if plain_gn else GradientNormalized(discriminator)
+    if constraint == "gran":
+        if isinstance(discriminator, PiecewiseGradientNormalized):
+            return discriminator
+        return PiecewiseGradientNormalized(discriminator)
     return discriminator

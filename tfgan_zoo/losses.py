@@ -239,6 +239,11 @@ def fgan_generator_loss(fake_logits, divergence: str = "kl", saddle: bool = Fals
 
 
 # ------------------------------------------------------------------------------------ relativistic GANs
+def _batch_mean(x):
+    """The mean over the batch (axis 0), one per score column, broadcastable against ``x``."""
+    return ops.mean(x, axis=0, keepdims=True)
+
+
 def relativistic_discriminator_loss(real_logits, fake_logits):
     """Relativistic standard GAN (RSGAN; Jolicoeur-Martineau, 2019): ``L_D = E[softplus(-(r_i - f_i))]``.
 
@@ -258,10 +263,11 @@ def relativistic_average_discriminator_loss(real_logits, fake_logits):
     """Relativistic average GAN (RaGAN): ``L_D = E[softplus(-(r - mean f))] + E[softplus(f - mean r)]``.
 
     Each real logit is compared with the mean fake logit and each fake with the mean real one
-    (Jolicoeur-Martineau, 2019, eq. 7-8). At ``p_g = p_data`` it is ``2 ln 2``.
+    (Jolicoeur-Martineau, 2019, eq. 7-8). At ``p_g = p_data`` it is ``2 ln 2``. The means are over the batch,
+    per score column (a cascading-rejection discriminator has several).
     """
     r, f = _f32(real_logits), _f32(fake_logits)
-    return ops.mean(ops.softplus(ops.mean(f) - r)) + ops.mean(ops.softplus(f - ops.mean(r)))
+    return ops.mean(ops.softplus(_batch_mean(f) - r)) + ops.mean(ops.softplus(f - _batch_mean(r)))
 
 
 def relativistic_average_generator_loss(fake_logits, real_logits):
@@ -275,7 +281,7 @@ def relativistic_average_least_squares_discriminator_loss(real_logits, fake_logi
     At ``p_g = p_data`` with a constant output it is 2.
     """
     r, f = _f32(real_logits), _f32(fake_logits)
-    return ops.mean(ops.square(r - ops.mean(f) - 1.0)) + ops.mean(ops.square(f - ops.mean(r) + 1.0))
+    return ops.mean(ops.square(r - _batch_mean(f) - 1.0)) + ops.mean(ops.square(f - _batch_mean(r) + 1.0))
 
 
 def relativistic_average_least_squares_generator_loss(fake_logits, real_logits):
@@ -306,9 +312,10 @@ def _squared_distances(x, y):
 
 
 def rbf_mixture_kernel(x, y, sigmas=(1.0, 2.0, 4.0, 8.0, 16.0)):
-    """``k(x, y) = sum_s exp(-||x - y||^2 / (2 s^2))`` over the bandwidths ``sigmas`` (Li et al., 2017)."""
+    """``k(x, y) = sum_s exp(-||x - y||^2 / (2 s^2))`` over the bandwidths ``sigmas`` (Li et al., 2017); each
+    bandwidth a number or a scalar tensor."""
     d2 = _squared_distances(_flat(x), _flat(y))
-    return sum(ops.exp(-d2 / (2.0 * float(s) ** 2)) for s in sigmas)
+    return sum(ops.exp(-d2 / (2.0 * ops.square(ops.cast(s, d2.dtype)))) for s in sigmas)
 
 
 def rational_quadratic_linear_kernel(x, y, alphas=(0.2, 0.5, 1.0, 2.0, 5.0)):

@@ -14,13 +14,19 @@ from .distribute import replica_rows
 EPSILON = 1e-12  # inside the square root: d sqrt(s)/ds is infinite at s = 0
 
 
+def _score_sum(logits) -> tf.Tensor:
+    """Sum over the batch of each example's mean score: its gradient is every example's own mean-score
+    gradient (examples do not interact). One score per example (the usual ``(batch, 1)``) is the plain sum."""
+    return tf.reduce_sum(tf.reduce_mean(tf.cast(logits, tf.float32), axis=-1))
+
+
 def _per_example_grad_norm(discriminator: keras.Model, x: tf.Tensor) -> tf.Tensor:
-    """``||grad_x sum D(x)||_2`` per example, float32, with ``EPSILON`` inside the root."""
+    """``||grad_x D(x)||_2`` per example, float32, with ``EPSILON`` inside the root. A discriminator with several
+    scores (cascading rejection) has the gradient of its mean score taken."""
     x = tf.cast(x, tf.float32)
     with tf.GradientTape() as tape:
         tape.watch(x)
-        logits = tf.cast(discriminator(x, training=True), tf.float32)
-        total = tf.reduce_sum(logits)
+        total = _score_sum(discriminator(x, training=True))
     grads = tf.cast(tape.gradient(total, x), tf.float32)
     axes = list(range(1, len(x.shape)))
     return tf.sqrt(tf.reduce_sum(tf.square(grads), axis=axes) + EPSILON)
@@ -71,7 +77,7 @@ def r1_penalty(discriminator, real, fake=None, seed=None, weight: float = 10.0) 
     x = tf.cast(real, tf.float32)
     with tf.GradientTape() as tape:
         tape.watch(x)
-        total = tf.reduce_sum(tf.cast(discriminator(x, training=True), tf.float32))
+        total = _score_sum(discriminator(x, training=True))
     grads = tf.cast(tape.gradient(total, x), tf.float32)
     sq = tf.reduce_sum(tf.square(grads), axis=list(range(1, len(x.shape))))
     return 0.5 * weight * tf.reduce_mean(sq)

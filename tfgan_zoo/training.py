@@ -17,7 +17,7 @@ import keras
 import tensorflow as tf
 
 from . import callbacks as cb
-from . import checkpointing, data, distribute, models, nets
+from . import checkpointing, constraints, data, distribute, models, nets
 from .choices import CONV_ARCHITECTURES
 from .config import TrainConfig
 from .export import export_generator
@@ -134,6 +134,8 @@ def build_model(cfg: TrainConfig, image_shape: tuple[int, int, int] | None = Non
         kwargs["minibatch_discrimination"] = cfg.minibatch_discrimination_bc
     if cfg.minibatch_stddev:
         kwargs["minibatch_stddev"] = cfg.minibatch_stddev
+    if cfg.cascade > 1:
+        kwargs["cascade"] = cfg.cascade
     shape = image_shape or data.image_shape(cfg.dataset, cfg.image_size, cfg.channels, cfg.data_dir)
     if cfg.conditioning not in (None, "infogan") and num_classes is None:
         num_classes = data.num_classes(cfg.dataset, cfg.data_dir)
@@ -142,6 +144,8 @@ def build_model(cfg: TrainConfig, image_shape: tuple[int, int, int] | None = Non
                       info_codes=codes, **kwargs)
     if distribute.num_replicas() > 1:  # under a strategy's scope: batch statistics of the global batch
         distribute.synchronize_batch_norm(g, d)
+    if cfg.constraint == "gran":  # the GAN keeps a network that already carries its constraint
+        d = constraints.PiecewiseGradientNormalized(d, k=cfg.gran_k, epsilon=cfg.gran_epsilon)
     gan = models.build_gan(cfg.loss, g, d, latent_dim=cfg.latent_dim, n_critic=cfg.n_critic, seed=cfg.seed,
                            constraint=cfg.constraint, clip_value=cfg.clip_value, penalty=cfg.penalty,
                            penalty_weight=cfg.penalty_weight, ema=cfg.ema, ema_start=cfg.ema_start, prior=cfg.prior,

@@ -133,8 +133,13 @@ def build_parser(prog: str = "train.py") -> argparse.ArgumentParser:
                         "(none keeps gradient penalties exact)")
     p.add_argument("--constraint", default=None, **_one_of(CONSTRAINTS),
                    help="Lipschitz constraint on the discriminator: weight clipping, spectral normalization, "
-                        "gradient normalization (None: the loss's default, clip for wgan)")
+                        "gradient normalization, piecewise gradient normalization GraN (None: the loss's default, "
+                        "clip for wgan)")
     p.add_argument("--clip-value", type=_positive_float, default=0.01, help="bound of --constraint clip")
+    p.add_argument("--gran-k", type=_positive_float, default=1.0, metavar="K",
+                   help="--constraint gran: the Lipschitz bound K of each linear piece")
+    p.add_argument("--gran-epsilon", type=_positive_float, default=1e-4, metavar="EPS",
+                   help="--constraint gran: epsilon of K f ||grad f|| / (||grad f||^2 + epsilon)")
     p.add_argument("--penalty", default=None, **_one_of(PENALTIES),
                    help="gradient penalty on the discriminator (None: the loss's default, gp for wgan-gp)")
     p.add_argument("--penalty-weight", type=_positive_float, default=None,
@@ -167,6 +172,9 @@ def build_parser(prog: str = "train.py") -> argparse.ArgumentParser:
                         "the flag alone: 100,5)")
     p.add_argument("--minibatch-stddev", nargs="?", type=int, const=4, default=0, metavar="G",
                    help="ProGAN's minibatch standard deviation feature in D over groups of G (the flag alone: 4)")
+    p.add_argument("--cascade", type=_int_at_least(1), default=1, metavar="N",
+                   help="cascading rejection (Park & Shin 2019): D gives N scores, each from the part of its feature "
+                        "vector orthogonal to the previous score's weights; their losses are averaged (1: off)")
     p.add_argument("--feature-matching", default=None, choices=("only", "add"),
                    help="Salimans et al.'s feature matching: the generator's loss is ||E f(x) - E f(G(z))||^2 on D's "
                         "features ('only') or that plus its loss ('add')")

@@ -7,6 +7,7 @@ from typing import Any
 import keras
 
 from .gan import GAN
+from .gmmn import GMMN
 from .variants import FGAN, LSGAN, WGAN, WGANGP, HingeGAN, MMDGAN, RelativisticGAN
 
 # CLI/loss name -> (class, fixed constructor arguments)
@@ -41,4 +42,4 @@ def build_gan(loss: str, generator: keras.Model, discriminator: keras.Model, **k
     return cls(generator, discriminator, **fixed, **kwargs)
 
 
-__all__ = ["GAN", "LSGAN", "WGAN", "WGANGP", "HingeGAN", "FGAN", "RelativisticGAN", "MMDGAN", "MODELS", "build_gan"]
+__all__ = ["GAN", "GMMN", "LSGAN", "WGAN", "WGANGP", "HingeGAN", "FGAN", "RelativisticGAN", "MMDGAN", "MODELS", "build_gan"]

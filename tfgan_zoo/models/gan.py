@@ -38,6 +38,7 @@ from ..packing import pack as pack_samples, packed_shape
 from ..priors import check_prior, sample as sample_prior
 from ..constraints import apply_constraint, clip_weights
 from ..composition import check_combination, penalty_metric_name
+from ..nets.cascade import score_count
 from .conditioning import Conditioning
 
 PACKAGE = "tfgan_zoo"
@@ -73,7 +74,7 @@ class GAN(keras.Model):
         Algorithm 1).
     seed : int, optional
         Seed of the ``keras.random.SeedGenerator`` that draws all noise.
-    constraint : {"none", "clip", "sn", "gn"}, optional
+    constraint : {"none", "clip", "sn", "gn", "gran"}, optional
         Lipschitz constraint on the discriminator (:mod:`tfgan_zoo.constraints`);
         None takes the variant's default (``clip`` for WGAN, else ``none``).
     clip_value : float
@@ -200,7 +201,8 @@ class GAN(keras.Model):
             raise ValueError(f"label_smoothing is for the BCE losses (gan, nsgan); {self.loss_name} has no labels "
                              "to smooth.")
         self.label_smoothing = float(label_smoothing)
-        check_combination(self.loss_name, constraint, penalty)
+        self.cascade = score_count(discriminator)  # cascading-rejection scores (1: none); set by the network
+        check_combination(self.loss_name, constraint, penalty, self.cascade)
         if not clip_value > 0:
             raise ValueError(f"clip_value must be > 0, got {clip_value}.")
         if penalty_weight is None:

@@ -83,7 +83,7 @@ class WGAN(_Wasserstein):
 
     After every critic update each critic weight is clipped to
     ``[-clip_value, clip_value]``. Paper defaults: ``clip_value=0.01``,
-    RMSprop(5e-5) and ``n_critic=5``. ``constraint="sn"|"gn"`` (or a penalty
+    RMSprop(5e-5) and ``n_critic=5``. ``constraint="sn"|"gn"|"gran"`` (or a penalty
     with ``constraint="none"``) replaces the clipping.
     """
 

@@ -119,13 +119,13 @@ def discriminator_trunk(image_shape: Sequence[int], width: int = 64, norm: str |
 def dcgan_pair(image_shape: Sequence[int], latent_dim: int, width: int = 64, norm: str | None = None,
                conditional: str | None = None, num_classes: int | None = None,
                info_codes: tuple[int, int] = (0, 0), transpose_impl: str = "native",
-               minibatch: dict | None = None) -> tuple[keras.Model, keras.Model]:
+               minibatch: dict | None = None, cascade: int = 1) -> tuple[keras.Model, keras.Model]:
     """DCGAN ``(generator, discriminator)``, optionally conditional or InfoGAN (see :mod:`.heads`)."""
     size = _check_shape(image_shape)[0]
     return build_pair(generator_body(image_shape, width, transpose_impl),
                       discriminator_trunk(image_shape, width, norm, transpose_impl),
                       image_shape, latent_dim, conditional, num_classes, info_codes,
-                      (f"dcgan_generator_{size}", f"dcgan_discriminator_{size}"), minibatch)
+                      (f"dcgan_generator_{size}", f"dcgan_discriminator_{size}"), minibatch, cascade)
 
 
 def dcgan_generator(image_shape: Sequence[int], latent_dim: int, width: int = 64,

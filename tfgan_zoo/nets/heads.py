@@ -61,9 +61,15 @@ def discriminator_inputs(image_shape: Sequence[int], mode: str | None = None, nu
 
 
 def discriminator_heads(features: keras.KerasTensor, mode: str | None = None, num_classes: int | None = None,
-                        y: keras.KerasTensor | None = None, info_codes: tuple[int, int] = (0, 0)):
-    """The output(s) on top of the trunk's flat ``features`` (float32 logits)."""
-    logit = layers.Dense(1, dtype="float32", name="logit")(features)
+                        y: keras.KerasTensor | None = None, info_codes: tuple[int, int] = (0, 0), cascade: int = 1):
+    """The output(s) on top of the trunk's flat ``features`` (float32 logits). ``cascade = N > 1`` makes the
+    logit ``N`` cascading-rejection scores (:mod:`.cascade`; the projection term is added to each)."""
+    if int(cascade) > 1:
+        from .cascade import CascadingRejection
+
+        logit = CascadingRejection(int(cascade), name="logit")(features)
+    else:
+        logit = layers.Dense(1, dtype="float32", name="logit")(features)
     if mode == "projection":
         e = layers.Embedding(num_classes, features.shape[-1], name="label_projection")(y)
         proj = layers.Dot(axes=1, dtype="float32", name="projection")([e, features])
@@ -82,12 +88,14 @@ def discriminator_heads(features: keras.KerasTensor, mode: str | None = None, nu
 
 def build_pair(generator_body: Callable, discriminator_trunk: Callable, image_shape: Sequence[int],
                latent_dim: int, mode: str | None, num_classes: int | None, info_codes: tuple[int, int],
-               names: tuple[str, str], minibatch: dict | None = None) -> tuple[keras.Model, keras.Model]:
+               names: tuple[str, str], minibatch: dict | None = None, cascade: int = 1,
+               ) -> tuple[keras.Model, keras.Model]:
     """Assemble ``(generator, discriminator)`` from an architecture's body and trunk functions.
 
     ``generator_body(h) -> images`` maps the input vector to images; ``discriminator_trunk(t) -> features``
     maps the (possibly label-augmented) images to flat features. ``minibatch`` (``discrimination=(B, C)``,
-    ``stddev=G``) appends the batch-level features of :mod:`.minibatch` before the heads.
+    ``stddev=G``) appends the batch-level features of :mod:`.minibatch` before the heads; ``cascade = N``
+    gives ``N`` cascading-rejection scores (:mod:`.cascade`).
     """
     check_mode(mode, num_classes, info_codes)
     g_latent = latent_dim + (sum(info_codes) if mode == "infogan" else 0)
@@ -99,6 +107,6 @@ def build_pair(generator_body: Callable, discriminator_trunk: Callable, image_sh
         from .minibatch import minibatch_features
 
         features = minibatch_features(features, **minibatch)
-    out = discriminator_heads(features, mode, num_classes, y, info_codes)
+    out = discriminator_heads(features, mode, num_classes, y, info_codes, cascade)
     discriminator = keras.Model(d_in if len(d_in) > 1 else d_in[0], out, name=names[1])
     return generator, discriminator

@@ -75,10 +75,11 @@ def sndcgan_discriminator_trunk(image_shape: Sequence[int], width: int = 64, tra
 
 def sndcgan_pair(image_shape: Sequence[int], latent_dim: int, width: int = 64, conditional: str | None = None,
                  num_classes: int | None = None, info_codes: tuple[int, int] = (0, 0),
-                 transpose_impl: str = "native", minibatch: dict | None = None) -> tuple[keras.Model, keras.Model]:
+                 transpose_impl: str = "native", minibatch: dict | None = None,
+                 cascade: int = 1) -> tuple[keras.Model, keras.Model]:
     """SN-DCGAN ``(generator, discriminator)``, optionally conditional or InfoGAN (see :mod:`.heads`)."""
     size = _check_shape(image_shape)[0]
     return build_pair(sndcgan_generator_body(image_shape, width, transpose_impl),
                       sndcgan_discriminator_trunk(image_shape, width, transpose_impl),
                       image_shape, latent_dim, conditional, num_classes, info_codes,
-                      (f"sndcgan_generator_{size}", f"sndcgan_discriminator_{size}"), minibatch)
+                      (f"sndcgan_generator_{size}", f"sndcgan_discriminator_{size}"), minibatch, cascade)

@@ -50,17 +50,23 @@ def toy_generator(latent_dim: int = 2, data_dim: int = 2, width: int = 400, dept
 
 
 def toy_discriminator(data_dim: int = 2, width: int = 200, depth: int = 3, pieces: int = 5,
-                      pack: int = 1) -> keras.Model:
-    """``x -> depth x Maxout(width, pieces) -> Dense(1)`` (a float32 logit); input ``data_dim * pack``."""
+                      pack: int = 1, cascade: int = 1) -> keras.Model:
+    """``x -> depth x Maxout(width, pieces) -> Dense(1)`` (a float32 logit); input ``data_dim * pack``.
+    ``cascade = N > 1``: ``N`` cascading-rejection scores instead of the one logit (:mod:`.cascade`)."""
     if int(pack) < 1:
         raise ValueError(f"pack must be >= 1, got {pack}.")
     x = keras.Input((int(data_dim) * int(pack),), name="samples")
     h = x
     for i in range(int(depth)):
         h = Maxout(int(width), int(pieces), name=f"maxout_{i}")(h)
+    if int(cascade) > 1:
+        from .cascade import CascadingRejection
+
+        return keras.Model(x, CascadingRejection(int(cascade), name="logit")(h), name="toy_discriminator")
     return keras.Model(x, layers.Dense(1, dtype="float32", name="logit")(h), name="toy_discriminator")
 
 
-def toy_pair(latent_dim: int = 2, data_dim: int = 2, pack: int = 1) -> tuple[keras.Model, keras.Model]:
+def toy_pair(latent_dim: int = 2, data_dim: int = 2, pack: int = 1, cascade: int = 1,
+             ) -> tuple[keras.Model, keras.Model]:
     """PacGAN's 2-D ``(generator, discriminator)``."""
-    return toy_generator(latent_dim, data_dim), toy_discriminator(data_dim, pack=pack)
+    return toy_generator(latent_dim, data_dim), toy_discriminator(data_dim, pack=pack, cascade=cascade)

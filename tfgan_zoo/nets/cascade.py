@@ -1,0 +1,69 @@
+"""Cascading rejection (Park & Shin, 2019): N scores from the discriminator's one feature vector.
+
+A discriminator's score ``<v, w> + b`` reads only the component of its feature vector ``v`` along ``w``;
+everything orthogonal to ``w`` is free to differ between real and generated images. Cascading rejection
+scores that remainder too:
+
+    ``v_1 = v``,  ``s_k = <v_k, w_k> + b_k``,  ``v_{k+1} = v_k - (<v_k, w_k> / ||w_k||²) w_k``,  ``k = 1..N``
+
+so each score ``s_k`` sees only what the previous directions left over. :class:`CascadingRejection` replaces
+the discriminator's ``Dense(1)`` logit layer (it keeps the name ``logit``) and outputs ``(batch, N)``.
+Every loss of this library averages over its logits' elements, so each score gets the loss and the N losses
+are averaged with equal weights ``1/N`` (the weights of the paper could not be checked offline when this was
+written; equal weights are this library's choice). Gradient penalties act on the mean score's gradient.
+
+Under ``--constraint sn`` each ``w_k`` is divided by its norm (a vector's largest singular value, exactly,
+where ``SpectralNormalization``'s power iteration only estimates it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+from keras import ops
+
+PACKAGE = "tfgan_zoo"
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class CascadingRejection(keras.layers.Layer):
+    """``v -> (s_1, ..., s_N)`` by the cascade of the module docstring (float32 scores)."""
+
+    def __init__(self, scores: int = 2, spectral_normalize: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("dtype", "float32")
+        super().__init__(**kwargs)
+        if int(scores) < 1:
+            raise ValueError(f"cascading rejection needs at least 1 score, got {scores}.")
+        self.scores = int(scores)
+        self.spectral_normalize = bool(spectral_normalize)
+
+    def build(self, input_shape) -> None:
+        d = int(input_shape[-1])
+        self.kernel = self.add_weight(name="kernel", shape=(d, self.scores), initializer="glorot_uniform")
+        self.bias = self.add_weight(name="bias", shape=(self.scores,), initializer="zeros")
+
+    def call(self, v):
+        v = ops.cast(v, "float32")
+        out = []
+        for k in range(self.scores):
+            w = self.kernel[:, k]
+            if self.spectral_normalize:
+                w = w / (ops.sqrt(ops.sum(ops.square(w))) + 1e-12)
+            along = ops.matmul(v, w)  # <v_k, w_k>, (batch,)
+            out.append(along + self.bias[k])
+            v = v - (along / (ops.sum(ops.square(w)) + 1e-12))[:, None] * w[None, :]
+        return ops.stack(out, axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.scores)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "scores": self.scores, "spectral_normalize": self.spectral_normalize}
+
+
+def score_count(discriminator: keras.Model) -> int:
+    """How many cascading-rejection scores ``discriminator`` outputs (1 without a cascade); looks inside
+    gradient-normalization wrappers."""
+    net = getattr(discriminator, "inner", discriminator)
+    return next((layer.scores for layer in getattr(net, "layers", []) if isinstance(layer, CascadingRejection)), 1)
