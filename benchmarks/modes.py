@@ -39,23 +39,27 @@ ANCHORS = {
 }
 
 
-def variant_name(pack: int, optimizer: str, lr_decay: str) -> str:
+def variant_name(pack: int, optimizer: str, lr_decay: str, constraint: str | None = None, cascade: int = 1,
+                 feature_matching: str | None = None) -> str:
     """The part of a run's name that says how it differs from the defaults (empty for the defaults)."""
     parts = ([f"pack{pack}"] if pack > 1 else []) + ([optimizer] if optimizer != "default" else []) + (
-        [f"decay-{lr_decay}"] if lr_decay != "none" else [])
+        [f"decay-{lr_decay}"] if lr_decay != "none" else []) + ([constraint] if constraint else []) + (
+        [f"cascade{cascade}"] if cascade > 1 else []) + ([f"fm-{feature_matching}"] if feature_matching else [])
     return "_".join(parts)
 
 
 def one_run(mixture_name: str, loss: str, seed: int, steps: int, batch_size: int, out: str, pack: int = 1,
-            optimizer: str = "default", lr_decay: str = "none") -> dict:
+            optimizer: str = "default", lr_decay: str = "none", constraint: str | None = None, cascade: int = 1,
+            feature_matching: str | None = None) -> dict:
     from tfgan_zoo.analysis import toy
 
     mix = toy.get(mixture_name)
+    extra = {k: v for k, v in (("constraint", constraint), ("feature_matching", feature_matching)) if v}
     run = toy.train(loss, mix, steps, batch_size=batch_size, seed=seed, pack=pack, optimizer=optimizer,
-                    lr_decay=lr_decay)
+                    lr_decay=lr_decay, cascade=cascade, **extra)
     gan, wall = run.gan, run.wall_s
     samples = gan.generate(toy.N_EVAL).numpy()
-    variant = variant_name(pack, optimizer, lr_decay)
+    variant = variant_name(pack, optimizer, lr_decay, constraint, cascade, feature_matching)
     name = f"{mixture_name}_{loss}{'_' + variant if variant else ''}_seed{seed}"
     toy.plot(samples, mix, os.path.join(out, name + ".png"),
              title=f"{mixture_name}, {loss}{', ' + variant if variant else ''}, seed {seed}")
@@ -63,7 +67,8 @@ def one_run(mixture_name: str, loss: str, seed: int, steps: int, batch_size: int
     if math.isnan(metrics["reverse_kl"]):  # no high-quality sample: undefined, null in the JSON
         metrics["reverse_kl"] = None
     return {"mixture": mixture_name, "loss": loss + ("+" + variant if variant else ""), "seed": seed, "steps": steps,
-            "pack": pack, "optimizer": optimizer, "lr_decay": lr_decay, "batch_size": batch_size,
+            "pack": pack, "optimizer": optimizer, "lr_decay": lr_decay, "constraint": constraint, "cascade": cascade,
+            "feature_matching": feature_matching, "batch_size": batch_size,
             "wall_s": round(wall, 1), **metrics}
 
 
@@ -97,6 +102,10 @@ def main(argv=None) -> dict:
                    help="default: each loss's own; pacgan: Adam(1e-4, beta1 0.8) for both networks")
     p.add_argument("--lr-decay", default="none", choices=("none", "linear"),
                    help="linear: both learning rates decay linearly to 0 at the last step")
+    p.add_argument("--constraint", default=None, help="a Lipschitz constraint on D (sn, gn, gran, clip)")
+    p.add_argument("--cascade", type=int, default=1, help="cascading rejection: D's number of scores")
+    p.add_argument("--feature-matching", default=None, choices=("only", "add"),
+                   help="Salimans et al.'s feature-matching generator loss")
     p.add_argument("--out", default="runs/modes", help="folder of per-run JSON + PNG (reruns skip finished runs)")
     a = p.parse_args(argv)
     os.makedirs(a.out, exist_ok=True)
@@ -104,7 +113,7 @@ def main(argv=None) -> dict:
 
     runs = []
     todo = [(m, loss, s) for m in a.mixtures.split(",") for loss in a.losses.split(",") for s in range(a.seeds)]
-    variant = variant_name(a.pack, a.optimizer, a.lr_decay)
+    variant = variant_name(a.pack, a.optimizer, a.lr_decay, a.constraint, a.cascade, a.feature_matching)
     for i, (m, loss, s) in enumerate(todo):
         path = os.path.join(a.out, f"{m}_{loss}{'_' + variant if variant else ''}_seed{s}.json")
         if os.path.exists(path):
@@ -113,7 +122,8 @@ def main(argv=None) -> dict:
             if run.get("steps") == a.steps:
                 runs.append(run)
                 continue
-        run = one_run(m, loss, s, a.steps, a.batch_size, a.out, a.pack, a.optimizer, a.lr_decay)
+        run = one_run(m, loss, s, a.steps, a.batch_size, a.out, a.pack, a.optimizer, a.lr_decay, a.constraint,
+                      a.cascade, a.feature_matching)
         write_text(path, json.dumps(run) + "\n")
         print(f"[{i + 1}/{len(todo)}] {m} {loss} seed {s}: {run['modes']} modes, "
               f"{run['high_quality']:.1%} high quality, reverse KL {run['reverse_kl']} ({run['wall_s']} s)",
@@ -126,7 +136,8 @@ def main(argv=None) -> dict:
                            "samples": 2500, "high_quality": "distance to nearest mode < 3 sigma",
                            "reverse_kl": "KL(mode histogram of high-quality samples || uniform), nats",
                            "steps": a.steps, "batch_size": a.batch_size, "seeds": a.seeds, "pack": a.pack,
-                           "optimizer": a.optimizer, "lr_decay": a.lr_decay,
+                           "optimizer": a.optimizer, "lr_decay": a.lr_decay, "constraint": a.constraint,
+                           "cascade": a.cascade, "feature_matching": a.feature_matching,
                            "statistic": "mean and standard error over seeds", "cpu": cpu_description(),
                            "load_average_at_start": load_average(), "tensorflow": tf.__version__},
               "summary": summarize(runs), "anchors_pacgan_table1": ANCHORS,

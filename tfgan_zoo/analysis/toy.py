@@ -180,14 +180,15 @@ class ToyRun:
 
 def train(loss: str, mixture: Mixture | str, steps: int = 20_000, snapshot_steps: Sequence[int] = (),
           batch_size: int = 100, seed: int = 0, pack: int = 1, optimizer: str = "default",
-          lr_decay: str = "none", verbose: int = 0) -> ToyRun:
+          lr_decay: str = "none", verbose: int = 0, cascade: int = 1, **gan_kwargs) -> ToyRun:
     """Train PacGAN's toy networks (:func:`tfgan_zoo.nets.toy_pair`) with ``loss`` on a 2-D mixture.
 
     ``steps`` generator steps at ``batch_size``; samples of the same ``N_EVAL`` noise vectors are
     kept at each of ``snapshot_steps`` and at the end, with their :func:`mode_metrics`. ``optimizer``
     ``"default"`` uses the loss's own optimizers, ``"pacgan"`` Adam(1e-4, beta1 0.8) for both;
     ``lr_decay="linear"`` decays both learning rates linearly to 0 at the last step; ``pack`` is
-    PacGAN's packing degree.
+    PacGAN's packing degree; ``cascade`` the discriminator's cascading-rejection scores; other keyword
+    arguments go to :func:`tfgan_zoo.models.build_gan` (``constraint``, ``penalty``, ``feature_matching``, ...).
     """
     import time
 
@@ -207,8 +208,8 @@ def train(loss: str, mixture: Mixture | str, steps: int = 20_000, snapshot_steps
     if bad:
         raise ValueError(f"snapshot_steps must lie in [0, steps={steps}], got {bad}.")
     keras.utils.set_random_seed(seed)
-    g, d = nets.toy_pair(pack=pack)
-    gan = models.build_gan(loss, g, d, latent_dim=2, seed=seed, pack=pack)
+    g, d = nets.toy_pair(pack=pack, cascade=cascade)
+    gan = models.build_gan(loss, g, d, latent_dim=2, seed=seed, pack=pack, **gan_kwargs)
     d_opt, g_opt = gan.default_optimizers()
     if optimizer == "pacgan":  # PacGAN's: Adam(1e-4, beta1 0.8) for both networks
         d_opt, g_opt = (keras.optimizers.Adam(1e-4, beta_1=0.8, name=n) for n in ("d_adam", "g_adam"))
