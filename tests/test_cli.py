@@ -29,7 +29,8 @@ def test_help_documents_every_flag():
                  "--image-size", "--channels", "--data-dir", "--skip-corrupt", "--strategy", "--resume",
                  "--checkpoint-every", "--keep-checkpoints", "--deterministic", "--transpose-impl", "--prior",
                  "--augment", "--ema-start", "--lr-decay", "--keep-best", "--recipe", "--cascade", "--gran-k",
-                 "--gran-epsilon"]:
+                 "--gran-epsilon", "--upsample", "--resnet-variant", "--width", "--d-width", "--conditional-norm",
+                 "--self-modulation"]:
         assert flag in r.stdout
     assert "wgan-gp" in r.stdout and "mixed_float16" in r.stdout
 
@@ -38,7 +39,13 @@ def test_help_documents_every_flag():
     (["--loss", "dcgan"], "--loss: invalid choice: 'dcgan' (choose from gan, nsgan, lsgan, wgan, wgan-gp, hinge, "
      "fgan-kl, fgan-reverse-kl, fgan-pearson, fgan-hellinger, fgan-js, fgan-gan, rsgan, ragan, ralsgan, mmd, "
      "mmd-gp)"),
-    (["--arch", "resnet"], "choose from mlp, dcgan, sndcgan"),
+    (["--arch", "vit"], "choose from mlp, dcgan, sndcgan, resnet"),
+    (["--arch", "resnet", "--upsample", "nearest-conv"], "the resnet generator has its own (resnet: nearest + conv)"),
+    (["--arch", "resnet", "--image-size", "48"], "--arch resnet is built for 32, 64 and 128 pixels"),
+    (["--conditional-norm", "cbn"], "--conditional-norm cbn puts the labels into the generator's batch norms; add"),
+    (["--self-modulation", "--conditional", "acgan"], "--self-modulation is for unconditional generators"),
+    (["--arch", "mlp", "--self-modulation"], "the mlp has none. Use --arch dcgan, sndcgan or resnet"),
+    (["--d-width", "32"], "--d-width applies to --arch resnet"),
     (["--arch", "sndcgan", "--d-norm", "batch"], "d_norm applies to the dcgan discriminator only"),
     (["--prior", "laplace"], "--prior: invalid choice: 'laplace' (choose from normal, uniform)"),
     (["--augment", "color,zoom"], "--augment: Unknown augmentation 'zoom' in 'color,zoom'"),

@@ -57,7 +57,9 @@ RESUMABLE_CHANGES = frozenset({
 # with another value is refused like any other change (a missing key must not let it through).
 ADDED_LATER = {"ema_start": 0, "prior": "normal", "augment": None, "lr_decay": "none", "ac_weight": 1.0,
                "label_smoothing": 0.0, "minibatch_discrimination": None, "minibatch_stddev": 0,
-               "feature_matching": None, "feature_layer": None, "gran_k": 1.0, "gran_epsilon": 1e-4, "cascade": 1}
+               "feature_matching": None, "feature_layer": None, "gran_k": 1.0, "gran_epsilon": 1e-4, "cascade": 1,
+               "upsample": "transpose", "conditional_norm": "none", "self_modulation": False,
+               "resnet_variant": "sngan", "width": None, "d_width": None}
 
 
 class CheckpointError(ValueError):

@@ -8,8 +8,11 @@ from typing import Sequence
 LOSSES = ("gan", "nsgan", "lsgan", "wgan", "wgan-gp", "hinge", "fgan-kl", "fgan-reverse-kl", "fgan-pearson",
           "fgan-hellinger", "fgan-js", "fgan-gan", "rsgan", "ragan", "ralsgan", "mmd",
           "mmd-gp")
-ARCHITECTURES = ("mlp", "dcgan", "sndcgan")  # sndcgan: Miyato et al.'s standard CNN (nets.sndcgan)
+ARCHITECTURES = ("mlp", "dcgan", "sndcgan", "resnet")  # sndcgan: Miyato et al.'s standard CNN; resnet: nets.resnet
 CONV_ARCHITECTURES = ("dcgan", "sndcgan")  # built from shapes.upsampling_plan; take --transpose-impl
+UPSAMPLES = ("transpose", "nearest-conv", "bilinear-conv")  # the generator's 2x upsampling (dcgan, sndcgan)
+RESNET_VARIANTS = ("sngan", "wgan-gp")  # nets.resnet: widths and D's final pooling
+GENERATOR_NORMS = ("batch", "cbn", "self-modulation")  # the generator's batch norms (nets.norms)
 PRIORS = ("normal", "uniform")  # the distribution of z (tfgan_zoo.priors)
 AUGMENTS = ("color", "translation", "cutout")  # DiffAugment policies (tfgan_zoo.augment)
 LR_DECAYS = ("none", "linear")  # learning-rate schedules over the run (training.set_learning_rates)

@@ -44,6 +44,12 @@ class TrainConfig:
     gran_k: float = 1.0  # --constraint gran: the Lipschitz bound of each linear piece (tfgan_zoo.constraints)
     gran_epsilon: float = 1e-4  # --constraint gran: epsilon in K f |grad f| / (|grad f|^2 + epsilon)
     cascade: int = 1  # cascading rejection: D's number of scores (tfgan_zoo.nets.cascade; 1: none)
+    upsample: str = "transpose"  # the dcgan/sndcgan generator's 2x upsampling: transpose, nearest-conv, bilinear-conv
+    conditional_norm: str = "none"  # "cbn": labels enter the generator through conditional batch norms
+    self_modulation: bool = False  # the generator's batch norms modulated by z (Chen et al. 2019)
+    resnet_variant: str = "sngan"  # --arch resnet: sngan (sum pooling, G 256 / D 128 at 32x32) or wgan-gp (mean)
+    width: int | None = None  # channel width of the convolutional networks (None: the architecture's default)
+    d_width: int | None = None  # --arch resnet: the discriminator's width (None: the variant's)
     penalty: str | None = None  # None: the loss's default (gp for wgan-gp)
     penalty_weight: float | None = None
     ema: float | None = None
@@ -118,10 +124,11 @@ class TrainConfig:
             check_tf_config(os.environ.get("TF_CONFIG"))
         if self.d_norm not in D_NORMS:
             raise ValueError(f"Unknown d_norm {self.d_norm!r}. Valid values: {', '.join(D_NORMS)}.")
-        if self.arch == "mlp" and self.transpose_impl != "auto":
+        if self.arch not in CONV_ARCHITECTURES and self.transpose_impl != "auto":
             raise ValueError("transpose_impl applies to the dcgan networks only; drop it or use --arch dcgan.")
         if self.arch != "dcgan" and self.d_norm != "none":
             raise ValueError("d_norm applies to the dcgan discriminator only; drop it or use --arch dcgan.")
+        self._validate_networks()
         for name in ("epochs", "batch_size", "latent_dim", "n_samples", "keep_checkpoints"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
@@ -229,6 +236,47 @@ class TrainConfig:
             from .shapes import upsampling_plan
 
             upsampling_plan(int(self.image_size))
+
+    @property
+    def generator_norm(self) -> str:
+        """The generator's batch norms for :func:`tfgan_zoo.nets.build`: batch, cbn or self-modulation."""
+        return "cbn" if self.conditional_norm == "cbn" else "self-modulation" if self.self_modulation else "batch"
+
+    def _validate_networks(self) -> None:
+        """Upsampling, generator norms and the ResNet options against the architecture and conditioning."""
+        from .choices import RESNET_VARIANTS, UPSAMPLES
+
+        if self.upsample not in UPSAMPLES:
+            raise ValueError(f"Unknown upsample {self.upsample!r}. Valid: {', '.join(UPSAMPLES)}.")
+        if self.upsample != "transpose" and self.arch not in CONV_ARCHITECTURES:
+            raise ValueError(f"--upsample chooses the dcgan/sndcgan generator's upsampling; the {self.arch} "
+                             "generator has its own (resnet: nearest + conv). Drop --upsample.")
+        if self.conditional_norm not in ("none", "cbn"):
+            raise ValueError(f"Unknown conditional_norm {self.conditional_norm!r}. Valid: none, cbn.")
+        if self.conditional_norm == "cbn" and self.conditional not in ("concat", "projection", "acgan"):
+            raise ValueError("--conditional-norm cbn puts the labels into the generator's batch norms; add "
+                             "--conditional projection (or acgan, concat).")
+        if self.self_modulation and (self.conditional != "none" or self.infogan):
+            raise ValueError("--self-modulation is for unconditional generators; with labels use "
+                             "--conditional-norm cbn.")
+        if self.generator_norm != "batch" and self.arch == "mlp":
+            raise ValueError("--conditional-norm/--self-modulation change the generator's batch norms; the mlp has "
+                             "none. Use --arch dcgan, sndcgan or resnet.")
+        if self.resnet_variant not in RESNET_VARIANTS:
+            raise ValueError(f"Unknown resnet_variant {self.resnet_variant!r}. Valid: {', '.join(RESNET_VARIANTS)}.")
+        if self.resnet_variant != "sngan" and self.arch != "resnet":
+            raise ValueError("--resnet-variant applies to --arch resnet.")
+        for name in ("width", "d_width"):
+            v = getattr(self, name)
+            if v is not None and int(v) < 1:
+                raise ValueError(f"{name} must be >= 1, got {v}.")
+        if self.width is not None and self.arch == "mlp":
+            raise ValueError("--width sets the convolutional networks' channels; the mlp has fixed layers.")
+        if self.d_width is not None and self.arch != "resnet":
+            raise ValueError("--d-width applies to --arch resnet (the other networks share --width).")
+        if self.arch == "resnet" and self.image_size is not None and int(self.image_size) not in (32, 64, 128):
+            raise ValueError(f"--arch resnet is built for 32, 64 and 128 pixels (28 is padded inside); --image-size "
+                             f"{self.image_size} is none of them.")
 
     def _validate_dataset(self) -> None:
         """A built-in name, an existing folder or .npz/.npy file, or a TFDS name (checked when loaded)."""

@@ -90,6 +90,9 @@ def open_data(cfg: TrainConfig, start_batch: int = 0) -> Prepared:
             raise ValueError(f"The DCGAN networks need square images, the data is {shape[1]}x{shape[0]}; "
                              "pass --image-size N to resize and centre-crop it.")
         upsampling_plan(shape[0])
+    if cfg.arch == "resnet" and not (shape[0] == shape[1] and shape[0] in (28, 32, 64, 128)):
+        raise ValueError(f"The ResNet networks are built for 32, 64 and 128 pixels (28 padded inside them); the data "
+                         f"is {shape[1]}x{shape[0]}. Pass --image-size 32, 64 or 128.")
     labelled = cfg.conditioning not in (None, "infogan")
     ds, per_pass = data.stream(cfg.dataset, start_batch=start_batch, split="train", image_size=cfg.image_size,
                                channels=cfg.channels, batch_size=cfg.batch_size, seed=cfg.seed, data_dir=cfg.data_dir,
@@ -127,9 +130,15 @@ def build_model(cfg: TrainConfig, image_shape: tuple[int, int, int] | None = Non
     Call it inside ``strategy.scope()`` to train with a distribution strategy; with more
     than one replica the batch-normalization layers are synchronized across replicas.
     """
-    kwargs = {} if cfg.arch == "mlp" else {"transpose_impl": cfg.transpose_impl}
+    kwargs = {"transpose_impl": cfg.transpose_impl, "upsample": cfg.upsample} if cfg.arch in CONV_ARCHITECTURES else {}
     if cfg.arch == "dcgan":
         kwargs["norm"] = None if cfg.d_norm == "none" else cfg.d_norm
+    if cfg.arch == "resnet":
+        kwargs.update(variant=cfg.resnet_variant, d_width=cfg.d_width)
+    if cfg.width is not None:
+        kwargs["width"] = cfg.width
+    if cfg.generator_norm != "batch":
+        kwargs["generator_norm"] = cfg.generator_norm
     if cfg.minibatch_discrimination:
         kwargs["minibatch_discrimination"] = cfg.minibatch_discrimination_bc
     if cfg.minibatch_stddev:

@@ -73,7 +73,7 @@ def _one_of(options: Sequence[str]) -> dict:
 def build_parser(prog: str = "train.py") -> argparse.ArgumentParser:
     from ..choices import (ARCHITECTURES, AUGMENTS, CONDITIONAL, CONSTRAINTS, D_NORMS, DATASETS, JIT_MODES,
                           KEEP_BEST_METRICS, LOSSES, LR_DECAYS, PENALTIES, PRECISIONS, PRIORS, STRATEGIES,
-                          TRANSPOSE_IMPLS)
+                          RESNET_VARIANTS, TRANSPOSE_IMPLS, UPSAMPLES)
 
     p = _Parser(
         prog=prog,
@@ -87,7 +87,24 @@ def build_parser(prog: str = "train.py") -> argparse.ArgumentParser:
     p.add_argument("--arch", default="dcgan", **_one_of(ARCHITECTURES),
                    help="network pair: fully connected (mlp), convolutional (dcgan, Radford et al.) or the "
                         "standard CNN of Miyato et al.'s spectral normalization paper (sndcgan; use it with "
-                        "--constraint sn)")
+                        "--constraint sn), or ResNets (resnet: 32, 64, 128 pixels; 28 is padded inside)")
+    p.add_argument("--upsample", default="transpose", **_one_of(UPSAMPLES),
+                   help="the dcgan/sndcgan generator's 2x upsampling: 4x4 stride-2 transposed convolutions, or a "
+                        "nearest/bilinear resize + 3x3 convolution (no checkerboard, Odena et al. 2016)")
+    p.add_argument("--resnet-variant", default="sngan", **_one_of(RESNET_VARIANTS),
+                   help="--arch resnet: sngan (sum pooling; at 32 px G width 256, D 128) or wgan-gp (mean pooling; "
+                        "width 128)")
+    p.add_argument("--width", type=_int_at_least(1), default=None, metavar="CH",
+                   help="channel width of the convolutional networks (dcgan/sndcgan default 64; resnet: the "
+                        "generator's, default by --resnet-variant)")
+    p.add_argument("--d-width", type=_int_at_least(1), default=None, metavar="CH",
+                   help="--arch resnet: the discriminator's channel width")
+    p.add_argument("--conditional-norm", default="none", choices=("none", "cbn"),
+                   help="cbn: the labels enter the generator through conditional batch norms (per-class gamma, "
+                        "beta; gamma starts at 1, beta at 0) instead of being concatenated to z")
+    p.add_argument("--self-modulation", action="store_true",
+                   help="unconditional generators: every batch norm scaled and shifted by a small MLP of z "
+                        "(Chen et al. 2019)")
     p.add_argument("--dataset", default="mnist", metavar="SOURCE",
                    help=f"training data: a built-in dataset ({', '.join(DATASETS)}), a folder of PNG/JPEG/BMP/GIF "
                         "images (searched recursively), an .npz/.npy file, or a TFDS dataset prepared in --data-dir")

@@ -15,7 +15,9 @@ from .toy import Maxout, toy_discriminator, toy_generator, toy_pair
 from .subpixel import (IMPLS as TRANSPOSE_IMPLS, SubpixelConv2D, SubpixelConvTranspose, resolve_transpose_impl,
                        strided_conv, subpixel_conv_transpose)
 
-from ..choices import ARCHITECTURES
+from ..choices import ARCHITECTURES, GENERATOR_NORMS, UPSAMPLES
+from .norms import ConditionalBatchNorm, SelfModulatedBatchNorm
+from .resnet import GlobalSumPooling2D, PadImage, resnet_pair
 
 
 def build(arch: str, image_shape: Sequence[int], latent_dim: int, conditional: str | None = None,
@@ -28,7 +30,10 @@ def build(arch: str, image_shape: Sequence[int], latent_dim: int, conditional: s
     ``minibatch_discrimination=(B, C)`` and ``minibatch_stddev=G`` add the batch-level discriminator features
     of :mod:`.minibatch` (every architecture); ``cascade=N`` makes the logit ``N`` cascading-rejection scores
     (:mod:`.cascade`).
-    Other keyword arguments go to the DCGAN builders (``width``, ``transpose_impl``; ``norm`` for dcgan only).
+    ``upsample`` ("transpose", "nearest-conv", "bilinear-conv") is the dcgan/sndcgan generator's 2x upsampling;
+    ``generator_norm`` ("batch", "cbn" with labels, "self-modulation" without) its batch norms (:mod:`.norms`).
+    Other keyword arguments go to the builders (``width``, ``transpose_impl``; ``norm`` for dcgan only;
+    ``variant``, ``width``, ``d_width`` for resnet: :mod:`.resnet`).
     """
     if int(latent_dim) < 1:
         raise ValueError(f"latent_dim must be >= 1, got {latent_dim}.")
@@ -38,21 +43,43 @@ def build(arch: str, image_shape: Sequence[int], latent_dim: int, conditional: s
         raise ValueError(f"cascade is the number of cascading-rejection scores, >= 1 (1: none); got {cascade}.")
     heads = dict(conditional=None if conditional == "none" else conditional, num_classes=num_classes,
                  info_codes=tuple(info_codes), minibatch=mb if any(mb.values()) else None, cascade=cascade)
+    g_norm = kwargs.pop("generator_norm", "batch") or "batch"
+    if g_norm not in GENERATOR_NORMS:
+        raise ValueError(f"Unknown generator_norm {g_norm!r}. Valid: {', '.join(GENERATOR_NORMS)}.")
+    upsample = kwargs.pop("upsample", "transpose") or "transpose"
+    if upsample not in UPSAMPLES:
+        raise ValueError(f"Unknown upsample {upsample!r}. Valid: {', '.join(UPSAMPLES)}.")
     if arch == "mlp":
+        if g_norm != "batch" or upsample != "transpose":
+            raise ValueError("generator_norm and upsample apply to the convolutional generators (dcgan, sndcgan, "
+                             "resnet), not to the mlp.")
         return mlp_pair(image_shape, latent_dim, **heads)
+    if arch == "resnet":
+        if upsample != "transpose":
+            raise ValueError("the resnet generator always upsamples by nearest resize + 3x3 convolution; drop "
+                             "upsample.")
+        if kwargs.get("norm") not in (None, "none") or kwargs.get("transpose_impl", "native") not in (
+                "native", "auto"):
+            raise ValueError("norm and transpose_impl apply to the dcgan networks; the resnet ones have neither.")
+        return resnet_pair(image_shape, latent_dim, variant=kwargs.pop("variant", "sngan") or "sngan",
+                           width=kwargs.pop("width", None), d_width=kwargs.pop("d_width", None),
+                           generator_norm=g_norm, **heads)
     if arch == "dcgan":
-        return dcgan_pair(image_shape, latent_dim, width=kwargs.pop("width", 64), norm=kwargs.pop("norm", None),
-                          transpose_impl=kwargs.pop("transpose_impl", "native"), **heads)
+        return dcgan_pair(image_shape, latent_dim, width=kwargs.pop("width", 64) or 64, norm=kwargs.pop("norm", None),
+                          transpose_impl=kwargs.pop("transpose_impl", "native"), upsample=upsample,
+                          generator_norm=g_norm, **heads)
     if arch == "sndcgan":
         if kwargs.get("norm") not in (None, "none"):
             raise ValueError("norm applies to the dcgan discriminator only; the sndcgan one has none "
                              "(it is meant for --constraint sn).")
-        return sndcgan_pair(image_shape, latent_dim, width=kwargs.pop("width", 64),
-                            transpose_impl=kwargs.pop("transpose_impl", "native"), **heads)
+        return sndcgan_pair(image_shape, latent_dim, width=kwargs.pop("width", 64) or 64,
+                            transpose_impl=kwargs.pop("transpose_impl", "native"), upsample=upsample,
+                            generator_norm=g_norm, **heads)
     raise ValueError(f"Unknown architecture {arch!r}. Valid architectures: {', '.join(ARCHITECTURES)}.")
 
 
-__all__ = ["build", "CascadingRejection", "score_count", "ARCHITECTURES", "TRANSPOSE_IMPLS", "SubpixelConv2D", "SubpixelConvTranspose",
+__all__ = ["build", "resnet_pair", "PadImage", "GlobalSumPooling2D", "ConditionalBatchNorm", "SelfModulatedBatchNorm",
+           "CascadingRejection", "score_count", "ARCHITECTURES", "TRANSPOSE_IMPLS", "SubpixelConv2D", "SubpixelConvTranspose",
            "resolve_transpose_impl", "strided_conv", "subpixel_conv_transpose", "mlp_generator",
            "mlp_discriminator", "mlp_pair", "dcgan_generator", "dcgan_discriminator", "dcgan_pair", "sndcgan_pair",
            "upsampling_plan", "MinibatchDiscrimination", "MinibatchStdDev", "Maxout", "toy_generator", "toy_discriminator", "toy_pair"]

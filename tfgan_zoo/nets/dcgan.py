@@ -29,6 +29,7 @@ from typing import Sequence
 import keras
 from keras import layers
 
+from ..choices import UPSAMPLES
 from ..shapes import upsampling_plan
 from .heads import build_pair
 from .subpixel import MIN_SUBPIXEL_CHANNELS, SubpixelConv2D, SubpixelConvTranspose, resolve_transpose_impl
@@ -45,11 +46,20 @@ def _check_shape(image_shape: Sequence[int]) -> tuple[int, int, int]:
     return h, w, c
 
 
-def _upsample(filters: int, impl: str, **kwargs) -> layers.Layer:
-    """A 4x4 stride-2 "same" transposed convolution, sub-pixel when asked and wide enough."""
-    if impl == "subpixel" and filters >= MIN_SUBPIXEL_CHANNELS:
-        return SubpixelConvTranspose(filters, **kwargs)
-    return layers.Conv2DTranspose(filters, 4, strides=2, padding="same", **kwargs)
+def _upsample(filters: int, impl: str, upsample: str = "transpose", **kwargs):
+    """``h -> 2x larger h``: a 4x4 stride-2 "same" transposed convolution (sub-pixel when asked and wide enough),
+    or (``upsample="nearest-conv"``/``"bilinear-conv"``, Odena et al. 2016) a nearest/bilinear 2x resize then a
+    3x3 convolution, which cannot make the transposed convolution's checkerboard."""
+    if upsample == "transpose":
+        if impl == "subpixel" and filters >= MIN_SUBPIXEL_CHANNELS:
+            return SubpixelConvTranspose(filters, **kwargs)
+        return layers.Conv2DTranspose(filters, 4, strides=2, padding="same", **kwargs)
+    if upsample not in UPSAMPLES:
+        raise ValueError(f"Unknown upsample {upsample!r}. Valid: {', '.join(UPSAMPLES)}.")
+    name = kwargs.pop("name")
+    resize = layers.UpSampling2D(2, interpolation=upsample.split("-")[0], name=f"{name}_resize")
+    conv = layers.Conv2D(filters, 3, padding="same", name=name, **kwargs)
+    return lambda h: conv(resize(h))
 
 
 def _downsample(filters: int, in_channels: int, impl: str, **kwargs) -> layers.Layer:
@@ -59,29 +69,39 @@ def _downsample(filters: int, in_channels: int, impl: str, **kwargs) -> layers.L
     return layers.Conv2D(filters, 4, strides=2, padding="same", **kwargs)
 
 
-def project_to_map(h, start: int, channels: int):
-    """``z`` (or ``z`` + labels) -> ``Dense`` + batch norm + ReLU -> a ``start x start x channels`` map."""
+def _plain_norm(x, name):
+    return layers.BatchNormalization(name=name)(x)
+
+
+def project_to_map(h, start: int, channels: int, norm=None):
+    """``z`` (or ``z`` + labels) -> ``Dense`` + batch norm + ReLU -> a ``start x start x channels`` map.
+    ``norm(x, name)`` makes the batch normalization (:func:`.norms.norm_factory`; default plain)."""
+    norm = norm or _plain_norm
     h = layers.Dense(start * start * channels, use_bias=False, name="project")(h)
-    h = layers.BatchNormalization(name="project_bn")(h)
+    h = norm(h, "project_bn")
     h = layers.ReLU(name="project_relu")(h)
     return layers.Reshape((start, start, channels), name="to_map")(h)
 
 
-def generator_body(image_shape: Sequence[int], width: int = 64, transpose_impl: str = "native"):
-    """``h -> images``: project to an ``s x s`` map, then transposed convolutions up to the image size."""
+def generator_body(image_shape: Sequence[int], width: int = 64, transpose_impl: str = "native",
+                   upsample: str = "transpose"):
+    """``h -> images``: project to an ``s x s`` map, then 2x upsampling layers up to the image size (transposed
+    convolutions, or resize + 3x3 convolution with ``upsample``). The body takes ``norm(x, name)`` for its
+    batch normalizations (:func:`.norms.norm_factory`: conditional or self-modulated)."""
     size, _, channels = _check_shape(image_shape)
     start, k = upsampling_plan(size)
     impl = resolve_transpose_impl(transpose_impl)
 
-    def body(h):
+    def body(h, norm=None):
+        norm = norm or _plain_norm
         ch = width * 2**k
-        h = project_to_map(h, start, ch)
+        h = project_to_map(h, start, ch, norm)
         for i in range(k - 1):
             ch //= 2
-            h = _upsample(ch, impl, use_bias=False, name=f"up_{i}")(h)
-            h = layers.BatchNormalization(name=f"up_{i}_bn")(h)
+            h = _upsample(ch, impl, upsample, use_bias=False, name=f"up_{i}")(h)
+            h = norm(h, f"up_{i}_bn")
             h = layers.ReLU(name=f"up_{i}_relu")(h)
-        h = _upsample(channels, impl, name="to_image")(h)
+        h = _upsample(channels, impl, upsample, name="to_image")(h)
         return layers.Activation("tanh", dtype="float32", name="tanh")(h)
 
     return body
@@ -119,13 +139,15 @@ def discriminator_trunk(image_shape: Sequence[int], width: int = 64, norm: str |
 def dcgan_pair(image_shape: Sequence[int], latent_dim: int, width: int = 64, norm: str | None = None,
                conditional: str | None = None, num_classes: int | None = None,
                info_codes: tuple[int, int] = (0, 0), transpose_impl: str = "native",
-               minibatch: dict | None = None, cascade: int = 1) -> tuple[keras.Model, keras.Model]:
+               minibatch: dict | None = None, cascade: int = 1, upsample: str = "transpose",
+               generator_norm: str = "batch") -> tuple[keras.Model, keras.Model]:
     """DCGAN ``(generator, discriminator)``, optionally conditional or InfoGAN (see :mod:`.heads`)."""
     size = _check_shape(image_shape)[0]
-    return build_pair(generator_body(image_shape, width, transpose_impl),
+    return build_pair(generator_body(image_shape, width, transpose_impl, upsample),
                       discriminator_trunk(image_shape, width, norm, transpose_impl),
                       image_shape, latent_dim, conditional, num_classes, info_codes,
-                      (f"dcgan_generator_{size}", f"dcgan_discriminator_{size}"), minibatch, cascade)
+                      (f"dcgan_generator_{size}", f"dcgan_discriminator_{size}"), minibatch, cascade,
+                      generator_norm)
 
 
 def dcgan_generator(image_shape: Sequence[int], latent_dim: int, width: int = 64,

@@ -35,11 +35,14 @@ def check_mode(mode: str | None, num_classes: int | None, info_codes: tuple[int,
 
 
 def generator_inputs(latent_dim: int, mode: str | None = None, num_classes: int | None = None,
-                     ) -> tuple[list, keras.KerasTensor]:
-    """``(model inputs, the vector the generator body starts from)``."""
+                     embed_label: bool = True) -> tuple[list, keras.KerasTensor]:
+    """``(model inputs, the vector the generator body starts from)``. ``embed_label=False`` (conditional batch
+    norm) leaves the label out of that vector: it enters through the normalizations."""
     z = keras.Input((latent_dim,), name="z")
     if mode in ("concat", "projection", "acgan"):
         y = keras.Input((), dtype="int32", name="label")
+        if not embed_label:
+            return [z, y], z
         e = layers.Embedding(num_classes, EMBED_DIM, name="label_embedding")(y)
         return [z, y], layers.Concatenate(name="z_and_label")([z, e])
     return [z], z
@@ -89,18 +92,33 @@ def discriminator_heads(features: keras.KerasTensor, mode: str | None = None, nu
 def build_pair(generator_body: Callable, discriminator_trunk: Callable, image_shape: Sequence[int],
                latent_dim: int, mode: str | None, num_classes: int | None, info_codes: tuple[int, int],
                names: tuple[str, str], minibatch: dict | None = None, cascade: int = 1,
-               ) -> tuple[keras.Model, keras.Model]:
+               generator_norm: str = "batch") -> tuple[keras.Model, keras.Model]:
     """Assemble ``(generator, discriminator)`` from an architecture's body and trunk functions.
 
     ``generator_body(h) -> images`` maps the input vector to images; ``discriminator_trunk(t) -> features``
     maps the (possibly label-augmented) images to flat features. ``minibatch`` (``discrimination=(B, C)``,
     ``stddev=G``) appends the batch-level features of :mod:`.minibatch` before the heads; ``cascade = N``
-    gives ``N`` cascading-rejection scores (:mod:`.cascade`).
+    gives ``N`` cascading-rejection scores (:mod:`.cascade`). ``generator_norm`` ("batch", "cbn" or
+    "self-modulation") chooses the generator's batch normalizations (:mod:`.norms`): ``generator_body(h, norm)``.
     """
     check_mode(mode, num_classes, info_codes)
     g_latent = latent_dim + (sum(info_codes) if mode == "infogan" else 0)
-    g_in, h = generator_inputs(g_latent, mode, num_classes)
-    generator = keras.Model(g_in if len(g_in) > 1 else g_in[0], generator_body(h), name=names[0])
+    if generator_norm == "cbn" and mode not in ("concat", "projection", "acgan"):
+        raise ValueError("conditional batch norm (cbn) puts labels into the generator's normalizations; it needs "
+                         "a class-conditional GAN (--conditional projection, acgan or concat).")
+    if generator_norm == "self-modulation" and mode is not None:
+        raise ValueError("self-modulation is for unconditional generators (the noise modulates every layer); for "
+                         "labels use conditional batch norm (cbn).")
+    g_in, h = generator_inputs(g_latent, mode, num_classes, embed_label=generator_norm != "cbn")
+    if generator_norm == "batch":
+        g_out = generator_body(h)
+    else:
+        from .norms import norm_factory
+
+        norm = norm_factory(generator_norm, label=g_in[1] if len(g_in) > 1 else None, z=g_in[0],
+                            num_classes=num_classes)
+        g_out = generator_body(h, norm)
+    generator = keras.Model(g_in if len(g_in) > 1 else g_in[0], g_out, name=names[0])
     d_in, t, y = discriminator_inputs(image_shape, mode, num_classes)
     features = discriminator_trunk(t)
     if minibatch:

@@ -27,24 +27,26 @@ import keras
 from keras import layers
 
 from ..shapes import upsampling_plan
-from .dcgan import _check_shape, _downsample, _upsample, project_to_map
+from .dcgan import _check_shape, _downsample, _plain_norm, _upsample, project_to_map
 from .heads import build_pair
 from .subpixel import resolve_transpose_impl
 
 
-def sndcgan_generator_body(image_shape: Sequence[int], width: int = 64, transpose_impl: str = "native"):
-    """``h -> images``: dense projection, ``k`` transposed convolutions, a 3x3 convolution to the image."""
+def sndcgan_generator_body(image_shape: Sequence[int], width: int = 64, transpose_impl: str = "native",
+                           upsample: str = "transpose"):
+    """``h -> images``: dense projection, ``k`` 2x upsampling layers, a 3x3 convolution to the image."""
     size, _, channels = _check_shape(image_shape)
     start, k = upsampling_plan(size)
     impl = resolve_transpose_impl(transpose_impl)
 
-    def body(h):
+    def body(h, norm=None):
+        norm = norm or _plain_norm
         ch = width * 2**k
-        h = project_to_map(h, start, ch)
+        h = project_to_map(h, start, ch, norm)
         for i in range(k):
             ch //= 2
-            h = _upsample(ch, impl, use_bias=False, name=f"up_{i}")(h)
-            h = layers.BatchNormalization(name=f"up_{i}_bn")(h)
+            h = _upsample(ch, impl, upsample, use_bias=False, name=f"up_{i}")(h)
+            h = norm(h, f"up_{i}_bn")
             h = layers.ReLU(name=f"up_{i}_relu")(h)
         h = layers.Conv2D(channels, 3, padding="same", name="to_image")(h)
         return layers.Activation("tanh", dtype="float32", name="tanh")(h)
@@ -76,10 +78,12 @@ def sndcgan_discriminator_trunk(image_shape: Sequence[int], width: int = 64, tra
 def sndcgan_pair(image_shape: Sequence[int], latent_dim: int, width: int = 64, conditional: str | None = None,
                  num_classes: int | None = None, info_codes: tuple[int, int] = (0, 0),
                  transpose_impl: str = "native", minibatch: dict | None = None,
-                 cascade: int = 1) -> tuple[keras.Model, keras.Model]:
+                 cascade: int = 1, upsample: str = "transpose", generator_norm: str = "batch",
+                 ) -> tuple[keras.Model, keras.Model]:
     """SN-DCGAN ``(generator, discriminator)``, optionally conditional or InfoGAN (see :mod:`.heads`)."""
     size = _check_shape(image_shape)[0]
-    return build_pair(sndcgan_generator_body(image_shape, width, transpose_impl),
+    return build_pair(sndcgan_generator_body(image_shape, width, transpose_impl, upsample),
                       sndcgan_discriminator_trunk(image_shape, width, transpose_impl),
                       image_shape, latent_dim, conditional, num_classes, info_codes,
-                      (f"sndcgan_generator_{size}", f"sndcgan_discriminator_{size}"), minibatch, cascade)
+                      (f"sndcgan_generator_{size}", f"sndcgan_discriminator_{size}"), minibatch, cascade,
+                      generator_norm)

@@ -1,0 +1,39 @@
+"""Checkerboard artifacts of upsampling layers (Odena, Dumoulin & Olah, 2016, "Deconvolution and checkerboard
+artifacts"), measured.
+
+A 4x4 stride-2 transposed convolution computes each output pixel from a different subset of its kernel's taps
+depending on the pixel's position modulo 2: the four "phases" ``(i mod 2, j mod 2)`` are four different linear
+maps, so the image carries a fixed 2x2-periodic pattern. Resizing (nearest or bilinear) and then a stride-1
+convolution applies the same kernel everywhere, and the phases agree. :func:`phase_means` averages an image
+batch over each phase; :func:`checkerboard_score` is their spread relative to the images' spread:
+
+    ``score = (max_{p,q} m_{pq} - min_{p,q} m_{pq}) / std(x)``,  ``m_{pq} = mean of x[:, i, j, :] over i ≡ p, j ≡ q``
+
+with a border of ``crop`` pixels left out (padding makes the borders differ for every layer).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def phase_means(images, crop: int = 4) -> np.ndarray:
+    """The ``(2, 2)`` means of a batch ``(N, H, W, C)`` over the pixels of each phase ``(i mod 2, j mod 2)``
+    (all channels together), ``crop`` pixels of every border left out; phases counted from the image's corner."""
+    x = np.asarray(images, dtype=np.float64)
+    if x.ndim != 4:
+        raise ValueError(f"images must be a batch (N, H, W, C), got shape {x.shape}.")
+    if crop:
+        x = x[:, crop:-crop, crop:-crop, :]
+        if x.shape[1] < 2 or x.shape[2] < 2:
+            raise ValueError(f"crop={crop} leaves no 2x2 cell of {np.asarray(images).shape[1:3]} images; lower it.")
+    off = crop % 2  # keep the phases relative to the full image
+    return np.array([[x[:, (p + off) % 2::2, (q + off) % 2::2].mean() for q in (0, 1)] for p in (0, 1)])
+
+
+def checkerboard_score(images, crop: int = 4) -> float:
+    """``(max - min of the phase means) / std of the pixels`` (module docstring): about 0 without a 2x2 pattern."""
+    m = phase_means(images, crop)
+    x = np.asarray(images, dtype=np.float64)
+    x = x[:, crop:-crop, crop:-crop, :] if crop else x
+    return float((m.max() - m.min()) / max(x.std(), 1e-12))
