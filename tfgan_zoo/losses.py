@@ -386,3 +386,24 @@ def get_loss_pair(name: str) -> LossPair:
 
 
 del keras
+
+
+def adversarial_losses(name: str) -> tuple[Callable, Callable, bool]:
+    """``(d_loss(real_logits, fake_logits), g_loss(fake_logits, real_logits), generator_uses_real_logits)`` for
+    every loss name of ``train.py --loss`` that compares two sets of logits (all but ``mmd``/``mmd-gp``, whose
+    critic is a feature map): the classic pairs of :data:`LOSSES` (``wgan-gp`` is ``wgan`` plus a penalty, added
+    by the caller), the f-GAN rows and the relativistic losses. Models with their own step (pix2pix, CycleGAN)
+    take their adversarial terms from here; logits of any shape (patches too) are averaged."""
+    if name in LOSSES:
+        d, g = LOSSES[name].discriminator, LOSSES[name].generator
+        return d, (lambda fake, real=None: g(fake)), False
+    if name.startswith("fgan-"):
+        div = name[len("fgan-"):]
+        _check_divergence(div)
+        return ((lambda real, fake: fgan_discriminator_loss(real, fake, div)),
+                (lambda fake, real=None: fgan_generator_loss(fake, div)), False)
+    if name in RELATIVISTIC:
+        d, g, _ = RELATIVISTIC[name]
+        return d, g, True
+    valid = list(LOSSES) + [f"fgan-{d}" for d in F_DIVERGENCES] + list(RELATIVISTIC)
+    raise ValueError(f"Loss {name!r} has no real-vs-fake logit form for this model; valid: {', '.join(valid)}.")

@@ -12,6 +12,10 @@ One entry point, :func:`load`, for every kind of source:
   (:mod:`~tfgan_zoo.data.tfds_source`).
 
 A built-in name wins over a folder of the same name; write ``./mnist`` for the folder.
+
+Image-to-image translation pairs (pix2pix, CycleGAN): :func:`pairs` and :func:`pair_arrays` over
+``PAIR_SOURCES`` (MNIST/Fashion-MNIST edges and strokes) or a folder with ``A/`` and ``B/``
+(:mod:`~tfgan_zoo.data.translation_pairs`).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from .errors import CorruptDatasetError, CorruptImageError, DatasetUnavailableEr
 from .fashion_mnist import load_fashion_mnist_arrays
 from .folder import SkippedImagesWarning, choose_size_and_channels, decode_all, decoder, scan_folder
 from .mnist import load_mnist_arrays
+from .translation_pairs import PAIR_SOURCES, pair_arrays, pairs
 from .pipeline import batched, batches_per_pass, check_batching, from_arrays
 from .transform import match_channels, resize_square
 from .writer import write_image_folder
@@ -341,4 +346,4 @@ def image_shape(source, image_size: int | None = None, channels: int | None = No
 __all__ = ["load", "stream", "check_folder", "load_arrays", "num_classes", "from_arrays", "convert_arrays", "write_image_folder", "image_shape", "source_kind",
            "SOURCES", "SPLITS",
            "DatasetUnavailableError", "CorruptDatasetError", "CorruptImageError", "SkippedImagesWarning",
-           "MEMORY_BUDGET_BYTES"]
+           "MEMORY_BUDGET_BYTES", "pairs", "pair_arrays", "PAIR_SOURCES"]

@@ -8,6 +8,7 @@ import keras
 
 from .gan import GAN
 from .gmmn import GMMN
+from .translation import CycleGAN, ImagePool, Pix2Pix
 from .variants import FGAN, LSGAN, WGAN, WGANGP, HingeGAN, MMDGAN, RelativisticGAN
 
 # CLI/loss name -> (class, fixed constructor arguments)
@@ -42,4 +43,4 @@ def build_gan(loss: str, generator: keras.Model, discriminator: keras.Model, **k
     return cls(generator, discriminator, **fixed, **kwargs)
 
 
-__all__ = ["GAN", "GMMN", "LSGAN", "WGAN", "WGANGP", "HingeGAN", "FGAN", "RelativisticGAN", "MMDGAN", "MODELS", "build_gan"]
+__all__ = ["GAN", "GMMN", "Pix2Pix", "CycleGAN", "ImagePool", "LSGAN", "WGAN", "WGANGP", "HingeGAN", "FGAN", "RelativisticGAN", "MMDGAN", "MODELS", "build_gan"]

@@ -44,6 +44,35 @@ from .conditioning import Conditioning
 PACKAGE = "tfgan_zoo"
 
 
+def apply_update(optimizer, loss, tape, variables) -> None:
+    """One optimizer update of ``variables`` from ``loss`` recorded on ``tape``, loss-scaled when the optimizer
+    is a ``LossScaleOptimizer`` and divided by the replicas under a strategy (the optimizer sums their
+    gradients). Every model's step updates through it."""
+    with tape:  # scaling must be recorded, or no gradient reaches the variables
+        scaled = optimizer.scale_loss(distribute.replica_share(loss))
+    grads = tape.gradient(scaled, variables)
+    optimizer.apply(grads, variables)
+
+
+def track(tracker, value, *optimizers) -> None:
+    """Add a step's value to its epoch mean. Under loss scaling (any of ``optimizers`` a LossScaleOptimizer) a
+    non-finite value is left out: its update was skipped, and one skipped step must not turn the rest of the
+    epoch's means into NaN."""
+    if any(isinstance(o, keras.optimizers.LossScaleOptimizer) for o in optimizers):
+        value = tf.cast(value, tf.float32)
+        finite = tf.math.is_finite(value)
+        tracker.update_state(tf.where(finite, value, 0.0), sample_weight=tf.cast(finite, tf.float32))
+    else:
+        tracker.update_state(value)
+
+
+def with_loss_scaling(optimizer: keras.optimizers.Optimizer, name: str) -> keras.optimizers.Optimizer:
+    """``optimizer`` wrapped in a ``LossScaleOptimizer`` under the ``mixed_float16`` policy (else as is)."""
+    if _is_mixed_float16() and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return keras.optimizers.LossScaleOptimizer(optimizer, name=name)
+    return optimizer
+
+
 def _is_mixed_float16() -> bool:
     return keras.config.dtype_policy().name == "mixed_float16"
 
@@ -392,11 +421,7 @@ class GAN(keras.Model):
                 "d_optimizer and g_optimizer must be two different optimizer objects "
                 "(each keeps its own moments); create two instances."
             )
-        if _is_mixed_float16():
-            if not isinstance(d_opt, keras.optimizers.LossScaleOptimizer):
-                d_opt = keras.optimizers.LossScaleOptimizer(d_opt, name="d_loss_scale")
-            if not isinstance(g_opt, keras.optimizers.LossScaleOptimizer):
-                g_opt = keras.optimizers.LossScaleOptimizer(g_opt, name="g_loss_scale")
+        d_opt, g_opt = with_loss_scaling(d_opt, "d_loss_scale"), with_loss_scaling(g_opt, "g_loss_scale")
         super().compile(
             optimizer=None,
             jit_compile=jit_compile,
@@ -513,11 +538,7 @@ class GAN(keras.Model):
         return self.conditioning.split(out)
 
     def _apply(self, optimizer, loss, tape, variables):
-        with tape:  # scaling must be recorded, or no gradient reaches the variables
-            # under a strategy: loss / replicas, since the optimizer sums the replicas' gradients
-            scaled = optimizer.scale_loss(distribute.replica_share(loss))
-        grads = tape.gradient(scaled, variables)
-        optimizer.apply(grads, variables)
+        apply_update(optimizer, loss, tape, variables)
 
     def train_step(self, data):
         if not hasattr(self, "d_optimizer"):
@@ -581,15 +602,7 @@ class GAN(keras.Model):
         return distribute.step_logs({m.name: m.result() for m in self.metrics})
 
     def _track(self, tracker, value) -> None:
-        """Add a step's value to its epoch mean. Under loss scaling a non-finite value is left out: its
-        update was skipped, and one skipped step must not turn the rest of the epoch's means into NaN."""
-        if isinstance(self.g_optimizer, keras.optimizers.LossScaleOptimizer) or isinstance(
-                self.d_optimizer, keras.optimizers.LossScaleOptimizer):
-            value = tf.cast(value, tf.float32)
-            finite = tf.math.is_finite(value)
-            tracker.update_state(tf.where(finite, value, 0.0), sample_weight=tf.cast(finite, tf.float32))
-        else:
-            tracker.update_state(value)
+        track(tracker, value, self.d_optimizer, self.g_optimizer)
 
     # ----------------------------------------------------------- serialising
     _SEED_KEY = "noise_seed_state"
