@@ -105,6 +105,23 @@ def build_parser(prog: str = "train.py") -> argparse.ArgumentParser:
     p.add_argument("--self-modulation", action="store_true",
                    help="unconditional generators: every batch norm scaled and shifted by a small MLP of z "
                         "(Chen et al. 2019)")
+    p.add_argument("--model", default="gan", choices=("gan", "pix2pix", "cyclegan"),
+                   help="gan (default): a GAN from noise; pix2pix / cyclegan: image-to-image translation of --pairs "
+                        "(paired / unpaired; their flags: --pairs, --l1-weight, --cycle-weight, --identity-weight, "
+                        "--pool-size, --patch-layers, --n-blocks, --width, and --loss (default nsgan / lsgan), "
+                        "--constraint none|clip|sn, --penalty, --epochs, --steps-per-epoch, --batch-size, --seed, "
+                        "--precision, --lr-decay, --image-size, --data-dir, --out, --resume)")
+    p.add_argument("--pairs", default="mnist-edges", metavar="SOURCE",
+                   help="--model pix2pix/cyclegan: mnist-edges (edges -> digit), mnist-thick (thin -> thick strokes), "
+                        "fashion-edges, or a folder with A/ and B/ (paired by file name for pix2pix)")
+    p.add_argument("--l1-weight", type=_non_negative_float, default=100.0, help="pix2pix: lambda of the L1 term")
+    p.add_argument("--cycle-weight", type=_non_negative_float, default=10.0, help="cyclegan: lambda of the cycle loss")
+    p.add_argument("--identity-weight", type=_non_negative_float, default=0.5,
+                   help="cyclegan: identity loss weight relative to --cycle-weight (0: off)")
+    p.add_argument("--pool-size", type=_int_at_least(0), default=50, help="cyclegan: generated images kept per domain")
+    p.add_argument("--patch-layers", type=_int_at_least(1), default=None,
+                   help="PatchGAN depth: 1, 2, 3 give 16, 34, 70-pixel patches (default 2 up to 64 px, else 3)")
+    p.add_argument("--n-blocks", type=_int_at_least(1), default=6, help="cyclegan: residual blocks per generator")
     p.add_argument("--dataset", default="mnist", metavar="SOURCE",
                    help=f"training data: a built-in dataset ({', '.join(DATASETS)}), a folder of PNG/JPEG/BMP/GIF "
                         "images (searched recursively), an .npz/.npy file, or a TFDS dataset prepared in --data-dir")
@@ -317,7 +334,14 @@ def main(argv: Sequence[str] | None = None, prog: str = "train.py") -> int:
         apply_config_file(parser, args.config)
         args = parser.parse_args(argv)  # command-line flags override the file
     resume = args.resume
+    config_has_loss = False
+    if args.config:
+        with open(args.config, encoding="utf-8") as f:
+            config_has_loss = json.load(f).get("loss") is not None
     del args.config, args.resume
+    if args.model != "gan":
+        given = "--loss" in (argv if argv is not None else sys.argv[1:]) or config_has_loss
+        return _translate(args, resume, loss_given=given)
     from .. import runlock  # no TensorFlow: errors answer at once
     from ..config import TrainConfig, writes_run_folder
 
@@ -343,6 +367,47 @@ def main(argv: Sequence[str] | None = None, prog: str = "train.py") -> int:
     finally:
         if lock is not None:
             lock.release()
+
+
+def _translate(args, resume: bool, loss_given: bool) -> int:
+    """``--model pix2pix|cyclegan``: :func:`tfgan_zoo.translate.run` with the flags that apply."""
+    from .. import runlock
+    from ..translate import TranslationConfig
+
+    cfg = TranslationConfig(
+        model=args.model, pairs=args.pairs, loss=args.loss if loss_given else None, epochs=args.epochs,
+        steps_per_epoch=args.steps_per_epoch, batch_size=args.batch_size, seed=args.seed,
+        out=args.out or f"runs/{args.model}", width=args.width, patch_layers=args.patch_layers,
+        n_blocks=args.n_blocks, l1_weight=args.l1_weight, cycle_weight=args.cycle_weight,
+        identity_weight=args.identity_weight, pool_size=args.pool_size, constraint=args.constraint or "none",
+        penalty=args.penalty or "none", penalty_weight=args.penalty_weight, lr_decay=args.lr_decay,
+        precision=args.precision, image_size=args.image_size, data_dir=args.data_dir)
+    if args.lr_d or args.lr_g:
+        if args.lr_d and args.lr_g and args.lr_d != args.lr_g:
+            return _error("--model pix2pix/cyclegan use one learning rate for both sides; give --lr-d and --lr-g "
+                          "the same value (or one of them).")
+        cfg.lr = args.lr_d or args.lr_g
+    try:
+        cfg.validate()
+        lock = runlock.acquire(cfg.out)
+    except ValueError as e:
+        return _error(e)
+    except runlock.RunFolderInUseError as e:
+        return _error(e)
+    from ..data import CorruptDatasetError, DatasetUnavailableError
+    from ..translate import run as run_translation
+
+    import contextlib
+
+    try:
+        with contextlib.redirect_stdout(sys.stderr):  # progress on stderr; stdout carries only the summary
+            summary = run_translation(cfg, resume=resume)
+    except (ValueError, OSError, DatasetUnavailableError, CorruptDatasetError) as e:
+        return _error(e)
+    finally:
+        lock.release()
+    print(json.dumps(summary, indent=2))
+    return 0
 
 
 def _train(cfg, resume: bool) -> int:

@@ -33,7 +33,11 @@ from .. import losses as L
 from .. import penalties as P
 from ..composition import check_combination
 from ..constraints import apply_constraint, clip_weights
+from ..nets import translation as _translation_nets
 from .gan import PACKAGE, apply_update, track, with_loss_scaling
+
+# importing the networks' module registers their custom layers, which loading a saved model needs
+_CUSTOM_LAYERS = (_translation_nets.ReflectionPad2D, _translation_nets.PadImage)
 
 TRANSLATION_CONSTRAINTS = ("none", "clip", "sn")
 
@@ -237,6 +241,7 @@ class Pix2Pix(_TranslationGAN):
         self.discriminator = apply_constraint(discriminator, constraint)
         self._trackers = {n: keras.metrics.Mean(name=n) for n in
                           ["d_loss", "g_loss", "g_adv", "l1"] + (["penalty"] if self.penalty != "none" else [])}
+        self.built = True  # the networks are built; saving before the first step keeps their weights
 
     @property
     def generator_variables(self):
@@ -328,6 +333,7 @@ class CycleGAN(_TranslationGAN):
         self._trackers = {n: keras.metrics.Mean(name=n) for n in
                           ["d_loss", "g_loss", "g_adv", "cycle", "identity"] + (
                               ["penalty"] if self.penalty != "none" else [])}
+        self.built = True
 
     @property
     def generator_variables(self):
