@@ -46,6 +46,7 @@ def test_help_documents_every_flag():
     (["--self-modulation", "--conditional", "acgan"], "--self-modulation is for unconditional generators"),
     (["--arch", "mlp", "--self-modulation"], "the mlp has none. Use --arch dcgan, sndcgan or resnet"),
     (["--d-width", "32"], "--d-width applies to --arch resnet"),
+    (["--pairs", "mnist-thick"], "--pairs applies to --model pix2pix/cyclegan; drop it or add --model"),
     (["--arch", "sndcgan", "--d-norm", "batch"], "d_norm applies to the dcgan discriminator only"),
     (["--prior", "laplace"], "--prior: invalid choice: 'laplace' (choose from normal, uniform)"),
     (["--augment", "color,zoom"], "--augment: Unknown augmentation 'zoom' in 'color,zoom'"),

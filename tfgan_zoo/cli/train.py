@@ -342,6 +342,11 @@ def main(argv: Sequence[str] | None = None, prog: str = "train.py") -> int:
     if args.model != "gan":
         given = "--loss" in (argv if argv is not None else sys.argv[1:]) or config_has_loss
         return _translate(args, resume, loss_given=given)
+    for name, default in TRANSLATION_ONLY.items():
+        if getattr(args, name) != default:
+            return _error(f"--{name.replace('_', '-')} applies to --model pix2pix/cyclegan; drop it or add --model.")
+        delattr(args, name)
+    del args.model
     from .. import runlock  # no TensorFlow: errors answer at once
     from ..config import TrainConfig, writes_run_folder
 
@@ -367,6 +372,11 @@ def main(argv: Sequence[str] | None = None, prog: str = "train.py") -> int:
     finally:
         if lock is not None:
             lock.release()
+
+
+# flags of --model pix2pix/cyclegan only, with their defaults
+TRANSLATION_ONLY = {"pairs": "mnist-edges", "l1_weight": 100.0, "cycle_weight": 10.0, "identity_weight": 0.5,
+                    "pool_size": 50, "patch_layers": None, "n_blocks": 6}
 
 
 def _translate(args, resume: bool, loss_given: bool) -> int:
