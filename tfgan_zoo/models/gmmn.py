@@ -42,6 +42,9 @@ def median_bandwidths(x, multipliers: Sequence[float] = MEDIAN_MULTIPLIERS) -> l
 class GMMN(keras.Model):
     """A generator trained by ``MMD²_u`` against the data directly (module docstring).
 
+    Train with ``model.compile()`` (Adam 1e-3, β₁ 0.5 by default) and ``model.fit(dataset)``; batches are
+    images or ``(images, labels)`` (labels ignored). Larger batches estimate MMD² better (Li et al. used 1000).
+
     Parameters
     ----------
     generator : keras.Model
@@ -55,9 +58,6 @@ class GMMN(keras.Model):
         pairwise distance of each real batch. Li et al. used fixed bandwidths 2 to 80 on [0, 1] pixels.
     seed : int, optional
         Seed of the ``keras.random.SeedGenerator`` that draws ``z``.
-
-    Train with ``model.compile()`` (Adam 1e-3, β₁ 0.5 by default) and ``model.fit(dataset)``; batches are
-    images or ``(images, labels)`` (labels ignored). Larger batches estimate MMD² better (Li et al. used 1000).
     """
 
     def __init__(self, generator: keras.Model, latent_dim: int | None = None, prior: str = "normal",

@@ -9,13 +9,13 @@ Discriminator block ``down(c_in -> c)``: ``ReLU -> conv3x3(c) -> ReLU -> conv3x3
 image). Then ``ReLU -> global pooling -> Dense(1)`` (the logit; the heads of :mod:`.heads` go on the pooled
 features).
 
-=========  ======================================  ===============================================
-size       generator channels (ch = width)         discriminator channels (ch = d_width)
-=========  ======================================  ===============================================
-32 x 32    4x4: ch -> ch -> ch -> ch (3 blocks)    opt ch (16x16) -> ch (8x8) -> ch -> ch
-64 x 64    16ch -> 8ch -> 4ch -> 2ch -> ch         opt ch -> 2ch -> 4ch -> 8ch (4x4) -> 16ch
-128 x 128  16ch -> 16ch -> 8ch -> 4ch -> 2ch -> ch opt ch -> 2ch -> 4ch -> 8ch -> 16ch (4x4) -> 16ch
-=========  ======================================  ===============================================
+=========  =========================================  ===============================================
+size       generator channels (ch = width)            discriminator channels (ch = d_width)
+=========  =========================================  ===============================================
+32 x 32    4x4: ch -> ch -> ch -> ch (3 blocks)       opt ch (16x16) -> ch (8x8) -> ch -> ch
+64 x 64    16ch -> 8ch -> 4ch -> 2ch -> ch            opt ch -> 2ch -> 4ch -> 8ch (4x4) -> 16ch
+128 x 128  16ch -> 16ch -> 8ch -> 4ch -> 2ch -> ch    opt ch -> 2ch -> 4ch -> 8ch -> 16ch (4x4) -> 16ch
+=========  =========================================  ===============================================
 
 Variants (``variant``): ``"sngan"`` (Miyato et al.'s CIFAR-10 networks at 32: G width 256, D width 128, global
 **sum** pooling; at 64 and 128 ch = 64) and ``"wgan-gp"`` (Gulrajani et al.'s CIFAR-10 ResNet: G and D width 128,
