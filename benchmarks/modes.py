@@ -12,7 +12,8 @@ mode histogram). ``--seeds`` runs per (mixture, loss); mean and standard error o
 
 Resumable at run granularity: each finished run is written to ``OUT/<mixture>_<loss>_seed<k>.json``
 (with a PNG scatter) and skipped when the script is run again with the same ``--out``.
-A reverse KL is null when a run has no high-quality sample (it is undefined; counted in the summary).
+A reverse KL is null when a run has no high-quality sample (it is undefined; counted in the summary). A run
+whose generator diverged (non-finite samples) scores 0 modes and 0% high quality, and is counted as diverged.
 Prints one JSON object with the protocol, the CPU, per-run results, the summary and PacGAN's anchors.
 """
 
@@ -24,6 +25,8 @@ import math
 import os
 import statistics
 import sys
+
+import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -61,9 +64,14 @@ def one_run(mixture_name: str, loss: str, seed: int, steps: int, batch_size: int
     samples = gan.generate(toy.N_EVAL).numpy()
     variant = variant_name(pack, optimizer, lr_decay, constraint, cascade, feature_matching)
     name = f"{mixture_name}_{loss}{'_' + variant if variant else ''}_seed{seed}"
-    toy.plot(samples, mix, os.path.join(out, name + ".png"),
-             title=f"{mixture_name}, {loss}{', ' + variant if variant else ''}, seed {seed}")
-    metrics = toy.mode_metrics(samples, mix)
+    if np.all(np.isfinite(samples)):
+        toy.plot(samples, mix, os.path.join(out, name + ".png"),
+                 title=f"{mixture_name}, {loss}{', ' + variant if variant else ''}, seed {seed}")
+        metrics = toy.mode_metrics(samples, mix)
+        metrics["diverged"] = False
+    else:  # the generator diverged (non-finite samples): it covers no mode; counted as such in the summary
+        metrics = {"modes": 0, "high_quality": 0.0, "reverse_kl": float("nan"), "n": int(len(samples)),
+                   "counts": [], "diverged": True}
     if math.isnan(metrics["reverse_kl"]):  # no high-quality sample: undefined, null in the JSON
         metrics["reverse_kl"] = None
     return {"mixture": mixture_name, "loss": loss + ("+" + variant if variant else ""), "seed": seed, "steps": steps,
@@ -86,7 +94,8 @@ def summarize(runs: list[dict]) -> dict:
     return {m: {loss: {"seeds": len(rs), "modes": mean_se([r["modes"] for r in rs]),
                        "high_quality": mean_se([r["high_quality"] for r in rs]),
                        "reverse_kl": mean_se([r["reverse_kl"] for r in rs]),
-                       "no_high_quality_sample": sum(r["reverse_kl"] is None for r in rs)}
+                       "no_high_quality_sample": sum(r["reverse_kl"] is None for r in rs),
+                       "diverged": sum(bool(r.get("diverged")) for r in rs)}
                 for loss, rs in by_loss.items()} for m, by_loss in out.items()}
 
 

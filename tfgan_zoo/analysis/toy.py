@@ -240,8 +240,11 @@ def train(loss: str, mixture: Mixture | str, steps: int = 20_000, snapshot_steps
     wall = time.perf_counter() - t0
     metrics = {}
     for step, x in snapshots.items():
-        m = mode_metrics(x, mix)
-        m.pop("counts")
+        if np.all(np.isfinite(x)):
+            m = mode_metrics(x, mix)
+            m.pop("counts")
+        else:  # the generator diverged: no mode is covered, and the reverse KL is undefined
+            m = {"modes": 0, "high_quality": 0.0, "reverse_kl": float("nan"), "n": int(len(x)), "diverged": True}
         metrics[step] = m
     history = {k: list(v) for k, v in record.values.items()}
     return ToyRun(loss, mix, dict(sorted(snapshots.items())), dict(sorted(metrics.items())), history, gan, wall)
