@@ -10,6 +10,7 @@ import pytest
 
 from tfgan_zoo import recipes
 from tfgan_zoo.cli import apply_recipe, build_parser
+from tfgan_zoo.cli.train import TRANSLATION_ONLY
 from tfgan_zoo.config import TrainConfig
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -21,7 +22,7 @@ def _config(name, argv=()):
     p = build_parser()
     apply_recipe(p, name)
     args = vars(p.parse_args(list(argv)))
-    for k in ("config", "resume"):
+    for k in ("config", "resume", "model", *TRANSLATION_ONLY):
         args.pop(k)
     return TrainConfig(**args)
 
