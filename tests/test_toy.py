@@ -127,6 +127,22 @@ def test_modes_benchmark_runs_scores_and_resumes_by_run(tmp_path, monkeypatch):
     again = modes.main(args)  # the finished run is read back, not trained again
     assert again["runs"] == first["runs"] and os.path.getmtime(tmp_path / "ring_nsgan_seed0.json") == stamp
     assert first["summary"]["ring"]["nsgan"]["seeds"] == 1
+    assert first["summary"]["ring"]["nsgan"]["diverged"] == int(run["diverged"])
+    # a generator that diverged (NaN samples, as fgan-reverse-kl did on the ring) is scored, not a crash
+    from tfgan_zoo.analysis import toy
+
+    real_train = toy.train
+
+    def diverging(*a, **kw):
+        out = real_train(*a, **kw)
+        out.gan.generator.layers[-1].kernel.assign(np.full(out.gan.generator.layers[-1].kernel.shape, np.nan))
+        return out
+
+    monkeypatch.setattr(toy, "train", diverging)
+    bad = modes.main(["--mixtures", "ring", "--losses", "hinge", "--seeds", "1", "--steps", "3", "--out",
+                      str(tmp_path)])["runs"][-1]
+    assert (bad["loss"], bad["modes"], bad["high_quality"], bad["reverse_kl"], bad["diverged"]) == (
+        "hinge", 0, 0.0, None, True)
     sys.modules.pop("modes", None)
 
 
