@@ -194,8 +194,8 @@ def test_conditional_batch_norm_reaches_the_concat_generators_class_accuracy(tmp
     once with conditional batch norm (the label enters only through per-class gamma, beta in every BN). The cBN
     generator must reach the concat one's class accuracy: at least that minus 10 points (1,000 digits give a
     binomial standard deviation of about 1.5 points at these accuracies; the rest of the margin is the
-    run-to-run spread of 400-step trajectories). Control: rolling the gamma/beta tables by one class drops the
-    cBN generator to chance."""
+    run-to-run spread of 400-step trajectories). Measured (seed 0, AMD EPYC with AVX-512): concat 58.8%, cBN
+    71.5%. Control: rolling the gamma/beta tables by one class drops the cBN generator to chance."""
     from tfgan_zoo import data
     from tfgan_zoo.metrics import evaluate
     from tfgan_zoo.nets.norms import ConditionalBatchNorm
