@@ -66,6 +66,14 @@ def track(tracker, value, *optimizers) -> None:
         tracker.update_state(value)
 
 
+def deserialize_optimizers(config: dict) -> dict:
+    """A saved compile configuration with its ``d_optimizer``/``g_optimizer`` rebuilt, for ``compile(**...)``."""
+    config = dict(config)
+    for key in ("d_optimizer", "g_optimizer"):
+        config[key] = keras.optimizers.deserialize(config[key])
+    return config
+
+
 def with_loss_scaling(optimizer: keras.optimizers.Optimizer, name: str) -> keras.optimizers.Optimizer:
     """``optimizer`` wrapped in a ``LossScaleOptimizer`` under the ``mixed_float16`` policy (else as is)."""
     if _is_mixed_float16() and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
@@ -451,10 +459,7 @@ class GAN(keras.Model):
         return dict(getattr(self, "_gan_compile_config", {}))
 
     def compile_from_config(self, config: dict) -> None:
-        config = dict(config)
-        config["d_optimizer"] = keras.optimizers.deserialize(config["d_optimizer"])
-        config["g_optimizer"] = keras.optimizers.deserialize(config["g_optimizer"])
-        self.compile(**config)
+        self.compile(**deserialize_optimizers(config))
 
     # ------------------------------------------------------------------ model
     def build(self, input_shape=None) -> None:

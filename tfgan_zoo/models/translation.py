@@ -34,7 +34,7 @@ from .. import penalties as P
 from ..composition import check_combination
 from ..constraints import apply_constraint, clip_weights
 from ..nets import translation as _translation_nets
-from .gan import PACKAGE, apply_update, track, with_loss_scaling
+from .gan import PACKAGE, apply_update, deserialize_optimizers, track, with_loss_scaling
 
 # importing the networks' module registers their custom layers, which loading a saved model needs
 _CUSTOM_LAYERS = (_translation_nets.ReflectionPad2D, _translation_nets.PadImage)
@@ -177,10 +177,7 @@ class _TranslationGAN(keras.Model):
         return dict(getattr(self, "_compile_config", {}))
 
     def compile_from_config(self, config: dict) -> None:
-        config = dict(config)
-        config["d_optimizer"] = keras.optimizers.deserialize(config["d_optimizer"])
-        config["g_optimizer"] = keras.optimizers.deserialize(config["g_optimizer"])
-        self.compile(**config)
+        self.compile(**deserialize_optimizers(config))
 
     def build(self, input_shape=None) -> None:
         self.built = True
