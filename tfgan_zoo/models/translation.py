@@ -34,7 +34,7 @@ from .. import penalties as P
 from ..composition import check_combination
 from ..constraints import apply_constraint, clip_weights
 from ..nets import translation as _translation_nets
-from .gan import PACKAGE, apply_update, deserialize_optimizers, track, with_loss_scaling
+from .gan import PACKAGE, TwoOptimizers, apply_update, track
 
 # importing the networks' module registers their custom layers, which loading a saved model needs
 _CUSTOM_LAYERS = (_translation_nets.ReflectionPad2D, _translation_nets.PadImage)
@@ -124,7 +124,7 @@ def _patch_mean(d, cond=None):
     return score
 
 
-class _TranslationGAN(keras.Model):
+class _TranslationGAN(TwoOptimizers, keras.Model):
     """What Pix2Pix and CycleGAN share: losses, constraint, penalty, optimizers and saving."""
 
     def __init__(self, loss: str, constraint: str, penalty: str, penalty_weight: float | None, clip_value: float,
@@ -159,25 +159,8 @@ class _TranslationGAN(keras.Model):
     def compile(self, d_optimizer=None, g_optimizer=None, jit_compile: bool | str = "auto",
                 run_eagerly: bool = False) -> None:
         """Both optimizers (default :meth:`default_optimizers`; loss-scaled under ``mixed_float16``)."""
-        d_default, g_default = self.default_optimizers()
-        d_opt = d_default if d_optimizer is None else keras.optimizers.get(d_optimizer)
-        g_opt = g_default if g_optimizer is None else keras.optimizers.get(g_optimizer)
-        if d_opt is g_opt:
-            raise ValueError("d_optimizer and g_optimizer must be two different optimizer objects.")
-        super().compile(optimizer=None, jit_compile=jit_compile, run_eagerly=run_eagerly, auto_scale_loss=False)
-        self.d_optimizer = with_loss_scaling(d_opt, "d_loss_scale")
-        self.g_optimizer = with_loss_scaling(g_opt, "g_loss_scale")
-        self._compile_config = {"d_optimizer": keras.optimizers.serialize(self.d_optimizer),
-                                "g_optimizer": keras.optimizers.serialize(self.g_optimizer),
-                                "jit_compile": jit_compile}
-        self.d_optimizer.build(self.discriminator_variables)
-        self.g_optimizer.build(self.generator_variables)
-
-    def get_compile_config(self) -> dict:
-        return dict(getattr(self, "_compile_config", {}))
-
-    def compile_from_config(self, config: dict) -> None:
-        self.compile(**deserialize_optimizers(config))
+        self._compile_two(d_optimizer, g_optimizer, self.discriminator_variables, self.generator_variables,
+                          jit_compile=jit_compile, run_eagerly=run_eagerly)
 
     def build(self, input_shape=None) -> None:
         self.built = True
