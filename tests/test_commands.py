@@ -101,7 +101,7 @@ def test_sample_refuses_what_it_cannot_do_in_one_line(exports, tmp_path, capsys)
     assert "--label must be in [0, 3)" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         app.main(["sample", plain, "--n", "0", "--out", str(tmp_path / "o")])
-    assert "must be >= 1" in capsys.readouterr().err
+    assert "--n: 0 is invalid: must be an integer >= 1" in capsys.readouterr().err
 
 
 def test_train_without_a_terminal_prints_plain_lines_and_python_m_works(tmp_path):

@@ -79,6 +79,13 @@ class StepCallback(keras.callbacks.Callback):
         self.step_in_epoch, self.global_step = done, self.global_step + new
         return new
 
+    def crossed_multiple(self, n: int, new: int) -> bool:
+        """Whether the last ``new`` steps (as :meth:`_advance` returned) passed a multiple of ``n`` global steps.
+
+        With ``steps_per_execution`` > 1 Keras calls back once per several steps, so "``global_step % n == 0``"
+        would miss most multiples; this asks whether ``(global_step - new, global_step]`` holds one."""
+        return self.global_step // n > (self.global_step - new) // n
+
 
 class SampleGrid(keras.callbacks.Callback):
     """Save a grid of generated images from a fixed noise batch after every epoch.
@@ -456,7 +463,7 @@ class GANCheckpoint(StepCallback):
         if last and batch + 1 < steps:  # a resumed epoch: it had only these steps left
             self.model.stop_training = self._cut = True
         n = self.every_n_steps
-        if n and not last and self.global_step // n > (self.global_step - new) // n:
+        if n and not last and self.crossed_multiple(n, new):
             self.save(self.position)
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:

@@ -157,8 +157,7 @@ class TensorBoardGAN(IntervalCallback):
     def on_train_batch_end(self, batch: int, logs=None) -> None:
         new = self._advance(batch)
         self._step_keys |= {k for k, v in (logs or {}).items() if np.ndim(v) == 0}
-        n = self.every_n_steps
-        if self.global_step // n > (self.global_step - new) // n:
+        if self.crossed_multiple(self.every_n_steps, new):
             self._scalars_now(logs)
 
     def _samples(self) -> np.ndarray:
@@ -247,8 +246,7 @@ class ProgressLog(IntervalCallback):
     def on_train_batch_end(self, batch: int, logs=None) -> None:
         new = self._advance(batch)
         now = time.perf_counter()
-        n = self.every_n_steps
-        if self.global_step // n > (self.global_step - new) // n or now - self._t_last >= self.max_interval_s:
+        if self.crossed_multiple(self.every_n_steps, new) or now - self._t_last >= self.max_interval_s:
             self._line(logs, now)
 
     def _line(self, logs, now: float) -> None:

@@ -15,6 +15,8 @@ import json
 import sys
 from typing import Sequence
 
+from .argtypes import int_at_least
+
 NETWORKS = ("fid-inception", "keras-imagenet", "mnist-classifier")
 METRICS = ("fid", "kid", "classifier")
 
@@ -28,7 +30,7 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     p.add_argument("--network", default="fid-inception", choices=NETWORKS,
                    help="feature network: the standard FID Inception (2015-12-05 weights), Keras' ImageNet "
                         "InceptionV3 (non-standard), or the committed MNIST classifier")
-    p.add_argument("--n", type=int, default=10_000, help="images per side")
+    p.add_argument("--n", type=int_at_least(1), default=10_000, help="images per side")
     p.add_argument("--metrics", default="fid,kid", help=f"comma-separated subset of {','.join(METRICS)}")
     p.add_argument("--real-split", default="train")
     p.add_argument("--fake-split", default="test", help="split used when --fake is a dataset")

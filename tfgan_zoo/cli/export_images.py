@@ -12,6 +12,8 @@ import argparse
 import json
 from typing import Sequence
 
+from .argtypes import int_at_least
+
 
 def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     """Run ``export-images`` with the command-line arguments ``argv``; returns the exit status."""
@@ -21,8 +23,8 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n", 1)[1])
     p.add_argument("--dataset", default="mnist", help=f"a built-in dataset ({', '.join(DATASETS)}) or .npz/.npy file")
     p.add_argument("--split", default="train", choices=("train", "test", "all"))
-    p.add_argument("--n", type=int, default=None, help="first N images (default: all)")
-    p.add_argument("--image-size", type=int, default=None, help="resize and centre-crop to N x N")
+    p.add_argument("--n", type=int_at_least(1), default=None, help="first N images (default: all)")
+    p.add_argument("--image-size", type=int_at_least(1), default=None, help="resize and centre-crop to N x N")
     p.add_argument("--channels", type=int, choices=(1, 3), default=None)
     p.add_argument("--format", default="png", choices=("png", "jpg", "bmp", "gif"))
     p.add_argument("--data-dir", default=None)

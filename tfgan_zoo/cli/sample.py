@@ -19,12 +19,7 @@ import os
 import sys
 from typing import Sequence
 
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
+from .argtypes import int_at_least
 
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
@@ -33,13 +28,13 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("generator", metavar="GENERATOR_DIR", help="an exported generator folder (saved_model.pb and "
                    "tfgan_zoo_generator.json), e.g. runs/NAME/generator")
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write into (created)")
-    p.add_argument("--n", type=_positive, default=64, help="images to draw (default: 64)")
+    p.add_argument("--n", type=int_at_least(1), default=64, help="images to draw (default: 64)")
     p.add_argument("--grid", action="store_true", help="write one grid.png of the N images")
     p.add_argument("--npz", action="store_true", help="write samples.npz: uint8 'images' (N, H, W, C) and, for "
                    "a conditional generator, 'labels'; readable by tfgan-zoo evaluate --fake")
     p.add_argument("--interpolate", action="store_true", help="write interpolation.gif and interpolation.png: "
                    "slerp walks between random latent points (min(N, 16) walks side by side)")
-    p.add_argument("--steps", type=_positive, default=16, help="points per interpolation walk (default: 16)")
+    p.add_argument("--steps", type=int_at_least(1), default=16, help="points per interpolation walk (default: 16)")
     p.add_argument("--label", type=int, default=None, metavar="K",
                    help="class of every image for a conditional generator (default: 0, 1, ..., K-1 in turn)")
     p.add_argument("--seed", type=int, default=0, help="seed of the noise (default: 0)")

@@ -8,44 +8,16 @@ import os
 import sys
 from typing import Sequence
 
+from .argtypes import int_at_least as _int_at_least
+from .argtypes import non_negative_float as _non_negative_float
+from .argtypes import positive_float as _positive_float
+
 
 class _Parser(argparse.ArgumentParser):
     """ArgumentParser whose errors are one line on stderr and exit status 2."""
 
     def error(self, message: str) -> None:  # noqa: D401
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
-def _int_at_least(low: int):
-    def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-        if v < low:
-            raise argparse.ArgumentTypeError(f"{v} is invalid: must be an integer >= {low}")
-        return v
-    return parse
-
-
-def _positive_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not v > 0 or v != v or v == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text} is invalid: must be a finite number > 0")
-    return v
-
-
-def _non_negative_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not v >= 0 or v == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text} is invalid: must be a finite number >= 0")
-    return v
 
 
 def _choice(options: Sequence[str]):
