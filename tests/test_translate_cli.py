@@ -57,6 +57,27 @@ def test_pix2pix_run_resume_and_export(tmp_path):
     grid = Image.open(os.path.join(out, "samples", "epoch_0002.png"))
     assert grid.size[1] > grid.size[0] / 8 * 2.5  # 3 rows of 8: input, output, target
 
+    # checkpoints are a GAN run's: size and SHA-256 recorded; a truncated newest one is skipped with a warning
+    ckpts = os.path.join(out, "checkpoints")
+    with open(os.path.join(ckpts, "epoch_0002.json"), encoding="utf-8") as f:
+        state = json.load(f)
+    assert state["size"] == os.path.getsize(os.path.join(ckpts, "epoch_0002.keras")) and len(state["sha256"]) == 64
+    with open(os.path.join(ckpts, "epoch_0002.keras"), "r+b") as f:
+        f.truncate(state["size"] // 2)
+    r = run("--model", "pix2pix", "--pairs", "mnist-edges", "--epochs", "3", *TINY, "--out", out, "--resume",
+            "--keep-checkpoints", "1")
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "epoch_0002.keras (truncated:" in r.stderr  # the warning names the bad file and why
+    summary = json.loads(r.stdout)
+    assert summary["resumed_from"].endswith("epoch_0001.keras") and summary["generator_steps"] == 6
+    assert sorted(os.listdir(ckpts)) == ["epoch_0003.json", "epoch_0003.keras", "latest.txt"]  # keep 1: pruned
+    # the one left truncated: nothing usable, a one-line error and not a TensorFlow trace
+    with open(os.path.join(ckpts, "epoch_0003.keras"), "r+b") as f:
+        f.truncate(100)
+    r = run("--model", "pix2pix", "--pairs", "mnist-edges", "--epochs", "4", *TINY, "--out", out, "--resume")
+    assert r.returncode == 2 and "No usable checkpoint in" in r.stderr.strip().splitlines()[-1], r.stderr[-2000:]
+    assert "Traceback" not in r.stderr
+
 
 @pytest.mark.slow
 def test_cyclegan_run_exports_both_directions(tmp_path):

@@ -2,8 +2,9 @@
 
 Files in ``out``: ``config.json``; ``samples/epoch_NNNN.png`` (8 fixed test inputs: rows input | output | target
 for pix2pix; for CycleGAN a | G(a) | F(G(a)) and b | F(b) | G(F(b))); ``history.csv``; ``curves.png``;
-``checkpoints/epoch_NNNN.keras`` (written atomically after every epoch, the model with its optimizers and image
-pools, plus ``.json`` with the epoch and step); ``generator/`` (SavedModel: pix2pix ``serve(images)``; CycleGAN
+``checkpoints/epoch_NNNN.keras`` (after every epoch, the model with its optimizers and image pools, plus ``.json``
+with the position, size and SHA-256, written as a GAN run's are by :mod:`tfgan_zoo.checkpointing`; the newest
+``keep_checkpoints`` are kept); ``generator/`` (SavedModel: pix2pix ``serve(images)``; CycleGAN
 ``a_to_b`` (also ``serve``) and ``b_to_a``); ``metrics.json`` and ``summary.json``.
 
 Metrics (:mod:`tfgan_zoo.metrics.translation`): on the first ``n_eval`` pairs of the source's test split, whose
@@ -11,7 +12,8 @@ true mapping is known (for CycleGAN the paired test split: each translated A aga
 L1 and SSIM against the target and, for MNIST sources, the share of translations the committed MNIST classifier
 reads as the input's digit.
 
-``resume=True`` continues from the newest epoch checkpoint: the model, its optimizers (and their step counts,
+``resume=True`` continues from the newest intact epoch checkpoint (a truncated or corrupt newer one is skipped
+with a warning): the model, its optimizers (and their step counts,
 hence the learning-rate schedule) and pools are loaded, and the data stream is the uninterrupted one's from that
 step on (a seeded stream, skipped ahead).
 """
@@ -19,7 +21,6 @@ step on (a seeded stream, skipped ahead).
 from __future__ import annotations
 
 import dataclasses
-import glob
 import json
 import os
 import time
@@ -30,7 +31,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from . import data, images
+from . import checkpointing, data, images
 from .callbacks import HistoryCSV, LossCurves
 from .io import atomic_path, write_text
 
@@ -66,6 +67,7 @@ class TranslationConfig:
     image_size: int | None = None
     data_dir: str | None = None
     n_eval: int = 1000
+    keep_checkpoints: int = 3
 
     def validate(self) -> None:
         from .composition import check_combination
@@ -83,7 +85,7 @@ class TranslationConfig:
             raise ValueError(f"--constraint {self.constraint} is not available for --model {self.model} (its "
                              "discriminators score patches); use none, clip or sn.")
         check_combination(self.resolved_loss, self.constraint, self.penalty)
-        for name in ("epochs", "batch_size", "n_blocks", "n_eval"):
+        for name in ("epochs", "batch_size", "n_blocks", "n_eval", "keep_checkpoints"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
         if self.lr_decay not in ("none", "linear"):
@@ -149,29 +151,37 @@ def save_samples(model, a, b, path: str) -> str:
 
 
 class _EpochCheckpoint(keras.callbacks.Callback):
-    """``checkpoints/epoch_NNNN.keras`` + ``.json`` after every epoch, each written atomically."""
+    """An epoch-end checkpoint by :func:`tfgan_zoo.checkpointing.write` (atomic, with size and SHA-256 in its
+    state file), then the run's older ones pruned to the newest ``keep``: the format and rules of a GAN run."""
 
-    def __init__(self, folder: str, steps_per_epoch: int) -> None:
+    def __init__(self, folder: str, steps_per_epoch: int, run_id: str, keep: int) -> None:
         super().__init__()
-        self.folder, self.steps_per_epoch = folder, steps_per_epoch
+        self.folder, self.steps_per_epoch, self.run_id, self.keep = folder, steps_per_epoch, run_id, keep
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
-        stem = os.path.join(self.folder, f"epoch_{epoch + 1:04d}")
-        with atomic_path(stem + ".keras", suffix=".keras") as tmp:
-            self.model.save(tmp)
-        state = {"epoch": epoch + 1, "global_step": (epoch + 1) * self.steps_per_epoch,
-                 "logs": {k: float(v) for k, v in (logs or {}).items()}}
-        write_text(stem + ".json", json.dumps(state, indent=2) + "\n")
+        position = checkpointing.Position(epoch + 1, 0, (epoch + 1) * self.steps_per_epoch)
+        state = {"run_id": self.run_id, "logs": {k: float(v) for k, v in (logs or {}).items()}}
+        ckpt = checkpointing.write(self.folder, position, self.model.save, state)
+        checkpointing.prune(self.folder, self.keep, ckpt)
 
 
-def latest_checkpoint(out: str) -> tuple[str, dict] | None:
-    """The newest ``checkpoints/epoch_NNNN.keras`` that has its state file, with that state (or None)."""
-    for path in sorted(glob.glob(os.path.join(out, "checkpoints", "epoch_*.keras")), reverse=True):
-        state = path[:-len(".keras")] + ".json"
-        if os.path.isfile(state):
-            with open(state, encoding="utf-8") as f:
-                return path, json.load(f)
-    return None
+def latest_checkpoint(out: str) -> checkpointing.Checkpoint | None:
+    """The newest intact checkpoint of ``out/checkpoints`` (:func:`tfgan_zoo.checkpointing.latest_good`: a newer
+    truncated or corrupt one is skipped with a warning), or None when there is none."""
+    return checkpointing.latest_good(os.path.join(out, "checkpoints"))
+
+
+def _load(ckpt: checkpointing.Checkpoint) -> keras.Model:
+    from .models import CycleGAN, Pix2Pix
+
+    checkpointing.verify_file(ckpt.path)
+    try:
+        return keras.models.load_model(ckpt.path, custom_objects={"Pix2Pix": Pix2Pix, "CycleGAN": CycleGAN})
+    except ValueError as e:
+        if "safe_mode" in str(e):
+            raise checkpointing.CheckpointError(f"{ckpt.path} contains Python code, which tfgan_zoo never loads "
+                                                "(safe_mode stays on).") from None
+        raise
 
 
 def export_translator(model, path: str) -> str:
@@ -230,16 +240,17 @@ def run(cfg: TranslationConfig, resume: bool = False, verbose: int | str = "auto
     if steps < 1:
         raise ValueError(f"--batch-size {cfg.batch_size} is larger than the {len(a_all)} training pairs.")
     point = latest_checkpoint(cfg.out) if resume else None
-    start_epoch = int(point[1]["epoch"]) if point else 0
+    if point is not None and point.position.step:
+        raise checkpointing.CheckpointError(f"{point.describe()} is not at an epoch's end; translation runs resume "
+                                            "from epoch checkpoints only.")
+    start_epoch = point.position.epoch if point else 0
     os.makedirs(cfg.out, exist_ok=True)
     # config.json in train.py's keys, so --resume (and --config) reads it back
     saved = {k: v for k, v in dataclasses.asdict(cfg).items() if k not in ("lr", "n_eval", "loss")}
     saved.update(loss=cfg.resolved_loss, lr_d=cfg.lr, lr_g=cfg.lr)
     write_text(os.path.join(cfg.out, "config.json"), json.dumps(saved, indent=2) + "\n")
     if point:
-        from .models import CycleGAN, Pix2Pix
-
-        model = keras.models.load_model(point[0], custom_objects={"Pix2Pix": Pix2Pix, "CycleGAN": CycleGAN})
+        model = _load(point)
     else:
         model = _build(cfg, shape, cfg.epochs * steps)
     ds = data.pairs(cfg.pairs, split="train", batch_size=cfg.batch_size, paired=paired, seed=cfg.seed,
@@ -250,7 +261,9 @@ def run(cfg: TranslationConfig, resume: bool = False, verbose: int | str = "auto
     keys = ("d_loss", "g_loss", "l1") if paired else ("d_loss", "g_loss", "cycle")
     callbacks = [HistoryCSV(os.path.join(cfg.out, "history.csv"), append=bool(point)),
                  LossCurves(os.path.join(cfg.out, "curves.png"), keys=keys), samples,
-                 _EpochCheckpoint(os.path.join(cfg.out, "checkpoints"), steps)]
+                 _EpochCheckpoint(os.path.join(cfg.out, "checkpoints"), steps,
+                                  point.state.get("run_id") if point else checkpointing.new_run_id(),
+                                  cfg.keep_checkpoints)]
     t0 = time.perf_counter()
     warnings.filterwarnings("ignore", message=".*shuffle=True. was passed")  # Keras, for every tf.data fit
     if start_epoch < cfg.epochs:
@@ -262,7 +275,7 @@ def run(cfg: TranslationConfig, resume: bool = False, verbose: int | str = "auto
     write_text(os.path.join(cfg.out, "metrics.json"), json.dumps(metrics, indent=2) + "\n")
     summary = {"model": cfg.model, "pairs": str(cfg.pairs), "loss": cfg.resolved_loss, "epochs": cfg.epochs,
                "steps_per_epoch": steps, "generator_steps": int(model.g_optimizer.iterations),
-               "wall_time_s": round(wall, 2), "resumed_from": point[0] if point else None,
+               "wall_time_s": round(wall, 2), "resumed_from": point.path if point else None,
                "metrics": {k: metrics[k] for k in ("l1", "ssim", "label_preservation") if k in metrics},
                "samples": samples.last, "generator": os.path.join(cfg.out, "generator")}
     write_text(os.path.join(cfg.out, "summary.json"), json.dumps(summary, indent=2) + "\n")

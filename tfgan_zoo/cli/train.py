@@ -363,7 +363,8 @@ def _translate(args, resume: bool, loss_given: bool) -> int:
         n_blocks=args.n_blocks, l1_weight=args.l1_weight, cycle_weight=args.cycle_weight,
         identity_weight=args.identity_weight, pool_size=args.pool_size, constraint=args.constraint or "none",
         penalty=args.penalty or "none", penalty_weight=args.penalty_weight, lr_decay=args.lr_decay,
-        precision=args.precision, image_size=args.image_size, data_dir=args.data_dir)
+        precision=args.precision, image_size=args.image_size, data_dir=args.data_dir,
+        keep_checkpoints=args.keep_checkpoints)
     if args.lr_d or args.lr_g:
         if args.lr_d and args.lr_g and args.lr_d != args.lr_g:
             return _error("--model pix2pix/cyclegan use one learning rate for both sides; give --lr-d and --lr-g "
