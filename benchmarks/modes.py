@@ -42,27 +42,46 @@ ANCHORS = {
 }
 
 
-def variant_name(pack: int, optimizer: str, lr_decay: str, constraint: str | None = None, cascade: int = 1,
-                 feature_matching: str | None = None) -> str:
+DEFAULTS = {"pack": 1, "optimizer": "default", "lr_decay": "none", "constraint": None, "cascade": 1,
+            "feature_matching": None, "ema": None, "ema_start": 0}
+
+
+def variant_name(**options) -> str:
     """The part of a run's name that says how it differs from the defaults (empty for the defaults)."""
-    parts = ([f"pack{pack}"] if pack > 1 else []) + ([optimizer] if optimizer != "default" else []) + (
-        [f"decay-{lr_decay}"] if lr_decay != "none" else []) + ([constraint] if constraint else []) + (
-        [f"cascade{cascade}"] if cascade > 1 else []) + ([f"fm-{feature_matching}"] if feature_matching else [])
+    o = {**DEFAULTS, **options}
+    parts = []
+    if o["pack"] > 1:
+        parts.append(f"pack{o['pack']}")
+    if o["optimizer"] != "default":
+        parts.append(o["optimizer"])
+    if o["lr_decay"] != "none":
+        parts.append(f"decay-{o['lr_decay']}")
+    if o["constraint"]:
+        parts.append(o["constraint"])
+    if o["cascade"] > 1:
+        parts.append(f"cascade{o['cascade']}")
+    if o["feature_matching"]:
+        parts.append(f"fm-{o['feature_matching']}")
+    if o["ema"]:
+        parts.append(f"ema{o['ema']:g}" + (f"-from{o['ema_start']}" if o["ema_start"] else ""))
     return "_".join(parts)
 
 
-def one_run(mixture_name: str, loss: str, seed: int, steps: int, batch_size: int, out: str, pack: int = 1,
-            optimizer: str = "default", lr_decay: str = "none", constraint: str | None = None, cascade: int = 1,
-            feature_matching: str | None = None) -> dict:
+def one_run(mixture_name: str, loss: str, seed: int, steps: int, batch_size: int, out: str, **options) -> dict:
+    """Train one (mixture, loss, seed) with ``options`` (keys of ``DEFAULTS``) and score its 2,500 samples (by the
+    EMA generator when ``ema`` is set)."""
     from tfgan_zoo.analysis import toy
 
+    o = {**DEFAULTS, **options}
     mix = toy.get(mixture_name)
-    extra = {k: v for k, v in (("constraint", constraint), ("feature_matching", feature_matching)) if v}
-    run = toy.train(loss, mix, steps, batch_size=batch_size, seed=seed, pack=pack, optimizer=optimizer,
-                    lr_decay=lr_decay, cascade=cascade, **extra)
+    extra = {k: o[k] for k in ("constraint", "feature_matching", "ema") if o[k]}
+    if o["ema"]:
+        extra["ema_start"] = o["ema_start"]
+    run = toy.train(loss, mix, steps, batch_size=batch_size, seed=seed, pack=o["pack"], optimizer=o["optimizer"],
+                    lr_decay=o["lr_decay"], cascade=o["cascade"], **extra)
     gan, wall = run.gan, run.wall_s
     samples = gan.generate(toy.N_EVAL).numpy()
-    variant = variant_name(pack, optimizer, lr_decay, constraint, cascade, feature_matching)
+    variant = variant_name(**o)
     name = f"{mixture_name}_{loss}{'_' + variant if variant else ''}_seed{seed}"
     if np.all(np.isfinite(samples)):
         toy.plot(samples, mix, os.path.join(out, name + ".png"),
@@ -75,9 +94,7 @@ def one_run(mixture_name: str, loss: str, seed: int, steps: int, batch_size: int
     if math.isnan(metrics["reverse_kl"]):  # no high-quality sample: undefined, null in the JSON
         metrics["reverse_kl"] = None
     return {"mixture": mixture_name, "loss": loss + ("+" + variant if variant else ""), "seed": seed, "steps": steps,
-            "pack": pack, "optimizer": optimizer, "lr_decay": lr_decay, "constraint": constraint, "cascade": cascade,
-            "feature_matching": feature_matching, "batch_size": batch_size,
-            "wall_s": round(wall, 1), **metrics}
+            **o, "batch_size": batch_size, "wall_s": round(wall, 1), **metrics}
 
 
 def summarize(runs: list[dict]) -> dict:
@@ -115,6 +132,9 @@ def main(argv=None) -> dict:
     p.add_argument("--cascade", type=int, default=1, help="cascading rejection: D's number of scores")
     p.add_argument("--feature-matching", default=None, choices=("only", "add"),
                    help="Salimans et al.'s feature-matching generator loss")
+    p.add_argument("--ema", type=float, default=None, metavar="DECAY",
+                   help="score a generator EMA with this decay (e.g. 0.999) instead of the last weights")
+    p.add_argument("--ema-start", type=int, default=0, metavar="STEPS", help="EMA warm-up: copy for these steps")
     p.add_argument("--out", default="runs/modes", help="folder of per-run JSON + PNG (reruns skip finished runs)")
     a = p.parse_args(argv)
     os.makedirs(a.out, exist_ok=True)
@@ -122,7 +142,8 @@ def main(argv=None) -> dict:
 
     runs = []
     todo = [(m, loss, s) for m in a.mixtures.split(",") for loss in a.losses.split(",") for s in range(a.seeds)]
-    variant = variant_name(a.pack, a.optimizer, a.lr_decay, a.constraint, a.cascade, a.feature_matching)
+    options = {k: getattr(a, k) for k in DEFAULTS}
+    variant = variant_name(**options)
     for i, (m, loss, s) in enumerate(todo):
         path = os.path.join(a.out, f"{m}_{loss}{'_' + variant if variant else ''}_seed{s}.json")
         if os.path.exists(path):
@@ -131,8 +152,7 @@ def main(argv=None) -> dict:
             if run.get("steps") == a.steps:
                 runs.append(run)
                 continue
-        run = one_run(m, loss, s, a.steps, a.batch_size, a.out, a.pack, a.optimizer, a.lr_decay, a.constraint,
-                      a.cascade, a.feature_matching)
+        run = one_run(m, loss, s, a.steps, a.batch_size, a.out, **options)
         write_text(path, json.dumps(run) + "\n")
         print(f"[{i + 1}/{len(todo)}] {m} {loss} seed {s}: {run['modes']} modes, "
               f"{run['high_quality']:.1%} high quality, reverse KL {run['reverse_kl']} ({run['wall_s']} s)",
@@ -146,7 +166,8 @@ def main(argv=None) -> dict:
                            "reverse_kl": "KL(mode histogram of high-quality samples || uniform), nats",
                            "steps": a.steps, "batch_size": a.batch_size, "seeds": a.seeds, "pack": a.pack,
                            "optimizer": a.optimizer, "lr_decay": a.lr_decay, "constraint": a.constraint,
-                           "cascade": a.cascade, "feature_matching": a.feature_matching,
+                           "cascade": a.cascade, "feature_matching": a.feature_matching, "ema": a.ema,
+                           "ema_start": a.ema_start if a.ema else None,
                            "statistic": "mean and standard error over seeds", "cpu": cpu_description(),
                            "load_average_at_start": load_average(), "tensorflow": tf.__version__},
               "summary": summarize(runs), "anchors_pacgan_table1": ANCHORS,
