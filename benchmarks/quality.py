@@ -219,6 +219,10 @@ def main(argv=None) -> int:
     stem = f"quality_{tag}_{datetime.date.today().isoformat()}_{cpu_kind}"
     os.makedirs(a.results_dir, exist_ok=True)
     png = os.path.join(a.results_dir, stem + ".png")
+    for k in range(2, 1000):  # never overwrite a result of record (same recipe, day and CPU kind)
+        if not os.path.exists(png):
+            break
+        png = os.path.join(a.results_dir, f"{stem}_{k}.png")
     plot(seeds, png, f"{tag}: in-training FID per seed ({machine['cpu']})")
     result = {"benchmark": "quality", "recipe": a.recipe, "flags": recipe["flags"],
               "train_args": a.train_arg, "epochs_override": a.epochs, "machine": machine,
