@@ -357,6 +357,33 @@ def verify_file(path: str) -> None:
                                      "files next to it).")
 
 
+def load_model(path: str, what: str = "a model", verify: bool = True, compile: bool = True):
+    """Load a tfgan_zoo ``.keras`` file with ``safe_mode=True``: verified first unless ``verify=False`` (for a
+    checkpoint :func:`latest_good` has just checked), and any failure turned into a one-line error.
+
+    Raises
+    ------
+    CorruptCheckpointError
+        A missing, truncated or corrupt file, or one Keras cannot load as ``what``.
+    CheckpointError
+        A file with Python code (Lambda layers), which ``safe_mode`` refuses.
+    """
+    import importlib
+
+    import keras
+
+    importlib.import_module(".models", __package__)  # registers the tfgan_zoo classes a saved model names
+    if verify:
+        verify_file(path)
+    try:
+        return keras.models.load_model(path, safe_mode=True, compile=compile)
+    except Exception as e:  # noqa: BLE001 - Keras raises many types; the message names the file and the cause
+        if _unsafe(e):
+            raise _refuse_unsafe(path) from None
+        raise CorruptCheckpointError(f"{path} could not be loaded as {what} ({type(e).__name__}: "
+                                     f"{str(e).splitlines()[0] if str(e) else ''}). Use an earlier checkpoint.") from e
+
+
 def load_gan(path: str, latent_dim: int | None = None, image_shape: tuple[int, int, int] | None = None,
              compile: bool = True) -> GAN:
     """Load a saved GAN (``.keras``) for sampling or further training, checked against what you expect.
@@ -384,18 +411,9 @@ def load_gan(path: str, latent_dim: int | None = None, image_shape: tuple[int, i
     CheckpointError
         A file with Python code (Lambda layers), which ``safe_mode`` refuses.
     """
-    import keras
-
     from .models import GAN
 
-    verify_file(path)
-    try:
-        gan = keras.models.load_model(path, safe_mode=True, compile=compile)
-    except Exception as e:  # noqa: BLE001 - Keras raises many types; the message names the file and the cause
-        if _unsafe(e):
-            raise _refuse_unsafe(path) from None
-        raise CorruptCheckpointError(f"{path} could not be loaded as a GAN ({type(e).__name__}: "
-                                     f"{str(e).splitlines()[0] if str(e) else ''}). Use an earlier checkpoint.") from e
+    gan = load_model(path, "a GAN", compile=compile)
     if not isinstance(gan, GAN):
         raise CheckpointMismatchError(f"{path} holds a {type(gan).__name__}, not a tfgan_zoo GAN.")
     if latent_dim is not None and int(latent_dim) != gan.latent_dim:

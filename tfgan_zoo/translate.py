@@ -171,19 +171,6 @@ def latest_checkpoint(out: str) -> checkpointing.Checkpoint | None:
     return checkpointing.latest_good(os.path.join(out, "checkpoints"))
 
 
-def _load(ckpt: checkpointing.Checkpoint) -> keras.Model:
-    from .models import CycleGAN, Pix2Pix
-
-    checkpointing.verify_file(ckpt.path)
-    try:
-        return keras.models.load_model(ckpt.path, custom_objects={"Pix2Pix": Pix2Pix, "CycleGAN": CycleGAN})
-    except ValueError as e:
-        if "safe_mode" in str(e):
-            raise checkpointing.CheckpointError(f"{ckpt.path} contains Python code, which tfgan_zoo never loads "
-                                                "(safe_mode stays on).") from None
-        raise
-
-
 def export_translator(model, path: str) -> str:
     """A SavedModel of the trained generator(s), atomically: pix2pix ``serve(images)``; CycleGAN ``a_to_b`` (also
     ``serve``) and ``b_to_a``. Images float32 ``[batch, h, w, c]`` in [-1, 1] in and out."""
@@ -249,8 +236,8 @@ def run(cfg: TranslationConfig, resume: bool = False, verbose: int | str = "auto
     saved = {k: v for k, v in dataclasses.asdict(cfg).items() if k not in ("lr", "n_eval", "loss")}
     saved.update(loss=cfg.resolved_loss, lr_d=cfg.lr, lr_g=cfg.lr)
     write_text(os.path.join(cfg.out, "config.json"), json.dumps(saved, indent=2) + "\n")
-    if point:
-        model = _load(point)
+    if point:  # latest_good has checked its size and SHA-256
+        model = checkpointing.load_model(point.path, f"a {cfg.model} model", verify=False)
     else:
         model = _build(cfg, shape, cfg.epochs * steps)
     ds = data.pairs(cfg.pairs, split="train", batch_size=cfg.batch_size, paired=paired, seed=cfg.seed,

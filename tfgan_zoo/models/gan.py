@@ -105,8 +105,8 @@ class TwoOptimizers:
         self.d_optimizer = d_opt
         self.g_optimizer = g_opt
         self._gan_compile_config = {"d_optimizer": keras.optimizers.serialize(d_opt),
-                                    "g_optimizer": keras.optimizers.serialize(g_opt), **compile_kwargs}
-        self._gan_compile_config.pop("run_eagerly", None)
+                                    "g_optimizer": keras.optimizers.serialize(g_opt),
+                                    **{k: v for k, v in compile_kwargs.items() if k != "run_eagerly"}}
         self.d_optimizer.build(d_variables)
         self.g_optimizer.build(g_variables)
 
