@@ -16,6 +16,11 @@ Runs go to ``--runs-dir/RECIPE/seedS`` (``train.py --recipe RECIPE --seed S --re
 script and starting it again continues every run where it stopped, and a finished run's evaluation is read
 from its ``quality_eval.json``. Prints one JSON object (per-seed numbers, mean and sample standard deviation,
 steps, wall time, CPU) and saves a PNG of the in-training FID against wall-clock time and epochs.
+
+Seeds trained in separate invocations (``--seeds 1 --first-seed K``, in parallel or in other sessions) are
+pooled by ``--combine A.json B.json ...``: the per-seed entries of results printed by this script for the
+same recipe, evaluation and ``--n`` are concatenated (each keeps its CPU and source file) and the mean and
+standard deviation are taken over all of them. Nothing is trained or evaluated again.
 """
 
 from __future__ import annotations
@@ -145,6 +150,52 @@ def mean_std(values: list[float]) -> dict:
     return {"mean": float(v.mean()), "std": float(v.std(ddof=1)) if len(v) > 1 else None, "n": int(len(v))}
 
 
+class CombineError(ValueError):
+    """Results that cannot be pooled (another recipe, protocol or ``--n``, or a seed twice)."""
+
+
+def combine(results: list[dict], sources: list[str]) -> dict:
+    """Pool the seeds of several results of this script into one, with the summary over all of them.
+
+    Parameters
+    ----------
+    results : list of dict
+        Parsed JSON printed by ``quality.py`` (one or more seeds each).
+    sources : list of str
+        Where each came from (recorded beside every seed it contributed).
+
+    Returns
+    -------
+    dict
+        The first result with ``seeds`` = every seed, ``summary`` recomputed (mean, sample standard deviation
+        with ``ddof=1``, count), ``machine`` = the list of machines and ``combined_from`` = ``sources``.
+    """
+    if not results:
+        raise CombineError("--combine needs at least one result JSON")
+    first = results[0]
+    seen: dict[int, str] = {}
+    seeds = []
+    for r, src in zip(results, sources):
+        if r.get("benchmark") != "quality":
+            raise CombineError(f"{src} is not a result of benchmarks/quality.py (no \"benchmark\": \"quality\")")
+        for key in ("recipe", "eval", "n", "flags", "train_args", "epochs_override"):
+            if r.get(key) != first.get(key):
+                raise CombineError(f"{src} has {key}={r.get(key)!r} but {sources[0]} has {first.get(key)!r}: "
+                                   "only runs of one recipe under one protocol can be pooled")
+        for s in r["seeds"]:
+            if s["seed"] in seen:
+                raise CombineError(f"seed {s['seed']} is in both {seen[s['seed']]} and {src}: pool each seed once")
+            seen[s["seed"]] = src
+            cpu = s["cpu"] if "cpu" in s else r["machine"]["cpu"]  # a pooled result keeps each seed's own
+            seeds.append({**s, "cpu": cpu, "source": s.get("source", src)})
+    seeds.sort(key=lambda s: s["seed"])
+    metrics = ("fid", "kid", "mnist_classifier_fid")
+    summary = {m: mean_std([s["metrics"].get(m) for s in seeds]) for m in metrics
+               if any(m in s["metrics"] for s in seeds)}
+    machines = [m for r in results for m in (r["machine"] if isinstance(r["machine"], list) else [r["machine"]])]
+    return {**first, "machine": machines, "seeds": seeds, "summary": summary, "combined_from": list(sources)}
+
+
 def plot(seeds: list[dict], path: str, title: str) -> None:
     import matplotlib
 
@@ -179,7 +230,9 @@ def plot(seeds: list[dict], path: str, title: str) -> None:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--recipe", required=True)
+    p.add_argument("--recipe")
+    p.add_argument("--combine", nargs="+", metavar="JSON", help="pool the seeds of earlier results (no training)")
+    p.add_argument("--out", help="with --combine: also write the pooled JSON here")
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--first-seed", type=int, default=0)
     p.add_argument("--epochs", type=int, default=None, help="override the recipe's epochs (a shorter check)")
@@ -189,6 +242,10 @@ def main(argv=None) -> int:
     p.add_argument("--results-dir", default=os.path.join(HERE, "results"))
     p.add_argument("--train-arg", action="append", default=[], help="an extra train.py argument (repeatable)")
     a = p.parse_args(argv)
+    if a.combine:
+        return _combine_main(p, a)
+    if not a.recipe:
+        p.error("--recipe NAME is required (or --combine A.json B.json ... to pool earlier results)")
     from tfgan_zoo import recipes
 
     try:
@@ -230,6 +287,39 @@ def main(argv=None) -> int:
               "eval": a.eval, "n": a.n, "seeds": seeds, "summary": summary, "anchors": ANCHORS.get(dataset),
               "plot": os.path.relpath(png, ROOT)}
     print(json.dumps(result, indent=2))
+    return 0
+
+
+def _combine_main(p: argparse.ArgumentParser, a: argparse.Namespace) -> int:
+    results = []
+    for path in a.combine:
+        try:
+            with open(path, encoding="utf-8") as f:
+                results.append(json.load(f))
+        except (OSError, json.JSONDecodeError) as e:
+            p.error(f"cannot read {path} as a quality.py result: {e}")
+    try:
+        pooled = combine(results, [os.path.relpath(os.path.abspath(x), ROOT) for x in a.combine])
+    except CombineError as e:
+        p.error(str(e))
+    if a.recipe and a.recipe != pooled["recipe"]:
+        p.error(f"--recipe {a.recipe} but the results are of {pooled['recipe']}")
+    if any(s["facts"]["in_training_fid"] for s in pooled["seeds"]):  # the recipe computed FIDs while training
+        stem = os.path.splitext(a.out)[0] if a.out else os.path.join(
+            a.results_dir, f"quality_{pooled['recipe']}_{len(pooled['seeds'])}seeds")
+        png = stem + ".png"
+        for k in range(2, 1000):  # never overwrite a plot of record
+            if not os.path.exists(png):
+                break
+            png = f"{stem}_{k}.png"
+        plot(pooled["seeds"], png, f"{pooled['recipe']}: in-training FID per seed (pooled)")
+        pooled["plot"] = os.path.relpath(png, ROOT)
+    text = json.dumps(pooled, indent=2)
+    if a.out:
+        from tfgan_zoo.io import write_text
+
+        write_text(a.out, text + "\n")
+    print(text)
     return 0
 
 
