@@ -453,12 +453,13 @@ def test_load_gan_keeps_safe_mode(tmp_path):
 
 # ------------------------------------------------------------- the options of issue 13 across a resume
 def test_a_run_with_every_quality_option_resumes_like_an_uninterrupted_one(tmp_path):
-    """LR decay, EMA warm-up, DiffAugment, the uniform prior and keep-best all carry state (optimizer step
-    counts, the seed state, the best FID so far): a run cut after step 4 of 8 and resumed must end bitwise as
+    """LR decay, EMA warm-up, DiffAugment, the uniform prior, keep-best and progressive augmentation all carry
+    state (optimizer step counts, the seed state, the best FID so far, the augmentation level and schedule): a run cut after step 4 of 8 and resumed must end bitwise as
     the uninterrupted one (op determinism), with the same best epoch exported."""
     kw = dict(steps_per_epoch=4, epochs=2, checkpoint_every=2, keep_checkpoints=10, deterministic=True,
               lr_decay="linear", ema=0.9, ema_start=3, augment="translation,cutout", prior="uniform",
-              fid_every=1, fid_samples=50, fid_network="mnist-classifier", keep_best="fid")
+              fid_every=1, fid_samples=50, fid_network="mnist-classifier", keep_best="fid",
+              progressive_augment=2, pa_start=1, pa_fade_steps=6)  # the PA level is mid-fade at the cut
     a, b = tmp_path / "A", tmp_path / "B"
     training.run(tiny_config(a, **kw), verbose=0)
     shutil.copytree(a, b)

@@ -510,11 +510,14 @@ class FIDCallback(keras.callbacks.Callback):
         meaningful for MNIST-like data only.
     verbose : int
         1 shows a progress bar while generating and embedding, 0 none.
+    kid : bool
+        Also add ``kid`` (:func:`tfgan_zoo.metrics.kid.kernel_inception_distance` of the same features,
+        subsets of ``min(1000, n_samples)``; the real features are cached).
     """
 
     def __init__(self, every_n_epochs: int = 1, n_samples: int = 2000, real: str = "mnist",
                  network: str = "fid-inception", split: str = "train", batch_size: int = 100, seed: int = 0,
-                 data_dir: str | None = None, verbose: int = 1) -> None:
+                 data_dir: str | None = None, verbose: int = 1, kid: bool = False) -> None:
         super().__init__()
         if every_n_epochs < 1 or n_samples < 2:
             raise ValueError("every_n_epochs must be >= 1 and n_samples >= 2.")
@@ -523,16 +526,23 @@ class FIDCallback(keras.callbacks.Callback):
         self.featurizer = None
         self.reference = None
         self.verbose = verbose
+        self.kid = bool(kid)
+        self.real_features = None
+        self.last_kid: float | None = None
         self.history: list[tuple[int, float]] = []
 
     def compute(self) -> float:
-        """FID of ``n_samples`` generated images against the real statistics."""
+        """FID of ``n_samples`` generated images against the real statistics (and, with ``kid``, the KID in
+        ``last_kid``)."""
         from .metrics import evaluate, frechet
 
         if self.featurizer is None:
             self.featurizer = evaluate.Featurizer(self.network)
             self.reference = evaluate.reference_statistics(self.real, self.featurizer, self.n_samples, self.split,
                                                            self.data_dir)
+            if self.kid:
+                self.real_features = evaluate.reference_features(self.real, self.featurizer, self.n_samples,
+                                                                 self.split, self.data_dir)
         rng = np.random.default_rng(self.seed)
         bar = keras.utils.Progbar(self.n_samples, unit_name="image", verbose=self.verbose)
         feats = []
@@ -545,6 +555,11 @@ class FIDCallback(keras.callbacks.Callback):
             feats.append(self.featurizer(np.asarray(self.model.generate(z, labels=labels))))
             bar.add(k)
         f = np.concatenate(feats)
+        if self.kid:
+            from .metrics.kid import kernel_inception_distance
+
+            self.last_kid = kernel_inception_distance(self.real_features, f, subset_size=min(1000, len(f)),
+                                                      seed=self.seed)[0]
         return float(frechet.frechet_distance(self.reference.mu, self.reference.sigma, f.mean(0),
                                               np.cov(f, rowvar=False)))
 
@@ -555,6 +570,8 @@ class FIDCallback(keras.callbacks.Callback):
         self.history.append((epoch + 1, fid))
         if logs is not None:
             logs["fid"] = fid
+            if self.kid:
+                logs["kid"] = float(self.last_kid)
 
 
 class KeepBest(StepCallback):
@@ -607,6 +624,60 @@ class KeepBest(StepCallback):
 
     def set_state(self, state: dict) -> None:
         self.best = dict(state["best"]) if state.get("best") else None
+
+
+class ProgressiveAugmentationSchedule(keras.callbacks.Callback):
+    """Add a progressive-augmentation bit whenever an epoch-end metric stops improving (PA-GAN).
+
+    Zhang & Khoreva (2019) augment the discriminator's task when training stagnates, judged by the KID
+    between real and generated images. At each epoch end with ``logs[monitor]`` (lower is better; put
+    this callback after :class:`FIDCallback`, which writes ``fid`` and, with ``kid=True``, ``kid``): a
+    value below ``best * (1 - min_delta)`` is progress; otherwise the stall count grows, and at
+    ``patience`` stalls the target level rises by one bit (up to the model's ``progressive_bits``),
+    after which the next evaluation is the new baseline. The model fades the new bit in over its
+    ``progressive_fade_steps`` (:mod:`tfgan_zoo.progressive`); ``start`` bits are on from the first step. Adds ``pa_target`` to the epoch logs;
+    ``events`` lists ``(epoch, level)`` of each change. Its state is part of the checkpoint state.
+    """
+
+    def __init__(self, monitor: str = "kid", patience: int = 1, min_delta: float = 0.0, start: int = 0) -> None:
+        super().__init__()
+        if int(patience) < 1 or not 0.0 <= float(min_delta) < 1.0 or int(start) < 0:
+            raise ValueError(f"patience must be >= 1, min_delta in [0, 1) and start >= 0, got {patience}, {min_delta} "
+                             f"and {start}.")
+        self.monitor, self.patience, self.min_delta = monitor, int(patience), float(min_delta)
+        self.best: float | None = None
+        self.stalls = 0
+        self.target = int(start)  # bits on from the first step (faded in like the others)
+        self.events: list[list[int]] = []
+
+    def on_train_begin(self, logs=None) -> None:
+        if not getattr(self.model, "progressive_bits", 0):
+            raise ValueError("ProgressiveAugmentationSchedule needs a model built with progressive_bits >= 1 (and its "
+                             "discriminator with as many extra input channels).")
+        self.model.set_progressive_target(self.target)
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        value = (logs or {}).get(self.monitor)
+        if value is not None and math.isfinite(float(value)):
+            value = float(value)
+            if self.best is None or value < self.best * (1.0 - self.min_delta):
+                self.best, self.stalls = value, 0
+            else:
+                self.stalls += 1
+                if self.stalls >= self.patience and self.target < self.model.progressive_bits:
+                    self.target += 1
+                    self.model.set_progressive_target(self.target)
+                    self.events.append([epoch + 1, self.target])
+                    self.best, self.stalls = None, 0
+        if logs is not None:
+            logs["pa_target"] = float(self.target)
+
+    def get_state(self) -> dict:
+        return {"best": self.best, "stalls": self.stalls, "target": self.target, "events": [list(e) for e in self.events]}
+
+    def set_state(self, state: dict) -> None:
+        self.best, self.stalls = state["best"], int(state["stalls"])
+        self.target, self.events = int(state["target"]), [list(e) for e in state["events"]]
 
 
 class WallClock(keras.callbacks.Callback):

@@ -20,6 +20,11 @@
                                                       capacity and fights the penalty's target norm of 1.
     Wasserstein loss, no constraint,       warned     the critic loss ``E[f] - E[r]`` is unbounded without a
     no penalty                                        Lipschitz constraint: the critic's outputs can diverge.
+    progressive augmentation with the      refused    PA-GAN's label XOR is implemented as the logit's sign,
+    f-GAN, relativistic or MMD losses,                which is the label flip only when ``loss_fake(l) =
+    the LSGAN's 0-1 coding, label                     loss_real(-l)`` (BCE, hinge, Wasserstein, LSGAN with
+    smoothing, packing or feature                     ``a = -b``); a pack or matched features would mix bits
+    matching                                          (checked by ``GAN`` and ``TrainConfig``).
     everything else                        allowed    e.g. SN + R1, SN + GP, hinge + SN (SNGAN), LSGAN + GP.
     =====================================  =========  ==========================================================
 """

@@ -57,6 +57,11 @@ class TrainConfig:
     prior: str = "normal"  # distribution of z: normal N(0, I) or uniform U(-1, 1)
     augment: str | None = None  # DiffAugment policy, e.g. "color,translation,cutout" (tfgan_zoo.augment)
     lr_decay: str = "none"  # "linear": both learning rates decay linearly to 0 at the last step
+    progressive_augment: int = 0  # PA-GAN: bit channels D is built for (0: off); tfgan_zoo.progressive
+    pa_monitor: str = "kid"  # the --fid-every metric whose stall adds a bit: kid or fid
+    pa_patience: int = 1  # evaluations without progress before a bit is added
+    pa_fade_steps: int = 500  # generator steps over which a new bit fades in
+    pa_start: int = 0  # bits on from the first step (faded in); the schedule adds the others
     conditional: str = "none"  # concat, projection, acgan: labels into both networks
     info_categorical: int = 0  # InfoGAN categorical code (categories; 0 = none)
     info_continuous: int = 0  # InfoGAN continuous codes
@@ -189,6 +194,7 @@ class TrainConfig:
             if int(self.fid_every) > int(self.epochs):
                 raise ValueError(f"--keep-best needs at least one evaluation, but --fid-every {self.fid_every} is "
                                  f"more than --epochs {self.epochs}; lower --fid-every.")
+        self._validate_progressive()
         if self.conditional not in CONDITIONAL:
             raise ValueError(f"Unknown conditional {self.conditional!r}. Valid values: {', '.join(CONDITIONAL)}.")
         if self.info_categorical < 0 or self.info_continuous < 0 or self.info_categorical == 1:
@@ -236,6 +242,32 @@ class TrainConfig:
             from .shapes import upsampling_plan
 
             upsampling_plan(int(self.image_size))
+
+    def _validate_progressive(self) -> None:
+        """Progressive augmentation's flags: counts in range, a metric to follow, a loss it applies to."""
+        if int(self.progressive_augment) < 0 or int(self.pa_patience) < 1 or int(self.pa_fade_steps) < 0:
+            raise ValueError("progressive_augment (bits) and pa_fade_steps must be >= 0 and pa_patience >= 1, got "
+                             f"{self.progressive_augment}, {self.pa_fade_steps} and {self.pa_patience}.")
+        if not self.progressive_augment:
+            if int(self.pa_start):
+                raise ValueError("--pa-start is the number of --progressive-augment bits on from the start; add "
+                                 "--progressive-augment BITS, or drop it.")
+            return
+        if not 0 <= int(self.pa_start) <= int(self.progressive_augment):
+            raise ValueError(f"--pa-start {self.pa_start} must be between 0 and --progressive-augment "
+                             f"{self.progressive_augment} (the bits D is built for).")
+        if self.pa_monitor not in ("kid", "fid"):
+            raise ValueError(f"Unknown pa_monitor {self.pa_monitor!r}. Valid: kid, fid.")
+        if self.fid_every is None:
+            raise ValueError("--progressive-augment adds a bit when the --fid-every evaluation stops improving; add "
+                             "--fid-every N (with --fid-network mnist-classifier for a fast one on digits).")
+        if self.loss not in ("gan", "nsgan", "hinge", "wgan", "wgan-gp"):
+            raise ValueError(f"--progressive-augment flips real/fake labels by negating D's logit, which is the "
+                             f"label flip for the symmetric losses gan, nsgan, hinge, wgan, wgan-gp; not {self.loss}.")
+        if self.label_smoothing or self.feature_matching:
+            raise ValueError("--progressive-augment with --label-smoothing or --feature-matching is refused (a "
+                             "smoothed label flipped is not the fake label; matched features would mix bits). Use "
+                             "one of them.")
 
     @property
     def generator_norm(self) -> str:

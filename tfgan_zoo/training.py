@@ -145,6 +145,8 @@ def build_model(cfg: TrainConfig, image_shape: tuple[int, int, int] | None = Non
         kwargs["minibatch_stddev"] = cfg.minibatch_stddev
     if cfg.cascade > 1:
         kwargs["cascade"] = cfg.cascade
+    if cfg.progressive_augment:
+        kwargs["d_extra_channels"] = cfg.progressive_augment
     shape = image_shape or data.image_shape(cfg.dataset, cfg.image_size, cfg.channels, cfg.data_dir)
     if cfg.conditioning not in (None, "infogan") and num_classes is None:
         num_classes = data.num_classes(cfg.dataset, cfg.data_dir)
@@ -159,6 +161,8 @@ def build_model(cfg: TrainConfig, image_shape: tuple[int, int, int] | None = Non
                            constraint=cfg.constraint, clip_value=cfg.clip_value, penalty=cfg.penalty,
                            penalty_weight=cfg.penalty_weight, ema=cfg.ema, ema_start=cfg.ema_start, prior=cfg.prior,
                            augment=cfg.augment, conditional=cfg.conditioning,
+                           **({"progressive_bits": cfg.progressive_augment,
+                               "progressive_fade_steps": cfg.pa_fade_steps} if cfg.progressive_augment else {}),
                            num_classes=num_classes, info_categorical=codes[0], info_continuous=codes[1],
                            info_weight=cfg.info_weight, ac_weight=cfg.ac_weight,
                            **({"label_smoothing": cfg.label_smoothing} if cfg.label_smoothing else {}),
@@ -317,7 +321,10 @@ def _run(cfg: TrainConfig, prepared: Prepared | None, resume: bool | checkpointi
         gan.record_optimizer_config()
     callbacks = [] if cfg.fid_every is None else [cb.FIDCallback(
         cfg.fid_every, cfg.fid_samples, real=cfg.dataset, network=cfg.fid_network, seed=cfg.seed,
-        data_dir=cfg.data_dir)]  # first, so the CSV and summary get the fid column
+        data_dir=cfg.data_dir, kid=bool(cfg.progressive_augment) and cfg.pa_monitor == "kid")]  # first: fid column
+    if cfg.progressive_augment:  # after the evaluation it follows
+        callbacks.append(cb.ProgressiveAugmentationSchedule(cfg.pa_monitor, patience=cfg.pa_patience,
+                                                                    start=cfg.pa_start))
     callbacks += [
         cb.SampleGrid(os.path.join(out, "samples"), n_images=cfg.n_samples, seed=cfg.seed),
         cb.HistoryCSV(os.path.join(out, "history.csv")),

@@ -160,6 +160,17 @@ def build_parser(prog: str = "train.py") -> argparse.ArgumentParser:
     p.add_argument("--augment", type=_augment_policy, default=None, metavar="POLICY",
                    help="DiffAugment: a comma-separated subset of " + ",".join(AUGMENTS) + " applied to real and "
                         "generated images before the discriminator, in both updates (none: off)")
+    p.add_argument("--progressive-augment", type=_int_at_least(0), default=0, metavar="BITS",
+                   help="PA-GAN: D gets BITS extra input channels; each active bit (±1) flips the real/fake label, "
+                        "and a bit is added when the --fid-every metric (--pa-monitor) stops improving (0: off)")
+    p.add_argument("--pa-monitor", default="kid", **_one_of(("kid", "fid")),
+                   help="the --fid-every metric that drives --progressive-augment (kid: computed beside the FID)")
+    p.add_argument("--pa-patience", type=_int_at_least(1), default=1, metavar="N",
+                   help="evaluations without progress before --progressive-augment adds a bit")
+    p.add_argument("--pa-start", type=_int_at_least(0), default=0, metavar="BITS",
+                   help="--progressive-augment bits on from the first step (faded in); the schedule adds the rest")
+    p.add_argument("--pa-fade-steps", type=_int_at_least(0), default=500, metavar="STEPS",
+                   help="generator steps over which a new bit fades in (0: at once)")
     p.add_argument("--lr-decay", default="none", **_one_of(LR_DECAYS),
                    help="learning-rate schedule: linear = both rates decay linearly to 0 at the run's last step")
     p.add_argument("--conditional", default="none", **_one_of(CONDITIONAL),

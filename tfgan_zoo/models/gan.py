@@ -33,6 +33,7 @@ import tensorflow as tf
 from .. import distribute
 from .. import losses as L
 from .. import penalties as P
+from .. import progressive as PA
 from ..augment import diff_augment, parse_policy
 from ..packing import pack as pack_samples, packed_shape
 from ..priors import check_prior, sample as sample_prior
@@ -180,6 +181,18 @@ class GAN(TwoOptimizers, keras.Model):
         DiffAugment policy applied to every discriminator input in training,
         real and generated, in both updates (:mod:`tfgan_zoo.augment`), e.g.
         ``"color,translation,cutout"``.
+    progressive_bits : int
+        Progressive augmentation (PA-GAN, :mod:`tfgan_zoo.progressive`): the
+        discriminator gets this many extra input channels (build it for
+        ``C + progressive_bits`` channels); each active bit flips the
+        real/fake label, which for the symmetric losses (:attr:`label_flip_symmetric`)
+        is the logit's sign. 0 (default): off.
+    progressive_fade_steps : int
+        Generator steps over which a newly activated bit fades in (its chance
+        of being active rises linearly from 0 to 1); 0 activates it at once.
+        The level's target is set by
+        :class:`tfgan_zoo.callbacks.ProgressiveAugmentationSchedule` or
+        :meth:`set_progressive_target`.
 
     Examples
     --------
@@ -193,6 +206,9 @@ class GAN(TwoOptimizers, keras.Model):
     default_n_critic = 1
     default_constraint = "none"
     default_penalty = "none"
+    #: flipping a sample's real/fake label is negating its logit (``loss_fake(l) = loss_real(-l)``), which
+    #: progressive augmentation relies on
+    label_flip_symmetric = True
 
     def __init__(
         self,
@@ -221,6 +237,8 @@ class GAN(TwoOptimizers, keras.Model):
         label_smoothing: float = 0.0,
         feature_matching: str | None = None,
         feature_layer: str | None = None,
+        progressive_bits: int = 0,
+        progressive_fade_steps: int = 0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -252,10 +270,20 @@ class GAN(TwoOptimizers, keras.Model):
         if int(pack) > 1 and self.conditioning.mode is not None:
             raise ValueError("Packing (pack > 1) is for unconditional GANs: a pack of samples has no single label "
                              "or code. Drop pack or the conditioning.")
-        if packed_shape(g_out, int(pack)) != d_in:
+        self.progressive_bits = int(progressive_bits)
+        if self.progressive_bits < 0 or int(progressive_fade_steps) < 0:
+            raise ValueError(f"progressive_bits and progressive_fade_steps must be >= 0, got {progressive_bits} and "
+                             f"{progressive_fade_steps}.")
+        expected = packed_shape(g_out, int(pack))
+        if self.progressive_bits:
+            expected = (*expected[:-1], expected[-1] + self.progressive_bits)
+        if expected != d_in:
             raise ValueError(
                 f"The generator makes images of shape {g_out} but the discriminator expects {d_in}"
                 + (f" (packs of {pack}: expected {packed_shape(g_out, int(pack))})" if int(pack) > 1 else "")
+                + (f" (with {self.progressive_bits} progressive-augmentation channels: expected {expected}; "
+                   f"build it with nets.build(..., d_extra_channels={self.progressive_bits}))"
+                   if self.progressive_bits else "")
                 + "; build both networks for the same image shape"
                 + (" and the discriminator for the packed input." if int(pack) > 1 else ".")
             )
@@ -326,7 +354,39 @@ class GAN(TwoOptimizers, keras.Model):
         self.feature_layer = feature_layer
         self.features = self._feature_extractor() if self.feature_matching else None
         self.fm_tracker = keras.metrics.Mean(name="fm") if self.feature_matching else None
+        self.progressive_fade_steps = int(progressive_fade_steps)
+        if self.progressive_bits:
+            self._check_progressive()
+            self.pa_level = keras.Variable(0.0, trainable=False, dtype="float32", name="pa_level")
+            self.pa_target = keras.Variable(0.0, trainable=False, dtype="float32", name="pa_target")
+        self.pa_tracker = keras.metrics.Mean(name="pa_level") if self.progressive_bits else None
 
+    def _check_progressive(self) -> None:
+        """Refuse progressive augmentation where the label flip is not the logit's sign, or D has other inputs."""
+        if not self.label_flip_symmetric:
+            raise ValueError(f"progressive augmentation flips real/fake labels by negating D's logit, which is the "
+                             f"label flip only for symmetric losses (nsgan, gan, hinge, wgan, wgan-gp, lsgan with "
+                             f"real_label = -fake_label); the {self.loss_name} loss is not. Drop --progressive-augment "
+                             "or choose one of those losses.")
+        if self.label_smoothing:
+            raise ValueError("progressive augmentation with label_smoothing is refused: a smoothed real label (1 - "
+                             "eps) flipped is eps, not the fake label 0, so the flip is no longer the logit's sign. "
+                             "Use one of them.")
+        if self.pack > 1:
+            raise ValueError("progressive augmentation with packing (pack > 1) is refused: a pack would need one bit "
+                             "set per pack. Use one of them.")
+        if self.feature_matching:
+            raise ValueError("progressive augmentation with feature matching is refused: the matched features would "
+                             "mix inputs with different bits. Use one of them.")
+
+    def set_progressive_target(self, level: float) -> None:
+        """Set the level the augmentation moves to (a number of active bits, ``0 .. progressive_bits``)."""
+        if not self.progressive_bits:
+            raise ValueError("This model was built without progressive augmentation (progressive_bits=0).")
+        if not 0 <= float(level) <= self.progressive_bits:
+            raise ValueError(f"The progressive-augmentation level must be in [0, {self.progressive_bits}] (the bits "
+                             f"the discriminator was built for), got {level}.")
+        self.pa_target.assign(float(level))
     def _feature_extractor(self) -> keras.Model:
         """``D inputs -> features`` for feature matching: the output of ``feature_layer``, or by default the
         input of the output layer ``logit`` (the trunk's features, after any minibatch layer)."""
@@ -508,6 +568,8 @@ class GAN(TwoOptimizers, keras.Model):
             trackers.append(self.aux_tracker)
         if self.fm_tracker is not None:
             trackers.append(self.fm_tracker)
+        if self.pa_tracker is not None:
+            trackers.append(self.pa_tracker)
         return trackers
 
     # ------------------------------------------------------------------- step
@@ -538,12 +600,17 @@ class GAN(TwoOptimizers, keras.Model):
 
     def _discriminate(self, x, cond, training: bool = True):
         """``(logit, heads)`` of the discriminator on images ``x`` with conditions ``cond`` (in training,
-        DiffAugment-ed first when ``augment`` is set)."""
+        DiffAugment-ed first when ``augment`` is set). With progressive augmentation the bit channels are
+        appended (all zero outside training) and the logit is negated where the bits flip the label."""
         if training and self.augment:
             x = diff_augment(x, self.augment, self.seed_generator)
         x = pack_samples(x, self.pack)
+        sign = None
+        if self.progressive_bits:
+            x, sign = PA.augment(x, self.pa_level if training else 0.0, self.progressive_bits, self.seed_generator)
         out = self.discriminator(self.conditioning.discriminator_inputs(x, cond), training=training)
-        return self.conditioning.split(out)
+        logits, heads = self.conditioning.split(out)
+        return (logits if sign is None else PA.flip(logits, sign)), heads
 
     def _apply(self, optimizer, loss, tape, variables):
         apply_update(optimizer, loss, tape, variables)
@@ -596,6 +663,9 @@ class GAN(TwoOptimizers, keras.Model):
             g_total = g_loss + cond.generator_aux_loss(g_heads, fake_cond)
         self._apply(self.g_optimizer, g_total, g_tape, g_vars)
         self.update_ema()
+        if self.progressive_bits:  # the next step's level: towards the schedule's target, faded in
+            self.pa_level.assign(PA.step_level(self.pa_level, self.pa_target, self.progressive_fade_steps))
+            self._track(self.pa_tracker, self.pa_level)
 
         self._track(self.d_loss_tracker, d_loss)
         self._track(self.g_loss_tracker, g_loss)
@@ -648,6 +718,8 @@ class GAN(TwoOptimizers, keras.Model):
             "prior": self.prior,
             "augment": ",".join(self.augment) or None,
             "pack": self.pack,
+            "progressive_bits": self.progressive_bits,
+            "progressive_fade_steps": self.progressive_fade_steps,
             **self.conditioning.get_config(),
             "name": self.name,
         }

@@ -44,6 +44,13 @@ class LSGAN(_RawOutput, GAN):
         self.real_label = float(real_label)
         self.fake_label = float(fake_label)
         self.target_label = float(target_label)
+        if self.progressive_bits:  # now that the labels are known
+            self._check_progressive()
+
+    @property
+    def label_flip_symmetric(self) -> bool:
+        """Only the coding ``a = -b`` makes the fake label's loss the real label's on the negated output."""
+        return getattr(self, "real_label", 1.0) == -getattr(self, "fake_label", -1.0)
 
     @property
     def equilibrium_d_loss(self) -> float:
@@ -163,6 +170,8 @@ class FGAN(GAN):
         The generator loss in its saddle-point form instead of ``-E[g_f]``.
     """
 
+    label_flip_symmetric = False  # the conjugate's two sides differ: a label flip is not the logit's sign
+
     def __init__(self, *args: Any, divergence: str = "kl", saddle: bool = False, **kwargs: Any) -> None:
         L._check_divergence(divergence)
         self.divergence, self.saddle = divergence, bool(saddle)
@@ -203,6 +212,8 @@ class RelativisticGAN(_RawOutput, GAN):
     """
 
     generator_uses_real_logits = True
+
+    label_flip_symmetric = False  # the losses compare real with fake logits: no per-sample label to flip
 
     def __init__(self, *args: Any, kind: str = "ragan", **kwargs: Any) -> None:
         if kind not in L.RELATIVISTIC:
@@ -247,6 +258,8 @@ class MMDGAN(GAN):
 
     generator_uses_real_logits = True
     default_n_critic = 5
+
+    label_flip_symmetric = False  # a kernel distance between feature sets has no labels
 
     def __init__(self, *args: Any, variant: str = "mmd", sigmas=(1.0, 2.0, 4.0, 8.0, 16.0), **kwargs: Any) -> None:
         if variant not in ("mmd", "mmd-gp"):

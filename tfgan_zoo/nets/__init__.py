@@ -34,7 +34,18 @@ def build(arch: str, image_shape: Sequence[int], latent_dim: int, conditional: s
     ``generator_norm`` ("batch", "cbn" with labels, "self-modulation" without) its batch norms (:mod:`.norms`).
     Other keyword arguments go to the builders (``width``, ``transpose_impl``; ``norm`` for dcgan only;
     ``variant``, ``width``, ``d_width`` for resnet: :mod:`.resnet`).
+    ``d_extra_channels=B`` builds the discriminator for images with ``B`` more channels than the generator makes
+    (progressive augmentation's bit channels, :mod:`tfgan_zoo.progressive`; features for the mlp).
     """
+    extra = int(kwargs.pop("d_extra_channels", 0) or 0)
+    if extra < 0:
+        raise ValueError(f"d_extra_channels must be >= 0, got {extra}.")
+    if extra:  # the same builder twice: G for the images, D for the images with the extra channels
+        shape = tuple(int(v) for v in image_shape)
+        wide = (*shape[:-1], shape[-1] + extra)
+        g = build(arch, shape, latent_dim, conditional, num_classes, info_codes, **dict(kwargs))[0]
+        d = build(arch, wide, latent_dim, conditional, num_classes, info_codes, **kwargs)[1]
+        return g, d
     if int(latent_dim) < 1:
         raise ValueError(f"latent_dim must be >= 1, got {latent_dim}.")
     mb = {"discrimination": kwargs.pop("minibatch_discrimination", None), "stddev": kwargs.pop("minibatch_stddev", 0)}
