@@ -36,6 +36,8 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from .distribute import replica_rows
+
 
 def bit_probabilities(level: tf.Tensor | float, max_bits: int) -> tf.Tensor:
     """``p_k = clip(level - k, 0, 1)`` for ``k = 0 .. max_bits - 1``: bit ``k``'s chance of being active."""
@@ -65,10 +67,12 @@ def augment(x: tf.Tensor, level: tf.Tensor | float, max_bits: int,
     sign : tensor (batch, 1), float32
         ``prod_k (1 - 2 a_k s_k)``: -1 where the label is flipped (an odd number of active 1-bits).
     """
-    batch = tf.shape(x)[0]
-    p = bit_probabilities(level, max_bits)
-    active = tf.cast(keras.random.uniform((batch, int(max_bits)), seed=seed) < p, tf.float32)
-    bits = tf.cast(keras.random.uniform((batch, int(max_bits)), seed=seed) < 0.5, tf.float32)
+    batch, b = tf.shape(x)[0], int(max_bits)
+    p = bit_probabilities(level, b)
+    # this replica's rows of one draw for the global batch (replicas draw differently, together as one device)
+    u = replica_rows(lambda n: keras.random.uniform((n, 2 * b), seed=seed), batch)
+    active = tf.cast(u[:, :b] < p, tf.float32)
+    bits = tf.cast(u[:, b:] < 0.5, tf.float32)
     values = active * (2.0 * bits - 1.0)  # (batch, B): ±1 active, 0 inactive
     sign = tf.reduce_prod(1.0 - 2.0 * active * bits, axis=1, keepdims=True)
     values = tf.cast(values, x.dtype)
