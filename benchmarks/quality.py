@@ -193,7 +193,10 @@ def combine(results: list[dict], sources: list[str]) -> dict:
     summary = {m: mean_std([s["metrics"].get(m) for s in seeds]) for m in metrics
                if any(m in s["metrics"] for s in seeds)}
     machines = [m for r in results for m in (r["machine"] if isinstance(r["machine"], list) else [r["machine"]])]
-    return {**first, "machine": machines, "seeds": seeds, "summary": summary, "combined_from": list(sources)}
+    notes = {src: r["note"] for r, src in zip(results, sources) if r.get("note")}  # each about its own seeds
+    pooled = {k: v for k, v in first.items() if k not in ("note", "notes", "plot")}
+    return {**pooled, "machine": machines, "seeds": seeds, "summary": summary, "combined_from": list(sources),
+            "notes": notes, "plot": None}
 
 
 def plot(seeds: list[dict], path: str, title: str) -> None:
@@ -275,17 +278,19 @@ def main(argv=None) -> int:
     cpu_kind = "avx512" if "avx512f=True" in machine["cpu"] else "avx2"
     stem = f"quality_{tag}_{datetime.date.today().isoformat()}_{cpu_kind}"
     os.makedirs(a.results_dir, exist_ok=True)
-    png = os.path.join(a.results_dir, stem + ".png")
-    for k in range(2, 1000):  # never overwrite a result of record (same recipe, day and CPU kind)
-        if not os.path.exists(png):
-            break
-        png = os.path.join(a.results_dir, f"{stem}_{k}.png")
-    plot(seeds, png, f"{tag}: in-training FID per seed ({machine['cpu']})")
+    png = None
+    if any(s["facts"]["in_training_fid"] for s in seeds):  # a recipe without --fid-every has no curve to plot
+        png = os.path.join(a.results_dir, stem + ".png")
+        for k in range(2, 1000):  # never overwrite a result of record (same recipe, day and CPU kind)
+            if not os.path.exists(png):
+                break
+            png = os.path.join(a.results_dir, f"{stem}_{k}.png")
+        plot(seeds, png, f"{tag}: in-training FID per seed ({machine['cpu']})")
     result = {"benchmark": "quality", "recipe": a.recipe, "flags": recipe["flags"],
               "train_args": a.train_arg, "epochs_override": a.epochs, "machine": machine,
               "protocol": __doc__.split("Protocol (", 1)[1].split("\n\n")[0].replace("\n", " "),
               "eval": a.eval, "n": a.n, "seeds": seeds, "summary": summary, "anchors": ANCHORS.get(dataset),
-              "plot": os.path.relpath(png, ROOT)}
+              "plot": os.path.relpath(png, ROOT) if png else None}
     print(json.dumps(result, indent=2))
     return 0
 
