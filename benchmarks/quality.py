@@ -199,6 +199,17 @@ def combine(results: list[dict], sources: list[str]) -> dict:
             "notes": notes, "plot": None}
 
 
+def unused_png(stem: str) -> str:
+    """``stem.png``, or ``stem_2.png``, ``stem_3.png``, ... : the first name not taken (a plot of record is never
+    overwritten)."""
+    png = stem + ".png"
+    for k in range(2, 1000):
+        if not os.path.exists(png):
+            break
+        png = f"{stem}_{k}.png"
+    return png
+
+
 def plot(seeds: list[dict], path: str, title: str) -> None:
     import matplotlib
 
@@ -280,11 +291,7 @@ def main(argv=None) -> int:
     os.makedirs(a.results_dir, exist_ok=True)
     png = None
     if any(s["facts"]["in_training_fid"] for s in seeds):  # a recipe without --fid-every has no curve to plot
-        png = os.path.join(a.results_dir, stem + ".png")
-        for k in range(2, 1000):  # never overwrite a result of record (same recipe, day and CPU kind)
-            if not os.path.exists(png):
-                break
-            png = os.path.join(a.results_dir, f"{stem}_{k}.png")
+        png = unused_png(os.path.join(a.results_dir, stem))  # same recipe, day and CPU kind: a new name
         plot(seeds, png, f"{tag}: in-training FID per seed ({machine['cpu']})")
     result = {"benchmark": "quality", "recipe": a.recipe, "flags": recipe["flags"],
               "train_args": a.train_arg, "epochs_override": a.epochs, "machine": machine,
@@ -312,11 +319,7 @@ def _combine_main(p: argparse.ArgumentParser, a: argparse.Namespace) -> int:
     if any(s["facts"]["in_training_fid"] for s in pooled["seeds"]):  # the recipe computed FIDs while training
         stem = os.path.splitext(a.out)[0] if a.out else os.path.join(
             a.results_dir, f"quality_{pooled['recipe']}_{len(pooled['seeds'])}seeds")
-        png = stem + ".png"
-        for k in range(2, 1000):  # never overwrite a plot of record
-            if not os.path.exists(png):
-                break
-            png = f"{stem}_{k}.png"
+        png = unused_png(stem)
         plot(pooled["seeds"], png, f"{pooled['recipe']}: in-training FID per seed (pooled)")
         pooled["plot"] = os.path.relpath(png, ROOT)
     text = json.dumps(pooled, indent=2)

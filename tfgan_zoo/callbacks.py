@@ -538,11 +538,11 @@ class FIDCallback(keras.callbacks.Callback):
 
         if self.featurizer is None:
             self.featurizer = evaluate.Featurizer(self.network)
-            self.reference = evaluate.reference_statistics(self.real, self.featurizer, self.n_samples, self.split,
-                                                           self.data_dir)
-            if self.kid:
+            if self.kid:  # the features first: the statistics are then taken from them, not from a second pass
                 self.real_features = evaluate.reference_features(self.real, self.featurizer, self.n_samples,
                                                                  self.split, self.data_dir)
+            self.reference = evaluate.reference_statistics(self.real, self.featurizer, self.n_samples, self.split,
+                                                           self.data_dir, features=self.real_features)
         rng = np.random.default_rng(self.seed)
         bar = keras.utils.Progbar(self.n_samples, unit_name="image", verbose=self.verbose)
         feats = []
@@ -635,8 +635,8 @@ class ProgressiveAugmentationSchedule(keras.callbacks.Callback):
     value below ``best * (1 - min_delta)`` is progress; otherwise the stall count grows, and at
     ``patience`` stalls the target level rises by one bit (up to the model's ``progressive_bits``),
     after which the next evaluation is the new baseline. The model fades the new bit in over its
-    ``progressive_fade_steps`` (:mod:`tfgan_zoo.progressive`); ``start`` bits are on from the first step. Adds ``pa_target`` to the epoch logs;
-    ``events`` lists ``(epoch, level)`` of each change. Its state is part of the checkpoint state.
+    ``progressive_fade_steps`` (:mod:`tfgan_zoo.progressive`); ``start`` bits are on from the first step.
+    Adds ``pa_target`` to the epoch logs; ``events`` lists ``(epoch, level)`` of each change. Its state is part of the checkpoint state.
     """
 
     def __init__(self, monitor: str = "kid", patience: int = 1, min_delta: float = 0.0, start: int = 0) -> None:

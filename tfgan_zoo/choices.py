@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
+# losses whose fake-label loss is the real-label loss of the negated logit: progressive augmentation's label XOR
+# is the logit's sign for them (tfgan_zoo.progressive; the LSGAN only with a = -b, which the command line lacks)
+PROGRESSIVE_LOSSES = ("gan", "nsgan", "hinge", "wgan", "wgan-gp")
 LOSSES = ("gan", "nsgan", "lsgan", "wgan", "wgan-gp", "hinge", "fgan-kl", "fgan-reverse-kl", "fgan-pearson",
           "fgan-hellinger", "fgan-js", "fgan-gan", "rsgan", "ragan", "ralsgan", "mmd",
           "mmd-gp")

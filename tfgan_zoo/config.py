@@ -8,7 +8,8 @@ import json
 import os
 
 from .choices import (ARCHITECTURES, CONDITIONAL, CONV_ARCHITECTURES, D_NORMS, DATASETS, JIT_MODES,
-                      KEEP_BEST_METRICS, LOSSES, LR_DECAYS, PRECISIONS, PRIORS, STRATEGIES, TRANSPOSE_IMPLS)
+                      KEEP_BEST_METRICS, LOSSES, LR_DECAYS, PRECISIONS, PRIORS, PROGRESSIVE_LOSSES, STRATEGIES,
+                      TRANSPOSE_IMPLS)
 
 
 @dataclasses.dataclass
@@ -261,9 +262,9 @@ class TrainConfig:
         if self.fid_every is None:
             raise ValueError("--progressive-augment adds a bit when the --fid-every evaluation stops improving; add "
                              "--fid-every N (with --fid-network mnist-classifier for a fast one on digits).")
-        if self.loss not in ("gan", "nsgan", "hinge", "wgan", "wgan-gp"):
+        if self.loss not in PROGRESSIVE_LOSSES:
             raise ValueError(f"--progressive-augment flips real/fake labels by negating D's logit, which is the "
-                             f"label flip for the symmetric losses gan, nsgan, hinge, wgan, wgan-gp; not {self.loss}.")
+                             f"label flip for the symmetric losses {', '.join(PROGRESSIVE_LOSSES)}; not {self.loss}.")
         if self.label_smoothing or self.feature_matching:
             raise ValueError("--progressive-augment with --label-smoothing or --feature-matching is refused (a "
                              "smoothed label flipped is not the fake label; matched features would mix bits). Use "

@@ -324,7 +324,7 @@ def _run(cfg: TrainConfig, prepared: Prepared | None, resume: bool | checkpointi
         data_dir=cfg.data_dir, kid=bool(cfg.progressive_augment) and cfg.pa_monitor == "kid")]  # first: fid column
     if cfg.progressive_augment:  # after the evaluation it follows
         callbacks.append(cb.ProgressiveAugmentationSchedule(cfg.pa_monitor, patience=cfg.pa_patience,
-                                                                    start=cfg.pa_start))
+                                                            start=cfg.pa_start))
     callbacks += [
         cb.SampleGrid(os.path.join(out, "samples"), n_images=cfg.n_samples, seed=cfg.seed),
         cb.HistoryCSV(os.path.join(out, "history.csv")),

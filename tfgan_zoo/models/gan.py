@@ -38,6 +38,7 @@ from ..augment import diff_augment, parse_policy
 from ..packing import pack as pack_samples, packed_shape
 from ..priors import check_prior, sample as sample_prior
 from ..constraints import apply_constraint, clip_weights
+from ..choices import PROGRESSIVE_LOSSES
 from ..composition import check_combination, penalty_metric_name
 from ..nets.cascade import score_count
 from .conditioning import Conditioning
@@ -365,7 +366,7 @@ class GAN(TwoOptimizers, keras.Model):
         """Refuse progressive augmentation where the label flip is not the logit's sign, or D has other inputs."""
         if not self.label_flip_symmetric:
             raise ValueError(f"progressive augmentation flips real/fake labels by negating D's logit, which is the "
-                             f"label flip only for symmetric losses (nsgan, gan, hinge, wgan, wgan-gp, lsgan with "
+                             f"label flip only for symmetric losses ({', '.join(PROGRESSIVE_LOSSES)}, lsgan with "
                              f"real_label = -fake_label); the {self.loss_name} loss is not. Drop --progressive-augment "
                              "or choose one of those losses.")
         if self.label_smoothing:
@@ -387,6 +388,7 @@ class GAN(TwoOptimizers, keras.Model):
             raise ValueError(f"The progressive-augmentation level must be in [0, {self.progressive_bits}] (the bits "
                              f"the discriminator was built for), got {level}.")
         self.pa_target.assign(float(level))
+
     def _feature_extractor(self) -> keras.Model:
         """``D inputs -> features`` for feature matching: the output of ``feature_layer``, or by default the
         input of the output layer ``logit`` (the trunk's features, after any minibatch layer)."""
