@@ -40,12 +40,6 @@ def build(arch: str, image_shape: Sequence[int], latent_dim: int, conditional: s
     extra = int(kwargs.pop("d_extra_channels", 0) or 0)
     if extra < 0:
         raise ValueError(f"d_extra_channels must be >= 0, got {extra}.")
-    if extra:  # the same builder twice: G for the images, D for the images with the extra channels
-        shape = tuple(int(v) for v in image_shape)
-        wide = (*shape[:-1], shape[-1] + extra)
-        g = build(arch, shape, latent_dim, conditional, num_classes, info_codes, **dict(kwargs))[0]
-        d = build(arch, wide, latent_dim, conditional, num_classes, info_codes, **kwargs)[1]
-        return g, d
     if int(latent_dim) < 1:
         raise ValueError(f"latent_dim must be >= 1, got {latent_dim}.")
     mb = {"discrimination": kwargs.pop("minibatch_discrimination", None), "stddev": kwargs.pop("minibatch_stddev", 0)}
@@ -53,7 +47,8 @@ def build(arch: str, image_shape: Sequence[int], latent_dim: int, conditional: s
     if cascade < 1:
         raise ValueError(f"cascade is the number of cascading-rejection scores, >= 1 (1: none); got {cascade}.")
     heads = dict(conditional=None if conditional == "none" else conditional, num_classes=num_classes,
-                 info_codes=tuple(info_codes), minibatch=mb if any(mb.values()) else None, cascade=cascade)
+                 info_codes=tuple(info_codes), minibatch=mb if any(mb.values()) else None, cascade=cascade,
+                 d_extra_channels=extra)
     g_norm = kwargs.pop("generator_norm", "batch") or "batch"
     if g_norm not in GENERATOR_NORMS:
         raise ValueError(f"Unknown generator_norm {g_norm!r}. Valid: {', '.join(GENERATOR_NORMS)}.")

@@ -31,7 +31,7 @@ from keras import layers
 
 from ..choices import UPSAMPLES
 from ..shapes import upsampling_plan
-from .heads import build_pair
+from .heads import build_pair, widened
 from .subpixel import MIN_SUBPIXEL_CHANNELS, SubpixelConv2D, SubpixelConvTranspose, resolve_transpose_impl
 
 
@@ -140,14 +140,14 @@ def dcgan_pair(image_shape: Sequence[int], latent_dim: int, width: int = 64, nor
                conditional: str | None = None, num_classes: int | None = None,
                info_codes: tuple[int, int] = (0, 0), transpose_impl: str = "native",
                minibatch: dict | None = None, cascade: int = 1, upsample: str = "transpose",
-               generator_norm: str = "batch") -> tuple[keras.Model, keras.Model]:
+               generator_norm: str = "batch", d_extra_channels: int = 0) -> tuple[keras.Model, keras.Model]:
     """DCGAN ``(generator, discriminator)``, optionally conditional or InfoGAN (see :mod:`.heads`)."""
     size = _check_shape(image_shape)[0]
     return build_pair(generator_body(image_shape, width, transpose_impl, upsample),
-                      discriminator_trunk(image_shape, width, norm, transpose_impl),
+                      discriminator_trunk(widened(image_shape, d_extra_channels), width, norm, transpose_impl),
                       image_shape, latent_dim, conditional, num_classes, info_codes,
                       (f"dcgan_generator_{size}", f"dcgan_discriminator_{size}"), minibatch, cascade,
-                      generator_norm)
+                      generator_norm, d_extra_channels)
 
 
 def dcgan_generator(image_shape: Sequence[int], latent_dim: int, width: int = 64,

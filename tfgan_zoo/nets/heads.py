@@ -89,10 +89,18 @@ def discriminator_heads(features: keras.KerasTensor, mode: str | None = None, nu
     return logit
 
 
+def widened(image_shape: Sequence[int], extra_channels: int) -> tuple[int, int, int]:
+    """``image_shape`` with ``extra_channels`` more channels (the discriminator's input under progressive augmentation)."""
+    h, w, c = (int(v) for v in image_shape)
+    if int(extra_channels) < 0:
+        raise ValueError(f"d_extra_channels must be >= 0, got {extra_channels}.")
+    return h, w, c + int(extra_channels)
+
+
 def build_pair(generator_body: Callable, discriminator_trunk: Callable, image_shape: Sequence[int],
                latent_dim: int, mode: str | None, num_classes: int | None, info_codes: tuple[int, int],
                names: tuple[str, str], minibatch: dict | None = None, cascade: int = 1,
-               generator_norm: str = "batch") -> tuple[keras.Model, keras.Model]:
+               generator_norm: str = "batch", d_extra_channels: int = 0) -> tuple[keras.Model, keras.Model]:
     """Assemble ``(generator, discriminator)`` from an architecture's body and trunk functions.
 
     ``generator_body(h) -> images`` maps the input vector to images; ``discriminator_trunk(t) -> features``
@@ -100,6 +108,8 @@ def build_pair(generator_body: Callable, discriminator_trunk: Callable, image_sh
     ``stddev=G``) appends the batch-level features of :mod:`.minibatch` before the heads; ``cascade = N``
     gives ``N`` cascading-rejection scores (:mod:`.cascade`). ``generator_norm`` ("batch", "cbn" or
     "self-modulation") chooses the generator's batch normalizations (:mod:`.norms`): ``generator_body(h, norm)``.
+    ``d_extra_channels = B``: the discriminator reads images with ``B`` more channels than the generator makes
+    (build ``discriminator_trunk`` for :func:`widened` ``(image_shape, B)``).
     """
     check_mode(mode, num_classes, info_codes)
     g_latent = latent_dim + (sum(info_codes) if mode == "infogan" else 0)
@@ -119,7 +129,7 @@ def build_pair(generator_body: Callable, discriminator_trunk: Callable, image_sh
                             num_classes=num_classes)
         g_out = generator_body(h, norm)
     generator = keras.Model(g_in if len(g_in) > 1 else g_in[0], g_out, name=names[0])
-    d_in, t, y = discriminator_inputs(image_shape, mode, num_classes)
+    d_in, t, y = discriminator_inputs(widened(image_shape, d_extra_channels), mode, num_classes)
     features = discriminator_trunk(t)
     if minibatch:
         from .minibatch import minibatch_features

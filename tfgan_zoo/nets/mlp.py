@@ -41,11 +41,11 @@ def discriminator_trunk(units: Sequence[int] = (512, 256)):
 
 def mlp_pair(image_shape: Sequence[int], latent_dim: int, conditional: str | None = None,
              num_classes: int | None = None, info_codes: tuple[int, int] = (0, 0), minibatch: dict | None = None,
-             cascade: int = 1) -> tuple[keras.Model, keras.Model]:
+             cascade: int = 1, d_extra_channels: int = 0) -> tuple[keras.Model, keras.Model]:
     """MLP ``(generator, discriminator)``, optionally conditional or InfoGAN (see :mod:`.heads`)."""
     return build_pair(generator_body(image_shape), discriminator_trunk(), image_shape, latent_dim,
                       conditional, num_classes, info_codes, ("mlp_generator", "mlp_discriminator"), minibatch,
-                      cascade)
+                      cascade, d_extra_channels=d_extra_channels)
 
 
 def mlp_generator(image_shape: Sequence[int], latent_dim: int, units: Sequence[int] = (256, 512, 1024)) -> keras.Model:

@@ -38,7 +38,7 @@ from typing import Any, Sequence
 import keras
 from keras import layers, ops
 
-from .heads import build_pair
+from .heads import build_pair, widened
 
 PACKAGE = "tfgan_zoo"
 SIZES = (28, 32, 64, 128)
@@ -183,9 +183,11 @@ class GlobalSumPooling2D(layers.Layer):
 def resnet_pair(image_shape: Sequence[int], latent_dim: int, variant: str = "sngan", width: int | None = None,
                 d_width: int | None = None, conditional: str | None = None, num_classes: int | None = None,
                 info_codes: tuple[int, int] = (0, 0), minibatch: dict | None = None, cascade: int = 1,
-                generator_norm: str = "batch") -> tuple[keras.Model, keras.Model]:
+                generator_norm: str = "batch", d_extra_channels: int = 0) -> tuple[keras.Model, keras.Model]:
     """ResNet ``(generator, discriminator)``, optionally conditional or InfoGAN (see :mod:`.heads`)."""
     size, _ = _check(image_shape)
-    return build_pair(generator_body(image_shape, variant, width), discriminator_trunk(image_shape, variant, d_width),
+    return build_pair(generator_body(image_shape, variant, width),
+                      discriminator_trunk(widened(image_shape, d_extra_channels), variant, d_width),
                       image_shape, latent_dim, conditional, num_classes, info_codes,
-                      (f"resnet_generator_{size}", f"resnet_discriminator_{size}"), minibatch, cascade, generator_norm)
+                      (f"resnet_generator_{size}", f"resnet_discriminator_{size}"), minibatch, cascade, generator_norm,
+                      d_extra_channels)

@@ -28,7 +28,7 @@ from keras import layers
 
 from ..shapes import upsampling_plan
 from .dcgan import _check_shape, _downsample, _plain_norm, _upsample, project_to_map
-from .heads import build_pair
+from .heads import build_pair, widened
 from .subpixel import resolve_transpose_impl
 
 
@@ -79,11 +79,11 @@ def sndcgan_pair(image_shape: Sequence[int], latent_dim: int, width: int = 64, c
                  num_classes: int | None = None, info_codes: tuple[int, int] = (0, 0),
                  transpose_impl: str = "native", minibatch: dict | None = None,
                  cascade: int = 1, upsample: str = "transpose", generator_norm: str = "batch",
-                 ) -> tuple[keras.Model, keras.Model]:
+                 d_extra_channels: int = 0) -> tuple[keras.Model, keras.Model]:
     """SN-DCGAN ``(generator, discriminator)``, optionally conditional or InfoGAN (see :mod:`.heads`)."""
     size = _check_shape(image_shape)[0]
     return build_pair(sndcgan_generator_body(image_shape, width, transpose_impl, upsample),
-                      sndcgan_discriminator_trunk(image_shape, width, transpose_impl),
+                      sndcgan_discriminator_trunk(widened(image_shape, d_extra_channels), width, transpose_impl),
                       image_shape, latent_dim, conditional, num_classes, info_codes,
                       (f"sndcgan_generator_{size}", f"sndcgan_discriminator_{size}"), minibatch, cascade,
-                      generator_norm)
+                      generator_norm, d_extra_channels)
