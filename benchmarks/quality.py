@@ -10,7 +10,8 @@ best epoch's) draws ``--n`` images (default 10,000; z from the recipe's prior, s
 Inception (2015-12-05 pool_3, bilinear resize to 299, grey repeated to RGB): FID and KID (subsets of 1,000).
 The real statistics and features are cached, so only the first evaluation pays for them. For MNIST also the
 MNIST-classifier FID (same images, test split) and the classifier's histogram of generated digits (an
-even share is 10% per class). ``--eval fast`` computes only the MNIST-classifier numbers.
+even share is 10% per class); for Fashion-MNIST likewise with the committed Fashion-MNIST classifier.
+``--eval fast`` computes only the classifier numbers.
 
 Runs go to ``--runs-dir/RECIPE/seedS`` (``train.py --recipe RECIPE --seed S --resume``): stopping this
 script and starting it again continues every run where it stopped, and a finished run's evaluation is read
@@ -88,40 +89,58 @@ def train(recipe: str, seed: int, run_dir: str, epochs: int | None, extra: list[
 
 
 def evaluate_run(run_dir: str, dataset: str, mode: str, n: int) -> dict:
-    """The metrics of ``run_dir/generator`` (cached in ``run_dir/quality_eval.json`` by protocol)."""
+    """The metrics of ``run_dir/generator`` (cached in ``run_dir/quality_eval.json`` by protocol; a cached
+    entry that lacks a metric this version computes, such as the Fashion-MNIST classifier's, gets only that
+    metric added)."""
     cache = os.path.join(run_dir, "quality_eval.json")
     key = f"{mode}:{n}"
     saved = {}
     if os.path.isfile(cache):
         with open(cache, encoding="utf-8") as f:
             saved = json.load(f)
-        if key in saved:
-            return saved[key]
+    out: dict = dict(saved.get(key, {}))
+    if key in saved and not _missing(out, dataset, mode):
+        return out
     from tfgan_zoo.io import write_text
 
     gen = os.path.join(run_dir, "generator")
-    out: dict = {}
     t0 = time.perf_counter()
     with contextlib.redirect_stdout(sys.stderr):  # progress bars: stdout carries only the JSON result
         _measure(out, dataset, gen, mode, n)
-    out["eval_time_s"] = round(time.perf_counter() - t0, 1)
+    out["eval_time_s"] = round(out.get("eval_time_s", 0.0) + time.perf_counter() - t0, 1)
     saved[key] = out
     write_text(cache, json.dumps(saved, indent=2) + "\n")
     return out
 
 
+# the committed classifier of each built-in dataset: its FID and histogram of generated classes
+DOMAIN_CLASSIFIERS = {"mnist": ("mnist-classifier", "mnist_classifier"),
+                      "fashion_mnist": ("fashion-classifier", "fashion_classifier")}
+METRIC_KEYS = ("fid", "kid", "mnist_classifier_fid", "fashion_classifier_fid")
+
+
+def _missing(out: dict, dataset: str, mode: str) -> list[str]:
+    """The parts of an evaluation not yet in ``out``: "standard" and/or "classifier"."""
+    parts = ["standard"] if mode == "standard" and "fid" not in out else []
+    if dataset in DOMAIN_CLASSIFIERS and f"{DOMAIN_CLASSIFIERS[dataset][1]}_fid" not in out:
+        parts.append("classifier")
+    return parts
+
+
 def _measure(out: dict, dataset: str, gen: str, mode: str, n: int) -> None:
     from tfgan_zoo.metrics.evaluate import evaluate
 
-    if mode == "standard":
+    missing = _missing(out, dataset, mode)
+    if "standard" in missing:
         log(f"{gen}: standard FID/KID on {n} + {n} images")
         r = evaluate(dataset, gen, "fid-inception", n, ["fid", "kid"], real_split="test")
         out.update({"fid": r["fid"], "kid": r["kid"], "kid_std": r["kid_std"], "protocol": r["protocol"]})
-    if dataset == "mnist":
-        r = evaluate(dataset, gen, "mnist-classifier", n, ["fid", "classifier"], real_split="test")
-        out.update({"mnist_classifier_fid": r["fid"], "class_histogram": r["class_histogram"],
+    if "classifier" in missing:
+        network, name = DOMAIN_CLASSIFIERS[dataset]
+        r = evaluate(dataset, gen, network, n, ["fid", "classifier"], real_split="test")
+        out.update({f"{name}_fid": r["fid"], "class_histogram": r["class_histogram"],
                     **({"class_accuracy": r["class_accuracy"]} if "class_accuracy" in r else {}),
-                    "mnist_classifier_protocol": r["protocol"]})
+                    f"{name}_protocol": r["protocol"]})
 
 
 def run_facts(run_dir: str) -> dict:
@@ -189,8 +208,7 @@ def combine(results: list[dict], sources: list[str]) -> dict:
             cpu = s["cpu"] if "cpu" in s else r["machine"]["cpu"]  # a pooled result keeps each seed's own
             seeds.append({**s, "cpu": cpu, "source": s.get("source", src)})
     seeds.sort(key=lambda s: s["seed"])
-    metrics = ("fid", "kid", "mnist_classifier_fid")
-    summary = {m: mean_std([s["metrics"].get(m) for s in seeds]) for m in metrics
+    summary = {m: mean_std([s["metrics"].get(m) for s in seeds]) for m in METRIC_KEYS
                if any(m in s["metrics"] for s in seeds)}
     machines = [m for r in results for m in (r["machine"] if isinstance(r["machine"], list) else [r["machine"]])]
     notes = {src: r["note"] for r, src in zip(results, sources) if r.get("note")}  # each about its own seeds
@@ -283,8 +301,8 @@ def main(argv=None) -> int:
         seeds.append({"seed": seed, "run": os.path.relpath(run_dir, ROOT), "differs_from_recipe": differs,
                       "facts": facts, "metrics": evaluate_run(run_dir, dataset, a.eval, a.n)})
         log(f"seed {seed}: " + json.dumps({k: v for k, v in seeds[-1]["metrics"].items()
-                                           if k in ("fid", "kid", "mnist_classifier_fid")}))
-    summary = {m: mean_std([s["metrics"].get(m) for s in seeds]) for m in ("fid", "kid", "mnist_classifier_fid")
+                                           if k in METRIC_KEYS}))
+    summary = {m: mean_std([s["metrics"].get(m) for s in seeds]) for m in METRIC_KEYS
                if any(m in s["metrics"] for s in seeds)}
     cpu_kind = "avx512" if "avx512f=True" in machine["cpu"] else "avx2"
     stem = f"quality_{tag}_{datetime.date.today().isoformat()}_{cpu_kind}"

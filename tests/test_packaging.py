@@ -64,11 +64,13 @@ def test_wheel_and_sdist_install_into_a_fresh_environment_and_work(tmp_path):
         names = z.namelist()
         entry_points = z.read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     for must in ("tfgan_zoo/py.typed", "tfgan_zoo/metrics/weights/mnist_classifier.weights.h5",
+                 "tfgan_zoo/metrics/weights/fashion_mnist_classifier.weights.h5",
                  "tfgan_zoo/recipes/quickstart.json", "tfgan_zoo/cli/app.py"):
         assert must in names, must
     assert "tfgan-zoo = tfgan_zoo.cli.app:main" in entry_points
     with tarfile.open(sdist) as t:
-        assert any(n.endswith("tfgan_zoo/metrics/weights/mnist_classifier.weights.h5") for n in t.getnames())
+        for w in ("mnist_classifier", "fashion_mnist_classifier"):
+            assert any(n.endswith(f"tfgan_zoo/metrics/weights/{w}.weights.h5") for n in t.getnames()), w
     # a fresh environment: no pip, no tfgan_zoo; the wheel goes in first, then the dependencies (TensorFlow
     # and the rest) are made visible from this environment's site-packages, after the env's own
     env_dir = tmp_path / "env"

@@ -505,9 +505,9 @@ class FIDCallback(keras.callbacks.Callback):
     ----------
     real : str
         Dataset name of the real images (``"mnist"``, ``"fashion_mnist"``, a TFDS name).
-    network : {"fid-inception", "keras-imagenet", "mnist-classifier"}
-        ``fid-inception`` is the standard FID; ``mnist-classifier`` is fast and
-        meaningful for MNIST-like data only.
+    network : {"fid-inception", "keras-imagenet", "mnist-classifier", "fashion-classifier"}
+        ``fid-inception`` is the standard FID; ``mnist-classifier`` and ``fashion-classifier``
+        are fast, each meaningful for its own dataset only (the other built-in dataset is refused).
     verbose : int
         1 shows a progress bar while generating and embedding, 0 none.
     kid : bool
@@ -521,6 +521,9 @@ class FIDCallback(keras.callbacks.Callback):
         super().__init__()
         if every_n_epochs < 1 or n_samples < 2:
             raise ValueError("every_n_epochs must be >= 1 and n_samples >= 2.")
+        from .metrics.evaluate import check_network_for_dataset
+
+        check_network_for_dataset(network, real)
         self.every_n_epochs, self.n_samples, self.real, self.network = every_n_epochs, n_samples, real, network
         self.split, self.batch_size, self.seed, self.data_dir = split, batch_size, seed, data_dir
         self.featurizer = None

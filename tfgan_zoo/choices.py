@@ -20,6 +20,10 @@ PRIORS = ("normal", "uniform")  # the distribution of z (tfgan_zoo.priors)
 AUGMENTS = ("color", "translation", "cutout")  # DiffAugment policies (tfgan_zoo.augment)
 LR_DECAYS = ("none", "linear")  # learning-rate schedules over the run (training.set_learning_rates)
 KEEP_BEST_METRICS = ("fid",)  # --keep-best: the metric of --fid-every (its network from --fid-network)
+# feature networks of the FID/KID: the standard FID Inception, Keras' ImageNet InceptionV3, and the committed
+# 28x28 classifiers (tfgan_zoo.metrics.classifier), each named with the built-in dataset whose classes it knows
+CLASSIFIER_NETWORKS = {"mnist-classifier": "mnist", "fashion-classifier": "fashion_mnist"}
+FID_NETWORKS = ("fid-inception", "keras-imagenet", *CLASSIFIER_NETWORKS)
 DATASETS = ("mnist", "fashion_mnist")  # built in; --dataset also takes folders, files, TFDS names
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 D_NORMS = ("none", "batch", "layer")

@@ -7,7 +7,8 @@ import dataclasses
 import json
 import os
 
-from .choices import (ARCHITECTURES, CONDITIONAL, CONV_ARCHITECTURES, D_NORMS, DATASETS, JIT_MODES,
+from .choices import (ARCHITECTURES, CLASSIFIER_NETWORKS, CONDITIONAL, CONV_ARCHITECTURES, D_NORMS, DATASETS,
+                      FID_NETWORKS, JIT_MODES,
                       KEEP_BEST_METRICS, LOSSES, LR_DECAYS, PRECISIONS, PRIORS, PROGRESSIVE_LOSSES, STRATEGIES,
                       TRANSPOSE_IMPLS)
 
@@ -191,7 +192,7 @@ class TrainConfig:
                                  f"{', '.join(KEEP_BEST_METRICS)}.")
             if self.fid_every is None:
                 raise ValueError("--keep-best fid chooses among the --fid-every evaluations; add --fid-every N "
-                                 "(with --fid-network mnist-classifier for a fast one on digits).")
+                                 "(with --fid-network mnist-classifier or fashion-classifier for a fast one).")
             if int(self.fid_every) > int(self.epochs):
                 raise ValueError(f"--keep-best needs at least one evaluation, but --fid-every {self.fid_every} is "
                                  f"more than --epochs {self.epochs}; lower --fid-every.")
@@ -231,9 +232,14 @@ class TrainConfig:
             raise ValueError(f"fid_every must be >= 1, got {self.fid_every}.")
         if int(self.fid_samples) < 2:
             raise ValueError(f"fid_samples must be >= 2, got {self.fid_samples}.")
-        if self.fid_network not in ("fid-inception", "keras-imagenet", "mnist-classifier"):
-            raise ValueError(f"Unknown fid_network {self.fid_network!r}. Valid networks: fid-inception, "
-                             "keras-imagenet, mnist-classifier.")
+        if self.fid_network not in FID_NETWORKS:
+            raise ValueError(f"Unknown fid_network {self.fid_network!r}. Valid networks: "
+                             f"{', '.join(FID_NETWORKS)}.")
+        known = CLASSIFIER_NETWORKS.get(self.fid_network)
+        if known is not None and self.dataset in DATASETS and self.dataset != known:
+            right = [k for k, v in CLASSIFIER_NETWORKS.items() if v == self.dataset][0]
+            raise ValueError(f"--fid-network {self.fid_network} knows {known}'s classes, not {self.dataset}'s; use "
+                             f"--fid-network {right} (fast) or fid-inception (the standard FID).")
         if self.fid_every is not None and self.dataset not in DATASETS:
             raise ValueError("--fid-every needs a built-in --dataset (its statistics are cached); evaluate other "
                              "sources afterwards with scripts/evaluate.py --fake OUT/generator.")
@@ -261,7 +267,7 @@ class TrainConfig:
             raise ValueError(f"Unknown pa_monitor {self.pa_monitor!r}. Valid: kid, fid.")
         if self.fid_every is None:
             raise ValueError("--progressive-augment adds a bit when the --fid-every evaluation stops improving; add "
-                             "--fid-every N (with --fid-network mnist-classifier for a fast one on digits).")
+                             "--fid-every N (with --fid-network mnist-classifier or fashion-classifier for a fast one).")
         if self.loss not in PROGRESSIVE_LOSSES:
             raise ValueError(f"--progressive-augment flips real/fake labels by negating D's logit, which is the "
                              f"label flip for the symmetric losses {', '.join(PROGRESSIVE_LOSSES)}; not {self.loss}.")

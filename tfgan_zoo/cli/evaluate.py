@@ -16,8 +16,7 @@ import sys
 from typing import Sequence
 
 from .argtypes import int_at_least
-
-NETWORKS = ("fid-inception", "keras-imagenet", "mnist-classifier")
+from ..choices import FID_NETWORKS as NETWORKS
 METRICS = ("fid", "kid", "classifier")
 
 
@@ -29,7 +28,8 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     p.add_argument("--fake", required=True, help="SOURCE of generated images")
     p.add_argument("--network", default="fid-inception", choices=NETWORKS,
                    help="feature network: the standard FID Inception (2015-12-05 weights), Keras' ImageNet "
-                        "InceptionV3 (non-standard), or the committed MNIST classifier")
+                        "InceptionV3 (non-standard), or a committed 28x28 classifier (mnist-classifier for digits, "
+                        "fashion-classifier for Fashion-MNIST)")
     p.add_argument("--n", type=int_at_least(1), default=10_000, help="images per side")
     p.add_argument("--metrics", default="fid,kid", help=f"comma-separated subset of {','.join(METRICS)}")
     p.add_argument("--real-split", default="train")

@@ -43,7 +43,7 @@ def _one_of(options: Sequence[str]) -> dict:
 
 
 def build_parser(prog: str = "train.py") -> argparse.ArgumentParser:
-    from ..choices import (ARCHITECTURES, AUGMENTS, CONDITIONAL, CONSTRAINTS, D_NORMS, DATASETS, JIT_MODES,
+    from ..choices import (ARCHITECTURES, AUGMENTS, CONDITIONAL, CONSTRAINTS, D_NORMS, DATASETS, FID_NETWORKS, JIT_MODES,
                           KEEP_BEST_METRICS, LOSSES, LR_DECAYS, PENALTIES, PRECISIONS, PRIORS, STRATEGIES,
                           RESNET_VARIANTS, TRANSPOSE_IMPLS, UPSAMPLES)
 
@@ -205,8 +205,9 @@ def build_parser(prog: str = "train.py") -> argparse.ArgumentParser:
                    help="compute FID every N epochs (adds a fid column to history.csv)")
     p.add_argument("--fid-samples", type=_int_at_least(2), default=2000, help="generated and real images for FID")
     p.add_argument("--fid-network", default="fid-inception",
-                   **_one_of(("fid-inception", "keras-imagenet", "mnist-classifier")),
-                   help="feature network of --fid-every (mnist-classifier: fast, for digits only)")
+                   **_one_of(FID_NETWORKS),
+                   help="feature network of --fid-every (mnist-classifier / fashion-classifier: fast, each for "
+                        "its own dataset only)")
     p.add_argument("--keep-best", default=None, **_one_of(KEEP_BEST_METRICS),
                    help="export the generator of the best --fid-every evaluation as OUT/generator (its step in "
                         "OUT/generator/tfgan_zoo_generator.json and summary.json); the last one is exported as "

@@ -1,17 +1,17 @@
-"""A small MNIST CNN as a domain-specific feature network: "MNIST FID", classifier score, class histograms.
+"""Small 28x28 CNNs as domain-specific feature networks: "MNIST FID", "Fashion FID", classifier score, class histograms.
 
-Architecture (Keras functional, input 28x28x1 in [-1, 1])::
+One architecture, trained once per dataset (Keras functional, input 28x28x1 in [-1, 1])::
 
     conv 3x3x32 same, batch-norm, ReLU -> max-pool 2   (14x14x32)
     conv 3x3x64 same, batch-norm, ReLU -> max-pool 2   (7x7x64)
     conv 3x3x32 valid, batch-norm, ReLU                (5x5x32)
-    flatten -> dense 128, ReLU = "features"            (penultimate layer: the MNIST-FID features)
+    flatten -> dense 128, ReLU = "features"            (penultimate layer: the domain-FID features)
     dropout 0.3 -> dense 10, softmax = "probs"
 
-About 141k parameters (a 0.6 MB weights file).
-
-Its weights are part of the package (``weights/mnist_classifier.weights.h5``,
-made by ``scripts/train_mnist_classifier.py``); nothing is downloaded.
+About 141k parameters (a 0.6 MB weights file). The weights are part of the package
+(``weights/mnist_classifier.weights.h5`` and ``weights/fashion_mnist_classifier.weights.h5``, made by
+``scripts/train_mnist_classifier.py [--dataset fashion_mnist]``); nothing is downloaded. Each knows only its
+own dataset's ten classes: its features say nothing about other images.
 """
 
 from __future__ import annotations
@@ -28,18 +28,47 @@ INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
 FEATURES_LAYER = "features"
 FEATURE_DIM = 128
-WEIGHTS_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights", "mnist_classifier.weights.h5")
+WEIGHTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights")
+# the datasets with a committed classifier
+CLASSIFIER_DATASETS = ("mnist", "fashion_mnist")
+WEIGHTS_PATH = os.path.join(WEIGHTS_DIR, "mnist_classifier.weights.h5")
+FASHION_WEIGHTS_PATH = os.path.join(WEIGHTS_DIR, "fashion_mnist_classifier.weights.h5")
 TRAIN_HINT = "Run `python scripts/train_mnist_classifier.py` to train it and write the weights file."
 
 _loaded: dict[tuple[str, float], keras.Model] = {}
 
 
+def _check_dataset(dataset: str) -> str:
+    if dataset not in CLASSIFIER_DATASETS:
+        raise ValueError(f"No committed classifier for dataset {dataset!r}; there is one for "
+                         f"{', '.join(CLASSIFIER_DATASETS)}.")
+    return dataset
+
+
+def weights_path(dataset: str = "mnist") -> str:
+    """The packaged weights file of ``dataset``'s classifier."""
+    return WEIGHTS_PATH if _check_dataset(dataset) == "mnist" else FASHION_WEIGHTS_PATH
+
+
+def train_hint(dataset: str = "mnist") -> str:
+    """How to make ``dataset``'s weights file."""
+    if _check_dataset(dataset) == "mnist":
+        return TRAIN_HINT
+    return (f"Run `python scripts/train_mnist_classifier.py --dataset {dataset}` to train it and write the "
+            "weights file.")
+
+
 class ClassifierWeightsNotFoundError(FileNotFoundError):
-    """The MNIST classifier's weights file is missing."""
+    """A classifier's weights file is missing."""
 
 
 def build_mnist_classifier() -> keras.Model:
     """The untrained classifier: ``(n, 28, 28, 1)`` images in [-1, 1] -> ``(n, 10)`` softmax."""
+    return build_classifier("mnist")
+
+
+def build_classifier(dataset: str = "mnist") -> keras.Model:
+    """The untrained classifier for ``dataset`` (the same network for each; only the name differs)."""
     layers = keras.layers
 
     def conv_bn_relu(x, filters, padding, name):
@@ -57,31 +86,38 @@ def build_mnist_classifier() -> keras.Model:
     features = layers.Dense(FEATURE_DIM, activation="relu", name=FEATURES_LAYER)(x)
     x = layers.Dropout(0.3, name="dropout")(features)
     probs = layers.Dense(NUM_CLASSES, activation="softmax", name="probs")(x)
-    return keras.Model(inputs, probs, name="mnist_classifier")
+    return keras.Model(inputs, probs, name=f"{_check_dataset(dataset)}_classifier")
 
 
 def load_mnist_classifier(path: str | os.PathLike | None = None) -> keras.Model:
-    """The trained classifier with the packaged weights (or those at ``path``); cached per file.
+    """The trained MNIST classifier (:func:`load_classifier` for ``"mnist"``)."""
+    return load_classifier("mnist", path)
+
+
+def load_classifier(dataset: str = "mnist", path: str | os.PathLike | None = None) -> keras.Model:
+    """``dataset``'s trained classifier with the packaged weights (or those at ``path``); cached per file.
 
     Raises
     ------
     ClassifierWeightsNotFoundError
         The weights file does not exist (the message says how to make it).
     """
-    path = os.path.abspath(os.fspath(path or WEIGHTS_PATH))
+    path = os.path.abspath(os.fspath(path or weights_path(dataset)))
     if not os.path.isfile(path):
-        raise ClassifierWeightsNotFoundError(f"MNIST classifier weights not found at {path}. {TRAIN_HINT}")
+        raise ClassifierWeightsNotFoundError(f"{dataset} classifier weights not found at {path}. "
+                                             f"{train_hint(dataset)}")
     key = (path, os.path.getmtime(path))
     if key not in _loaded:
-        model = build_mnist_classifier()
+        model = build_classifier(dataset)
         try:
             model.load_weights(path)
         except (ValueError, OSError) as e:
             raise ValueError(
-                f"Cannot load MNIST classifier weights from {path}: {e}. "
-                f"The file is corrupt or from another architecture. {TRAIN_HINT}"
+                f"Cannot load {dataset} classifier weights from {path}: {e}. "
+                f"The file is corrupt or from another architecture. {train_hint(dataset)}"
             ) from e
-        _loaded.clear()
+        for stale in [k for k in _loaded if k[0] == path]:  # an older version of this file
+            del _loaded[stale]
         _loaded[key] = model
     return _loaded[key]
 
@@ -97,8 +133,8 @@ def preprocess(images: np.ndarray) -> np.ndarray:
         x = x[..., None]
     if x.ndim != 4 or x.shape[1:] != INPUT_SHAPE:
         raise ValueError(
-            f"The MNIST classifier expects images of shape (n, 28, 28, 1) (28x28x1 grayscale), got {x.shape}. "
-            "Resize/convert the images first; it only applies to MNIST-like 28x28 grayscale digits."
+            f"The 28x28 classifiers expect images of shape (n, 28, 28, 1) (28x28x1 grayscale), got {x.shape}. "
+            "Resize/convert the images first; they only apply to MNIST-like 28x28 grayscale images."
         )
     if x.dtype == np.uint8:
         return x.astype(np.float32) / 127.5 - 1.0
@@ -144,7 +180,11 @@ def classifier_probs(images: np.ndarray, model: keras.Model | None = None, batch
 
 __all__ = [
     "build_mnist_classifier",
+    "build_classifier",
     "load_mnist_classifier",
+    "load_classifier",
+    "weights_path",
+    "CLASSIFIER_DATASETS",
     "preprocess",
     "classifier_outputs",
     "classifier_features",

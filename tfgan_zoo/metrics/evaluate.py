@@ -1,4 +1,4 @@
-"""FID, KID and the MNIST classifier score between two image sources, with their protocol.
+"""FID, KID and the domain classifiers' score between two image sources, with their protocol.
 
 A *source* is a dataset name (``mnist``, ``fashion_mnist``, a TFDS name), an image
 folder, a ``.npz``/``.npy`` file, an exported generator directory (a SavedModel
@@ -21,14 +21,16 @@ import numpy as np
 from ..cache import cache_dir
 from . import frechet, kid, moments
 
-NETWORKS = ("fid-inception", "keras-imagenet", "mnist-classifier")
+from ..choices import CLASSIFIER_NETWORKS, FID_NETWORKS
+
+NETWORKS = FID_NETWORKS
 METRICS = ("fid", "kid", "classifier")
 
 
 def network_protocol(network: str) -> dict[str, Any]:
     """What defines features: the network and its input transform."""
-    if network == "mnist-classifier":
-        return {"network": "tfgan_zoo mnist-classifier (penultimate 128-d)", "resize": "none (28x28x1)"}
+    if network in CLASSIFIER_NETWORKS:
+        return {"network": f"tfgan_zoo {network} (penultimate 128-d)", "resize": "none (28x28x1)"}
     from .features import RESIZE_PROTOCOL
     from .inception import PROTOCOLS
 
@@ -44,10 +46,10 @@ class Featurizer:
             raise ValueError(f"Unknown network {network!r}. Valid networks: {', '.join(NETWORKS)}.")
         self.name, self.batch_size = network, batch_size
         self.protocol = network_protocol(network)
-        if network == "mnist-classifier":
-            from .classifier import load_mnist_classifier
+        if network in CLASSIFIER_NETWORKS:
+            from .classifier import load_classifier
 
-            self.model = load_mnist_classifier()
+            self.model = load_classifier(CLASSIFIER_NETWORKS[network])
         else:
             from .features import FeatureExtractor
             from .inception import fid_inception
@@ -56,7 +58,7 @@ class Featurizer:
                                           batch_size=batch_size)
 
     def __call__(self, images: np.ndarray, progress: bool = False) -> np.ndarray:
-        if self.name == "mnist-classifier":
+        if self.name in CLASSIFIER_NETWORKS:
             from .classifier import classifier_features
 
             return classifier_features(images, self.model).astype(np.float64)
@@ -65,12 +67,31 @@ class Featurizer:
         return extract_features(images, self.model, batch_size=self.batch_size, progress=progress)
 
     def probs(self, images: np.ndarray) -> np.ndarray:
-        """Class probabilities (MNIST classifier only)."""
-        if self.name != "mnist-classifier":
-            raise ValueError("The classifier score needs --network mnist-classifier.")
+        """Class probabilities (the domain classifiers only)."""
+        if self.name not in CLASSIFIER_NETWORKS:
+            raise ValueError(f"Class probabilities need a classifier network ({', '.join(CLASSIFIER_NETWORKS)}), "
+                             f"not {self.name}.")
         from .classifier import classifier_probs
 
         return classifier_probs(images, self.model)
+
+
+def classifier_network(dataset) -> str:
+    """The classifier network that knows ``dataset``'s classes: ``fashion-classifier`` for ``fashion_mnist``,
+    else ``mnist-classifier`` (digits, and arrays or folders of 28x28 images)."""
+    for network, known in CLASSIFIER_NETWORKS.items():
+        if isinstance(dataset, str) and dataset == known:
+            return network
+    return "mnist-classifier"
+
+
+def check_network_for_dataset(network: str, dataset) -> None:
+    """Refuse a domain classifier on the other built-in dataset (its features would say nothing about it)."""
+    if network in CLASSIFIER_NETWORKS and isinstance(dataset, str) and dataset in CLASSIFIER_NETWORKS.values() \
+            and CLASSIFIER_NETWORKS[network] != dataset:
+        right = classifier_network(dataset)
+        raise ValueError(f"{network} knows {CLASSIFIER_NETWORKS[network]}'s classes, not {dataset}'s; use "
+                         f"--network/--fid-network {right} (or fid-inception, the standard FID).")
 
 
 def _is_generator_dir(path: str) -> bool:
@@ -137,7 +158,7 @@ def load_images(source, n: int, split: str = "train", seed: int = 0, data_dir: s
 
 def stats_path(dataset: str, split: str, network: str, n: int) -> str:
     """Cache file of a dataset's reference statistics; the name spells out the protocol."""
-    resize = "299bilinear" if network != "mnist-classifier" else "native"
+    resize = "native" if network in CLASSIFIER_NETWORKS else "299bilinear"
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", dataset).strip("_")
     return cache_dir("stats", f"{safe}__{split}__{network}__{resize}__n{n}.npz")
 
@@ -196,13 +217,15 @@ def evaluate(real, fake, network: str = "fid-inception", n: int = 10_000, metric
 
     Returns a dict with one entry per metric (``fid``; ``kid`` and ``kid_std``;
     ``classifier_score``, ``classifier_score_std`` and ``class_histogram`` of the fake
-    images, plus ``class_accuracy`` and ``class_accuracy_per_class`` when ``fake`` is a
+    images by the classifier of ``real``'s domain (:func:`classifier_network`; the feature network itself when
+    it is a classifier), plus ``class_accuracy`` and ``class_accuracy_per_class`` when ``fake`` is a
     conditional generator) and ``protocol``: network, resize, n real, n fake, reference split.
     """
     metrics = list(metrics)
     unknown = [m for m in metrics if m not in METRICS]
     if unknown:
         raise ValueError(f"Unknown metric(s) {unknown}. Valid metrics: {', '.join(METRICS)}.")
+    check_network_for_dataset(featurizer.name if featurizer is not None else network, real)
     f = featurizer or Featurizer(network)
     out: dict[str, Any] = {}
     fake_images = load_images(fake, n, fake_split, seed=1, data_dir=data_dir)
@@ -228,8 +251,8 @@ def evaluate(real, fake, network: str = "fid-inception", n: int = 10_000, metric
     if "classifier" in metrics:
         from .class_stats import class_accuracy, class_histogram, classifier_score
 
-        probs = f.probs(fake_images) if f.name == "mnist-classifier" else Featurizer("mnist-classifier").probs(
-            fake_images)
+        probs = f.probs(fake_images) if f.name in CLASSIFIER_NETWORKS else Featurizer(
+            classifier_network(real)).probs(fake_images)
         out["classifier_score"], out["classifier_score_std"] = (float(v) for v in classifier_score(probs, splits=10))
         out["class_histogram"] = class_histogram(probs, 10).tolist()
         asked = generated_labels(fake, n)
