@@ -24,6 +24,11 @@ KEEP_BEST_METRICS = ("fid",)  # --keep-best: the metric of --fid-every (its netw
 # 28x28 classifiers (tfgan_zoo.metrics.classifier), each named with the built-in dataset whose classes it knows
 CLASSIFIER_NETWORKS = {"mnist-classifier": "mnist", "fashion-classifier": "fashion_mnist"}
 FID_NETWORKS = ("fid-inception", "keras-imagenet", *CLASSIFIER_NETWORKS)
+
+
+def matching_classifier(dataset) -> str | None:
+    """The classifier network that knows ``dataset``'s classes (None for a dataset without one)."""
+    return next((net for net, known in CLASSIFIER_NETWORKS.items() if dataset == known), None)
 DATASETS = ("mnist", "fashion_mnist")  # built in; --dataset also takes folders, files, TFDS names
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 D_NORMS = ("none", "batch", "layer")

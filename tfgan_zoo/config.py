@@ -8,7 +8,7 @@ import json
 import os
 
 from .choices import (ARCHITECTURES, CLASSIFIER_NETWORKS, CONDITIONAL, CONV_ARCHITECTURES, D_NORMS, DATASETS,
-                      FID_NETWORKS, JIT_MODES,
+                      FID_NETWORKS, JIT_MODES, matching_classifier,
                       KEEP_BEST_METRICS, LOSSES, LR_DECAYS, PRECISIONS, PRIORS, PROGRESSIVE_LOSSES, STRATEGIES,
                       TRANSPOSE_IMPLS)
 
@@ -237,7 +237,7 @@ class TrainConfig:
                              f"{', '.join(FID_NETWORKS)}.")
         known = CLASSIFIER_NETWORKS.get(self.fid_network)
         if known is not None and self.dataset in DATASETS and self.dataset != known:
-            right = [k for k, v in CLASSIFIER_NETWORKS.items() if v == self.dataset][0]
+            right = matching_classifier(self.dataset)
             raise ValueError(f"--fid-network {self.fid_network} knows {known}'s classes, not {self.dataset}'s; use "
                              f"--fid-network {right} (fast) or fid-inception (the standard FID).")
         if self.fid_every is not None and self.dataset not in DATASETS:

@@ -21,7 +21,7 @@ import numpy as np
 from ..cache import cache_dir
 from . import frechet, kid, moments
 
-from ..choices import CLASSIFIER_NETWORKS, FID_NETWORKS
+from ..choices import CLASSIFIER_NETWORKS, FID_NETWORKS, matching_classifier
 
 NETWORKS = FID_NETWORKS
 METRICS = ("fid", "kid", "classifier")
@@ -79,10 +79,7 @@ class Featurizer:
 def classifier_network(dataset) -> str:
     """The classifier network that knows ``dataset``'s classes: ``fashion-classifier`` for ``fashion_mnist``,
     else ``mnist-classifier`` (digits, and arrays or folders of 28x28 images)."""
-    for network, known in CLASSIFIER_NETWORKS.items():
-        if isinstance(dataset, str) and dataset == known:
-            return network
-    return "mnist-classifier"
+    return (matching_classifier(dataset) if isinstance(dataset, str) else None) or "mnist-classifier"
 
 
 def check_network_for_dataset(network: str, dataset) -> None:
