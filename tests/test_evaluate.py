@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tfgan_zoo import export, nets
-from tfgan_zoo.metrics import evaluate, moments
+from tfgan_zoo.metrics import classifier, evaluate, moments
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -45,7 +45,9 @@ def test_generator_dir_source_and_cached_statistics(tmp_path, monkeypatch):
     f = evaluate.Featurizer("mnist-classifier")
     out = evaluate.evaluate("mnist", path, n=60, metrics=["fid"], featurizer=f)
     stats = evaluate.stats_path("mnist", "train", "mnist-classifier", 60)
-    assert os.path.basename(stats) == "mnist__train__mnist-classifier__native__n60.npz" and os.path.isfile(stats)
+    digest = classifier.weights_digest("mnist")
+    assert os.path.basename(stats) == f"mnist__train__mnist-classifier__native__w{digest}__n60.npz"
+    assert os.path.isfile(stats)
     assert out["protocol"]["fake_split"] is None  # a generator has no split
     again = evaluate.evaluate("mnist", path, n=60, metrics=["fid"], featurizer=f)
     assert again["fid"] == pytest.approx(out["fid"], rel=1e-9)  # read from the cache
@@ -56,6 +58,28 @@ def test_generator_dir_source_and_cached_statistics(tmp_path, monkeypatch):
         evaluate.evaluate("mnist", path, n=60, metrics=["fid"], featurizer=f)
     with pytest.raises(ValueError, match="fewer than n=100"):
         evaluate.load_images(np.zeros((5, 28, 28, 1), np.uint8), 100)
+
+
+def test_classifier_statistics_are_keyed_by_the_weights_file(tmp_path, monkeypatch):
+    """Retrained classifier weights must not meet statistics cached under the old ones: the digest (SHA-256 of
+    the file, checked here against hashlib on the file's bytes) is in the cache name and the protocol. Control:
+    pointing the classifier at another weights file changes both."""
+    import hashlib
+
+    monkeypatch.setenv("TFGAN_ZOO_CACHE", str(tmp_path / "cache"))
+    with open(classifier.weights_path("mnist"), "rb") as fh:
+        expected = hashlib.sha256(fh.read()).hexdigest()[:16]
+    assert classifier.weights_digest("mnist") == expected
+    assert evaluate.network_protocol("mnist-classifier")["weights_sha256"] == expected
+    before = evaluate.stats_path("mnist", "test", "mnist-classifier", 100)
+    assert f"__w{expected}__" in os.path.basename(before)
+    other = tmp_path / "retrained.weights.h5"
+    other.write_bytes(open(classifier.weights_path("mnist"), "rb").read() + b"\0")  # any other bytes
+    monkeypatch.setattr(classifier, "WEIGHTS_PATH", str(other))
+    assert classifier.weights_digest("mnist") != expected
+    assert evaluate.stats_path("mnist", "test", "mnist-classifier", 100) != before
+    assert evaluate.network_protocol("mnist-classifier")["weights_sha256"] != expected
+    assert "weights_sha256" not in evaluate.network_protocol("fid-inception")  # Inception: a fixed, named file
 
 
 def test_evaluate_script_keeps_stdout_for_the_json(monkeypatch, capsys):

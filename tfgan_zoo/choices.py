@@ -29,6 +29,18 @@ FID_NETWORKS = ("fid-inception", "keras-imagenet", *CLASSIFIER_NETWORKS)
 def matching_classifier(dataset) -> str | None:
     """The classifier network that knows ``dataset``'s classes (None for a dataset without one)."""
     return next((net for net, known in CLASSIFIER_NETWORKS.items() if dataset == known), None)
+
+
+def classifier_mismatch(network: str, dataset) -> str | None:
+    """Why ``network`` cannot score ``dataset``: a domain classifier on the other built-in dataset, whose
+    features say nothing about it. None when the pair is fine (any other network, or a dataset that is not a
+    built-in one with a classifier)."""
+    known = CLASSIFIER_NETWORKS.get(network)
+    if known is None or not isinstance(dataset, str) or dataset not in CLASSIFIER_NETWORKS.values() \
+            or dataset == known:
+        return None
+    return (f"{network} knows {known}'s classes, not {dataset}'s; use --network/--fid-network "
+            f"{matching_classifier(dataset)} (fast) or fid-inception (the standard FID).")
 DATASETS = ("mnist", "fashion_mnist")  # built in; --dataset also takes folders, files, TFDS names
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 D_NORMS = ("none", "batch", "layer")

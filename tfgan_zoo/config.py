@@ -7,8 +7,8 @@ import dataclasses
 import json
 import os
 
-from .choices import (ARCHITECTURES, CLASSIFIER_NETWORKS, CONDITIONAL, CONV_ARCHITECTURES, D_NORMS, DATASETS,
-                      FID_NETWORKS, JIT_MODES, matching_classifier,
+from .choices import (ARCHITECTURES, CONDITIONAL, CONV_ARCHITECTURES, D_NORMS, DATASETS,
+                      FID_NETWORKS, JIT_MODES, classifier_mismatch,
                       KEEP_BEST_METRICS, LOSSES, LR_DECAYS, PRECISIONS, PRIORS, PROGRESSIVE_LOSSES, STRATEGIES,
                       TRANSPOSE_IMPLS)
 
@@ -235,11 +235,9 @@ class TrainConfig:
         if self.fid_network not in FID_NETWORKS:
             raise ValueError(f"Unknown fid_network {self.fid_network!r}. Valid networks: "
                              f"{', '.join(FID_NETWORKS)}.")
-        known = CLASSIFIER_NETWORKS.get(self.fid_network)
-        if known is not None and self.dataset in DATASETS and self.dataset != known:
-            right = matching_classifier(self.dataset)
-            raise ValueError(f"--fid-network {self.fid_network} knows {known}'s classes, not {self.dataset}'s; use "
-                             f"--fid-network {right} (fast) or fid-inception (the standard FID).")
+        mismatch = classifier_mismatch(self.fid_network, self.dataset)
+        if mismatch:
+            raise ValueError(f"--fid-network {mismatch}")
         if self.fid_every is not None and self.dataset not in DATASETS:
             raise ValueError("--fid-every needs a built-in --dataset (its statistics are cached); evaluate other "
                              "sources afterwards with scripts/evaluate.py --fake OUT/generator.")

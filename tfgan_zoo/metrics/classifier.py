@@ -22,6 +22,7 @@ import weakref
 import keras
 import numpy as np
 
+from ..choices import CLASSIFIER_NETWORKS
 from .class_stats import class_histogram, classes_covered, classifier_score, save_class_histogram
 
 INPUT_SHAPE = (28, 28, 1)
@@ -30,7 +31,7 @@ FEATURES_LAYER = "features"
 FEATURE_DIM = 128
 WEIGHTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights")
 # the datasets with a committed classifier
-CLASSIFIER_DATASETS = ("mnist", "fashion_mnist")
+CLASSIFIER_DATASETS = tuple(CLASSIFIER_NETWORKS.values())
 WEIGHTS_PATH = os.path.join(WEIGHTS_DIR, "mnist_classifier.weights.h5")
 FASHION_WEIGHTS_PATH = os.path.join(WEIGHTS_DIR, "fashion_mnist_classifier.weights.h5")
 TRAIN_HINT = "Run `python scripts/train_mnist_classifier.py` to train it and write the weights file."
@@ -48,6 +49,31 @@ def _check_dataset(dataset: str) -> str:
 def weights_path(dataset: str = "mnist") -> str:
     """The packaged weights file of ``dataset``'s classifier."""
     return WEIGHTS_PATH if _check_dataset(dataset) == "mnist" else FASHION_WEIGHTS_PATH
+
+
+_digests: dict[tuple[str, float, int], str] = {}
+
+
+def weights_digest(dataset: str = "mnist") -> str:
+    """The first 16 hex digits of the SHA-256 of ``dataset``'s packaged weights file.
+
+    Statistics cached under a classifier's features name it (``evaluate.stats_path`` and the stored protocol), so
+    retrained weights get new statistics instead of silently reusing those of the old network.
+    """
+    import hashlib
+
+    path = os.path.abspath(weights_path(dataset))
+    if not os.path.isfile(path):
+        raise ClassifierWeightsNotFoundError(f"{dataset} classifier weights not found at {path}. "
+                                             f"{train_hint(dataset)}")
+    key = (path, os.path.getmtime(path), os.path.getsize(path))
+    if key not in _digests:
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        _digests[key] = h.hexdigest()[:16]
+    return _digests[key]
 
 
 def train_hint(dataset: str = "mnist") -> str:
@@ -184,6 +210,7 @@ __all__ = [
     "load_mnist_classifier",
     "load_classifier",
     "weights_path",
+    "weights_digest",
     "CLASSIFIER_DATASETS",
     "preprocess",
     "classifier_outputs",

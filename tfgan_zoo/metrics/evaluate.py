@@ -21,7 +21,7 @@ import numpy as np
 from ..cache import cache_dir
 from . import frechet, kid, moments
 
-from ..choices import CLASSIFIER_NETWORKS, FID_NETWORKS, matching_classifier
+from ..choices import CLASSIFIER_NETWORKS, FID_NETWORKS, classifier_mismatch, matching_classifier
 
 NETWORKS = FID_NETWORKS
 METRICS = ("fid", "kid", "classifier")
@@ -30,7 +30,10 @@ METRICS = ("fid", "kid", "classifier")
 def network_protocol(network: str) -> dict[str, Any]:
     """What defines features: the network and its input transform."""
     if network in CLASSIFIER_NETWORKS:
-        return {"network": f"tfgan_zoo {network} (penultimate 128-d)", "resize": "none (28x28x1)"}
+        from .classifier import weights_digest
+
+        return {"network": f"tfgan_zoo {network} (penultimate 128-d)", "resize": "none (28x28x1)",
+                "weights_sha256": weights_digest(CLASSIFIER_NETWORKS[network])}
     from .features import RESIZE_PROTOCOL
     from .inception import PROTOCOLS
 
@@ -84,11 +87,9 @@ def classifier_network(dataset) -> str:
 
 def check_network_for_dataset(network: str, dataset) -> None:
     """Refuse a domain classifier on the other built-in dataset (its features would say nothing about it)."""
-    if network in CLASSIFIER_NETWORKS and isinstance(dataset, str) and dataset in CLASSIFIER_NETWORKS.values() \
-            and CLASSIFIER_NETWORKS[network] != dataset:
-        right = classifier_network(dataset)
-        raise ValueError(f"{network} knows {CLASSIFIER_NETWORKS[network]}'s classes, not {dataset}'s; use "
-                         f"--network/--fid-network {right} (or fid-inception, the standard FID).")
+    mismatch = classifier_mismatch(network, dataset)
+    if mismatch:
+        raise ValueError(mismatch)
 
 
 def _is_generator_dir(path: str) -> bool:
@@ -154,8 +155,13 @@ def load_images(source, n: int, split: str = "train", seed: int = 0, data_dir: s
 
 
 def stats_path(dataset: str, split: str, network: str, n: int) -> str:
-    """Cache file of a dataset's reference statistics; the name spells out the protocol."""
+    """Cache file of a dataset's reference statistics; the name spells out the protocol (for a classifier
+    network, also the digest of its weights file, so that retrained weights never meet old statistics)."""
     resize = "native" if network in CLASSIFIER_NETWORKS else "299bilinear"
+    if network in CLASSIFIER_NETWORKS:
+        from .classifier import weights_digest
+
+        resize += "__w" + weights_digest(CLASSIFIER_NETWORKS[network])
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", dataset).strip("_")
     return cache_dir("stats", f"{safe}__{split}__{network}__{resize}__n{n}.npz")
 
