@@ -67,7 +67,8 @@ def variant_name(**options) -> str:
     return "_".join(parts)
 
 
-def one_run(mixture_name: str, loss: str, seed: int, steps: int, batch_size: int, out: str, **options) -> dict:
+def one_run(mixture_name: str, loss: str, seed: int, steps: int, batch_size: int, out: str,
+            steps_per_execution: int = 1, **options) -> dict:
     """Train one (mixture, loss, seed) with ``options`` (keys of ``DEFAULTS``) and score its 2,500 samples (by the
     EMA generator when ``ema`` is set)."""
     from tfgan_zoo.analysis import toy
@@ -78,7 +79,7 @@ def one_run(mixture_name: str, loss: str, seed: int, steps: int, batch_size: int
     if o["ema"]:
         extra["ema_start"] = o["ema_start"]
     run = toy.train(loss, mix, steps, batch_size=batch_size, seed=seed, pack=o["pack"], optimizer=o["optimizer"],
-                    lr_decay=o["lr_decay"], cascade=o["cascade"], **extra)
+                    lr_decay=o["lr_decay"], cascade=o["cascade"], steps_per_execution=steps_per_execution, **extra)
     gan, wall = run.gan, run.wall_s
     samples = gan.generate(toy.N_EVAL).numpy()
     variant = variant_name(**o)
@@ -135,8 +136,14 @@ def main(argv=None) -> dict:
     p.add_argument("--ema", type=float, default=None, metavar="DECAY",
                    help="score a generator EMA with this decay (e.g. 0.999) instead of the last weights")
     p.add_argument("--ema-start", type=int, default=0, metavar="STEPS", help="EMA warm-up: copy for these steps")
+    p.add_argument("--steps-per-execution", type=int, default=100, metavar="N",
+                   help="generator steps per compiled call (the same updates, less Python overhead per step; "
+                        "must divide --steps)")
     p.add_argument("--out", default="runs/modes", help="folder of per-run JSON + PNG (reruns skip finished runs)")
     a = p.parse_args(argv)
+    if a.steps_per_execution < 1 or a.steps % a.steps_per_execution:
+        p.error(f"--steps-per-execution {a.steps_per_execution} must be >= 1 and divide --steps {a.steps}; "
+                "for example --steps-per-execution 1.")
     os.makedirs(a.out, exist_ok=True)
     from tfgan_zoo.io import write_text
 
@@ -152,7 +159,7 @@ def main(argv=None) -> dict:
             if run.get("steps") == a.steps:
                 runs.append(run)
                 continue
-        run = one_run(m, loss, s, a.steps, a.batch_size, a.out, **options)
+        run = one_run(m, loss, s, a.steps, a.batch_size, a.out, steps_per_execution=a.steps_per_execution, **options)
         write_text(path, json.dumps(run) + "\n")
         print(f"[{i + 1}/{len(todo)}] {m} {loss} seed {s}: {run['modes']} modes, "
               f"{run['high_quality']:.1%} high quality, reverse KL {run['reverse_kl']} ({run['wall_s']} s)",
@@ -165,6 +172,7 @@ def main(argv=None) -> dict:
                            "samples": 2500, "high_quality": "distance to nearest mode < 3 sigma",
                            "reverse_kl": "KL(mode histogram of high-quality samples || uniform), nats",
                            "steps": a.steps, "batch_size": a.batch_size, "seeds": a.seeds, **options,
+                           "steps_per_execution": a.steps_per_execution,
                            "statistic": "mean and standard error over seeds", "cpu": cpu_description(),
                            "load_average_at_start": load_average(), "tensorflow": tf.__version__},
               "summary": summarize(runs), "anchors_pacgan_table1": ANCHORS,

@@ -117,7 +117,8 @@ def test_modes_benchmark_runs_scores_and_resumes_by_run(tmp_path, monkeypatch):
 
     monkeypatch.syspath_prepend(os.path.join(os.path.dirname(os.path.dirname(__file__)), "benchmarks"))
     modes = importlib.import_module("modes")
-    args = ["--mixtures", "ring", "--losses", "nsgan", "--seeds", "1", "--steps", "3", "--out", str(tmp_path)]
+    args = ["--mixtures", "ring", "--losses", "nsgan", "--seeds", "1", "--steps", "3", "--steps-per-execution", "3",
+            "--out", str(tmp_path)]
     first = modes.main(args)
     run = first["runs"][0]
     assert (run["mixture"], run["loss"], run["seed"], run["steps"], run["n"]) == ("ring", "nsgan", 0, 3, 2500)
@@ -139,10 +140,12 @@ def test_modes_benchmark_runs_scores_and_resumes_by_run(tmp_path, monkeypatch):
         return out
 
     monkeypatch.setattr(toy, "train", diverging)
-    bad = modes.main(["--mixtures", "ring", "--losses", "hinge", "--seeds", "1", "--steps", "3", "--out",
-                      str(tmp_path)])["runs"][-1]
+    bad = modes.main(["--mixtures", "ring", "--losses", "hinge", "--seeds", "1", "--steps", "3",
+                      "--steps-per-execution", "1", "--out", str(tmp_path)])["runs"][-1]
     assert (bad["loss"], bad["modes"], bad["high_quality"], bad["reverse_kl"], bad["diverged"]) == (
         "hinge", 0, 0.0, None, True)
+    with pytest.raises(SystemExit):  # --steps-per-execution must divide --steps (argparse's error, exit 2)
+        modes.main(["--steps", "3", "--steps-per-execution", "2", "--out", str(tmp_path)])
     sys.modules.pop("modes", None)
 
 

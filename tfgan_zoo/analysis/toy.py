@@ -180,14 +180,18 @@ class ToyRun:
 
 def train(loss: str, mixture: Mixture | str, steps: int = 20_000, snapshot_steps: Sequence[int] = (),
           batch_size: int = 100, seed: int = 0, pack: int = 1, optimizer: str = "default",
-          lr_decay: str = "none", verbose: int = 0, cascade: int = 1, **gan_kwargs) -> ToyRun:
+          lr_decay: str = "none", verbose: int = 0, cascade: int = 1, steps_per_execution: int = 1,
+          **gan_kwargs) -> ToyRun:
     """Train PacGAN's toy networks (:func:`tfgan_zoo.nets.toy_pair`) with ``loss`` on a 2-D mixture.
 
     ``steps`` generator steps at ``batch_size``; samples of the same ``N_EVAL`` noise vectors are
     kept at each of ``snapshot_steps`` and at the end, with their :func:`mode_metrics`. ``optimizer``
     ``"default"`` uses the loss's own optimizers, ``"pacgan"`` Adam(1e-4, beta1 0.8) for both;
     ``lr_decay="linear"`` decays both learning rates linearly to 0 at the last step; ``pack`` is
-    PacGAN's packing degree; ``cascade`` the discriminator's cascading-rejection scores; other keyword
+    PacGAN's packing degree; ``cascade`` the discriminator's cascading-rejection scores;
+    ``steps_per_execution`` steps run inside one compiled call (the same updates, without the per-step Python
+    and callback overhead that dominates these tiny networks; ``steps`` and every snapshot step must be
+    multiples of it, and the recorded losses are the means over each call); other keyword
     arguments go to :func:`tfgan_zoo.models.build_gan` (``constraint``, ``penalty``, ``feature_matching``, ...).
     """
     import time
@@ -207,6 +211,13 @@ def train(loss: str, mixture: Mixture | str, steps: int = 20_000, snapshot_steps
     bad = [s for s in snapshot_steps if not 0 <= int(s) <= int(steps)]
     if bad:
         raise ValueError(f"snapshot_steps must lie in [0, steps={steps}], got {bad}.")
+    spe = int(steps_per_execution)
+    if spe < 1:
+        raise ValueError(f"steps_per_execution must be >= 1, got {steps_per_execution}.")
+    off = [s for s in [steps, *snapshot_steps] if int(s) % spe]
+    if off:
+        raise ValueError(f"steps and snapshot_steps must be multiples of steps_per_execution={spe} (snapshots "
+                         f"are taken between compiled calls), got {off}; pick a divisor of them.")
     keras.utils.set_random_seed(seed)
     g, d = nets.toy_pair(pack=pack, cascade=cascade)
     gan = models.build_gan(loss, g, d, latent_dim=2, seed=seed, pack=pack, **gan_kwargs)
@@ -217,7 +228,7 @@ def train(loss: str, mixture: Mixture | str, steps: int = 20_000, snapshot_steps
         for opt, k in ((d_opt, gan.n_critic), (g_opt, 1)):
             opt.learning_rate = keras.optimizers.schedules.PolynomialDecay(
                 float(keras.ops.convert_to_numpy(opt.learning_rate)), int(steps) * k, end_learning_rate=0.0)
-    gan.compile(d_optimizer=d_opt, g_optimizer=g_opt)
+    gan.compile(d_optimizer=d_opt, g_optimizer=g_opt, steps_per_execution=spe)
     z = np.random.default_rng(seed + 1).standard_normal((N_EVAL, 2)).astype(np.float32)
     snapshots: dict[int, np.ndarray] = {}
     record = LossCurves(None)  # per-step losses (Keras logs carry running means)
@@ -227,7 +238,7 @@ def train(loss: str, mixture: Mixture | str, steps: int = 20_000, snapshot_steps
         snapshots[step] = np.asarray(gan.generate(z))
 
     class _Snap(keras.callbacks.Callback):
-        def on_train_batch_end(self, batch, logs=None):
+        def on_train_batch_end(self, batch, logs=None):  # batch: the index of the call's last step
             if batch + 1 in todo:
                 snap(batch + 1)
 
