@@ -17,13 +17,19 @@ since it is the ceiling of any class accuracy it measures. Weights are cached (n
 from __future__ import annotations
 
 import argparse
+import contextlib
+import datetime
 import json
 import os
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, HERE)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from machine import cpu_description, load_average  # noqa: E402
 
 EPOCHS, SEED = 4, 1
 
@@ -70,7 +76,8 @@ def load_judge() -> tuple[object, float]:
         x, y = load_arrays("mnist", split="train")
         model.compile(keras.optimizers.Adam(1e-3),
                       keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
-        model.fit(_images(x), y.astype("int32"), batch_size=128, epochs=EPOCHS, verbose=2, shuffle=True)
+        with contextlib.redirect_stdout(sys.stderr):  # the training log must not corrupt the JSON on stdout
+            model.fit(_images(x), y.astype("int32"), batch_size=128, epochs=EPOCHS, verbose=2, shuffle=True)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with atomic_path(path, suffix=".weights.h5") as tmp:
             model.save_weights(tmp)
@@ -101,7 +108,9 @@ def main(argv=None) -> int:
     p.add_argument("--n", type=int, default=1000, help="generated digits (labels 0..9 in turn)")
     a = p.parse_args(argv)
     model, acc = load_judge()
-    out = {"judge": "benchmarks/judge.py LeNet-style CNN", "judge_test_accuracy": acc}
+    out = {"judge": "benchmarks/judge.py LeNet-style CNN", "judge_test_accuracy": acc,
+           "date": datetime.date.today().isoformat(),
+           "machine": {"cpu": cpu_description(), "load_average_at_start": load_average()}}
     if a.generator:
         images, asked = generate(a.generator, a.n)
         if asked is None:

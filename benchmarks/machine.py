@@ -7,14 +7,15 @@ import platform
 
 
 def cpu_description() -> str:
-    """CPU model and whether it has AVX-512 (oneDNN's fast paths, which change the picture)."""
+    """CPU model and whether it has AVX-512, AVX-512 BF16 and AMX (oneDNN's fast paths, which change the picture)."""
     try:
         with open("/proc/cpuinfo") as f:
             info = f.read()
     except OSError:
         return platform.processor()
     model = next((ln.split(":", 1)[1].strip() for ln in info.splitlines() if ln.startswith("model name")), "?")
-    return f"{model}, avx512f={'avx512f' in info}, avx512_bf16={'avx512_bf16' in info}"
+    return (f"{model}, avx512f={'avx512f' in info}, avx512_bf16={'avx512_bf16' in info}"
+            f"{', amx=True' if 'amx_tile' in info else ''}")
 
 
 def load_average() -> float | None:
