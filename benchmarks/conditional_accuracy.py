@@ -30,7 +30,7 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from machine import cpu_description, load_average  # noqa: E402
+from machine import facts as machine_facts  # noqa: E402
 
 
 def train_acgan(steps: list[int], seed: int = 0, width: int = 32, batch_size: int = 64, ema: float = 0.998,
@@ -77,7 +77,7 @@ def main() -> int:
     p.add_argument("--batch-size", type=int, default=64)
     a = p.parse_args()
     steps = [int(s) for s in a.eval_at.split(",")]
-    machine = {"cpu": cpu_description(), "load_average_at_start": load_average()}
+    machine = machine_facts()
     results = train_acgan(steps, seed=a.seed, width=a.width, batch_size=a.batch_size, ema=a.ema or None)
     final = results[-1]
     print(json.dumps({"benchmark": "conditional_accuracy", "machine": machine,

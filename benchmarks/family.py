@@ -28,7 +28,7 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, HERE)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from machine import cpu_description, load_average  # noqa: E402
+from machine import facts as machine_facts  # noqa: E402
 from quality import _history, evaluate_run, log  # noqa: E402
 
 # name -> train.py flags (besides the protocol's)
@@ -105,7 +105,7 @@ def main(argv=None) -> int:
     unknown = [m for m in names if m not in MEMBERS]
     if unknown:
         p.error(f"unknown member {unknown[0]!r}; choose from {', '.join(MEMBERS)}")
-    machine = {"cpu": cpu_description(), "load_average_at_start": load_average()}
+    machine = machine_facts()
     results, grids = [], []
     for name in names:
         run_dir = os.path.join(a.runs_dir, f"{name}-e{a.epochs}", f"seed{a.seed}")

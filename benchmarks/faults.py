@@ -53,7 +53,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np  # noqa: E402
 
-from machine import cpu_description, load_average  # noqa: E402
+from machine import facts as machine_facts  # noqa: E402
 from tfgan_zoo import checkpointing  # noqa: E402
 
 RUN = ["--arch", "mlp", "--batch-size", "8", "--latent-dim", "8", "--n-samples", "4", "--seed", "1", "--epochs", "2",
@@ -306,7 +306,7 @@ def main() -> int:
     lost = sum(r["lost"] for r in results.values())
     print(json.dumps({
         "benchmark": "faults",
-        "machine": {"cpu": cpu_description(), "load_average_at_start": load_average()},
+        "machine": machine_facts(),
         "protocol": __doc__.split("Protocol. ", 1)[1].split("\n\n")[0].replace("\n", " "),
         "seed": a.seed,
         "reference_training_time_s": round(train_time, 2),

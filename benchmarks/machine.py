@@ -24,3 +24,9 @@ def load_average() -> float | None:
         return round(os.getloadavg()[0], 2)
     except (OSError, AttributeError):
         return None
+
+
+def facts() -> dict:
+    """The ``machine`` entry of a benchmark's JSON: :func:`cpu_description` and :func:`load_average` now
+    (call it when the benchmark starts)."""
+    return {"cpu": cpu_description(), "load_average_at_start": load_average()}

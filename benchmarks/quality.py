@@ -42,7 +42,7 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, HERE)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from machine import cpu_description, load_average  # noqa: E402
+from machine import facts as machine_facts  # noqa: E402
 
 ANCHORS = {
     "mnist": [{"fid": 6.8, "setup": "NS GAN, InfoGAN-style nets, 20 epochs, best of a large search",
@@ -285,7 +285,7 @@ def main(argv=None) -> int:
     except recipes.RecipeError as e:
         p.error(str(e))
     dataset = recipe["flags"].get("dataset", "mnist")
-    machine = {"cpu": cpu_description(), "load_average_at_start": load_average()}
+    machine = machine_facts()
     tag = a.recipe + (f"-e{a.epochs}" if a.epochs else "") + ("-" + "-".join(
         x.lstrip("-") for x in a.train_arg) if a.train_arg else "")
     seeds = []
