@@ -144,6 +144,11 @@ def test_modes_benchmark_runs_scores_and_resumes_by_run(tmp_path, monkeypatch):
                       "--steps-per-execution", "1", "--out", str(tmp_path)])["runs"][-1]
     assert (bad["loss"], bad["modes"], bad["high_quality"], bad["reverse_kl"], bad["diverged"]) == (
         "hinge", 0, 0.0, None, True)
+    # --jit-compile on: another run of the same seed (XLA draws other random numbers), kept in its own file
+    xla = modes.main(args + ["--jit-compile", "on"])
+    assert xla["protocol"]["jit_compile"] is True and xla["runs"][0]["jit_compile"] is True
+    assert os.path.isfile(tmp_path / "ring_nsgan_xla_seed0.json") and first["runs"][0]["jit_compile"] is False
+    assert os.path.getmtime(tmp_path / "ring_nsgan_seed0.json") == stamp  # the run without XLA is untouched
     with pytest.raises(SystemExit):  # --steps-per-execution must divide --steps (argparse's error, exit 2)
         modes.main(["--steps", "3", "--steps-per-execution", "2", "--out", str(tmp_path)])
     sys.modules.pop("modes", None)
