@@ -5,7 +5,8 @@ Protocol (PacGAN, Lin et al. 2018, Table 1): the ring (8 modes, sigma 0.01) and 
 modes, sigma 0.05) of ``tfgan_zoo.analysis.toy``; PacGAN's networks (``tfgan_zoo.nets.toy_pair``:
 G latent 2, 4 x 400 Dense + BN + ReLU; D 3 x maxout 200 x 5); each loss with its default
 optimizers and n_critic, batch ``--batch-size`` (100), ``--steps`` generator steps (default 20,000,
-about 15 minutes a run on a 2-core CPU; ``--steps-per-execution N`` runs N of them per compiled call, the same
+about 15 minutes a run on a 2-core CPU, 7-8 minutes with ``--jit-compile on`` on one thread of a 2-core AVX-512 Xeon
+shared with another job; ``--steps-per-execution N`` runs N of them per compiled call, the same
 updates, but measured 1.5x slower at N = 100 on a 2-core AVX-512 Xeon, so the default is 1); PacGAN trained
 400 epochs of 1,000 batches of 100 = 400,000 steps with Adam(1e-4, beta1 0.8) and N(0, 0.02) initial weights, which is hours a run here); then 2,500
 samples scored by ``toy.mode_metrics`` (3-sigma high quality, covered modes, reverse KL of the
