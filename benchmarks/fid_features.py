@@ -41,7 +41,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np  # noqa: E402
-from machine import cpu_description, load_average  # noqa: E402
+from machine import facts as machine_facts  # noqa: E402
 
 
 def _ours(images: np.ndarray, batch_size: int, jit_compile: bool, fold: bool):
@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--size", type=int, default=28, help="input image side")
     p.add_argument("--channels", type=int, default=1, choices=(1, 3))
     args = p.parse_args(argv)
+    facts = machine_facts()  # before the networks load: the load at the start
 
     images = np.random.default_rng(0).integers(0, 256, (args.images, args.size, args.size, args.channels), np.uint8)
     ours = _ours(images, args.batch_size, jit_compile=args.jit, fold=not args.no_fold)
@@ -101,7 +102,7 @@ def main(argv: list[str] | None = None) -> dict:
         "images_per_round": args.images, "rounds": args.rounds, "input": list(images.shape[1:]),
         "batch_size": args.batch_size, "reference_batch_size": args.reference_batch_size,
         "jit_compile": args.jit, "fold_batchnorm": not args.no_fold, "cpu_count": os.cpu_count(), "machine": platform.machine(),
-        "cpu": cpu_description(), "load_average_at_start": load_average(),
+        **facts,
     }
     warm = images[:max(args.batch_size, args.reference_batch_size)]
     t = time.perf_counter()

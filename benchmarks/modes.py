@@ -38,7 +38,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from machine import cpu_description, load_average  # noqa: E402
+from machine import facts as machine_facts  # noqa: E402
 
 # PacGAN Table 1 (10 trials): modes, high-quality share, reverse KL
 ANCHORS = {
@@ -158,6 +158,7 @@ def main(argv=None) -> dict:
                         "the step without XLA, so a seed's run is not the same run; recorded in the protocol")
     p.add_argument("--out", default="runs/modes", help="folder of per-run JSON + PNG (reruns skip finished runs)")
     a = p.parse_args(argv)
+    machine = machine_facts()  # before the runs: the load at the start
     if a.steps_per_execution < 1 or a.steps % a.steps_per_execution:
         p.error(f"--steps-per-execution {a.steps_per_execution} must be >= 1 and divide --steps {a.steps}; "
                 "for example --steps-per-execution 1.")
@@ -191,8 +192,8 @@ def main(argv=None) -> dict:
                            "reverse_kl": "KL(mode histogram of high-quality samples || uniform), nats",
                            "steps": a.steps, "batch_size": a.batch_size, "seeds": a.seeds, **options,
                            "steps_per_execution": a.steps_per_execution, "jit_compile": jit,
-                           "statistic": "mean and standard error over seeds", "cpu": cpu_description(),
-                           "load_average_at_start": load_average(), "tensorflow": tf.__version__},
+                           "statistic": "mean and standard error over seeds", **machine,
+                           "tensorflow": tf.__version__},
               "summary": summarize(runs), "anchors_pacgan_table1": ANCHORS,
               "runs": [{k: v for k, v in r.items() if k != "counts"} for r in runs]}
     print(json.dumps(result, indent=2))

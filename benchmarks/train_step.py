@@ -53,7 +53,7 @@ import tensorflow as tf  # noqa: E402
 tf.get_logger().setLevel("ERROR")  # the profiler's deprecation notes, retracing notes of the many models
 
 from layer_profile import profile_layers, step_gflop  # noqa: E402
-from machine import cpu_description, load_average  # noqa: E402
+from machine import facts as machine_facts  # noqa: E402
 from tfgan_zoo import models, nets  # noqa: E402
 
 SHAPE, LATENT = (28, 28, 1), 100
@@ -120,6 +120,7 @@ def main(argv=None):
     p.add_argument("--impls", default="native,subpixel")
     p.add_argument("--no-profile", dest="profile", action="store_false", help="skip the per-layer profile")
     args = p.parse_args(argv)
+    facts = machine_facts()  # before the timed steps: the load at the start
     keras.utils.set_random_seed(0)
     x = tf.constant(np.random.default_rng(0).uniform(-1, 1, (args.batch_size, *SHAPE)).astype("float32"))
     losses, impls = args.losses.split(","), args.impls.split(",")
@@ -161,8 +162,8 @@ def main(argv=None):
                      "statistic": "median of rounds", "flops": "op statistics of the step graph (native networks)",
                      "matmul": "2048x2048 float32, 3 timed just before each model's steps in every round",
                      "share_of_matmul": "median over rounds of step GFLOP/s over the adjacent matmul's GFLOP/s",
-                     "machine": f"{platform.machine()} {os.cpu_count()} cpus", "cpu": cpu_description(),
-                     "load_average_at_start": load_average(), "tensorflow": tf.__version__,
+                     "machine": f"{platform.machine()} {os.cpu_count()} cpus", **facts,
+                     "tensorflow": tf.__version__,
                      "keras": keras.__version__, "default_transpose_impl": default_impl},
         "matmul_gflop_per_s": round(matmul_rate, 1),
         "gflop_per_step": {k: round(v, 2) for k, v in gflop.items()},
