@@ -15,7 +15,8 @@ even share is 10% per class); for Fashion-MNIST likewise with the committed Fash
 
 Runs go to ``--runs-dir/RECIPE/seedS`` (``train.py --recipe RECIPE --seed S --resume``): stopping this
 script and starting it again continues every run where it stopped, and a finished run's evaluation is read
-from its ``quality_eval.json``. Prints one JSON object (per-seed numbers, mean and sample standard deviation,
+from its ``quality_eval.json`` as long as the generator it measured is still the exported one (checked by a
+SHA-256 of its files, so ``--epochs 40`` after a 20-epoch run measures the new generator). Prints one JSON object (per-seed numbers, mean and sample standard deviation,
 steps, wall time, CPU) and saves a PNG of the in-training FID against wall-clock time and epochs.
 
 Seeds trained in separate invocations (``--seeds 1 --first-seed K``, in parallel or in other sessions) are
@@ -30,6 +31,7 @@ import argparse
 import contextlib
 import csv
 import datetime
+import hashlib
 import json
 import os
 import subprocess
@@ -88,22 +90,41 @@ def train(recipe: str, seed: int, run_dir: str, epochs: int | None, extra: list[
                          "Start this script again to resume it.")
 
 
+def generator_digest(gen_dir: str) -> str:
+    """SHA-256 of an exported generator: every file's path (relative, sorted) and bytes."""
+    h = hashlib.sha256()
+    for root, dirs, files in os.walk(gen_dir):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            h.update(os.path.relpath(path, gen_dir).replace(os.sep, "/").encode() + b"\0")
+            with open(path, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    h.update(chunk)
+    return h.hexdigest()
+
+
 def evaluate_run(run_dir: str, dataset: str, mode: str, n: int) -> dict:
-    """The metrics of ``run_dir/generator`` (cached in ``run_dir/quality_eval.json`` by protocol; a cached
-    entry that lacks a metric this version computes, such as the Fashion-MNIST classifier's, gets only that
-    metric added)."""
+    """The metrics of ``run_dir/generator`` (cached in ``run_dir/quality_eval.json`` by protocol and by the
+    generator's :func:`generator_digest`, so a run trained further is measured again; a cached entry that lacks a
+    metric this version computes, such as the Fashion-MNIST classifier's, gets only that metric added)."""
     cache = os.path.join(run_dir, "quality_eval.json")
     key = f"{mode}:{n}"
+    gen = os.path.join(run_dir, "generator")
+    digest = generator_digest(gen)
     saved = {}
     if os.path.isfile(cache):
         with open(cache, encoding="utf-8") as f:
             saved = json.load(f)
     out: dict = dict(saved.get(key, {}))
-    if key in saved and not _missing(out, dataset, mode):
+    if out.get("generator_sha256") != digest:  # another generator (or an entry from before digests): measure anew
+        if out:
+            log(f"{run_dir}: the cached evaluation is of another generator; measuring this one")
+        out = {"generator_sha256": digest}
+    elif not _missing(out, dataset, mode):
         return out
     from tfgan_zoo.io import write_text
 
-    gen = os.path.join(run_dir, "generator")
     t0 = time.perf_counter()
     with contextlib.redirect_stdout(sys.stderr):  # progress bars: stdout carries only the JSON result
         _measure(out, dataset, gen, mode, n)

@@ -90,18 +90,12 @@ def test_domain_fid_and_class_histogram_of_fashion(tmp_path, monkeypatch, fashio
 
 
 def test_quality_adds_the_fashion_classifier_to_a_cached_evaluation(tmp_path, monkeypatch):
-    import importlib
-    import sys
-
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    sys.path.insert(0, os.path.join(root, "benchmarks"))
-    try:
-        quality = importlib.import_module("quality")
-    finally:
-        sys.path.remove(os.path.join(root, "benchmarks"))
+    quality = _quality_module()
     run = tmp_path / "seed0"
-    run.mkdir()
-    cached = {"fid": 20.0, "kid": 0.01, "kid_std": 0.001, "eval_time_s": 100.0}
+    (run / "generator" / "variables").mkdir(parents=True)
+    (run / "generator" / "variables" / "w.bin").write_bytes(b"weights of step 18740")
+    cached = {"fid": 20.0, "kid": 0.01, "kid_std": 0.001, "eval_time_s": 100.0,
+              "generator_sha256": quality.generator_digest(str(run / "generator"))}
     (run / "quality_eval.json").write_text(json.dumps({"standard:10000": cached}))
     calls = []
 
@@ -117,3 +111,44 @@ def test_quality_adds_the_fashion_classifier_to_a_cached_evaluation(tmp_path, mo
     assert calls == [["classifier"]] and again == out  # complete now: read back, nothing measured
     assert quality._missing({}, "mnist", "standard") == ["standard", "classifier"]
     assert quality._missing({"fid": 1.0}, "folder", "standard") == []
+
+
+def _quality_module():
+    import importlib
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    sys.path.insert(0, os.path.join(root, "benchmarks"))
+    try:
+        return importlib.import_module("quality")
+    finally:
+        sys.path.remove(os.path.join(root, "benchmarks"))
+
+
+def test_quality_measures_again_when_the_generator_changed(tmp_path, monkeypatch):
+    """A run trained further (``--epochs 40`` after 20) exports a new generator: its cached evaluation must not be
+    reused, nor one from before the cache recorded which generator it measured."""
+    quality = _quality_module()
+    run = tmp_path / "seed0"
+    (run / "generator").mkdir(parents=True)
+    weights = run / "generator" / "w.bin"
+    weights.write_bytes(b"epoch 20")
+    calls = []
+
+    def fake_measure(out, dataset, gen, mode, n):
+        calls.append(quality._missing(out, dataset, mode))
+        out.update({"fid": 10.0 + len(calls), "mnist_classifier_fid": 1.0})
+
+    monkeypatch.setattr(quality, "_measure", fake_measure)
+    first = quality.evaluate_run(str(run), "mnist", "standard", 100)
+    assert calls == [["standard", "classifier"]] and first["fid"] == 11.0
+    assert quality.evaluate_run(str(run), "mnist", "standard", 100) == first and len(calls) == 1  # control: reused
+    weights.write_bytes(b"epoch 40")  # same size and name, other bytes
+    second = quality.evaluate_run(str(run), "mnist", "standard", 100)
+    assert calls[1] == ["standard", "classifier"] and second["fid"] == 12.0
+    assert second["generator_sha256"] != first["generator_sha256"]
+    saved = json.loads((run / "quality_eval.json").read_text())["standard:100"]
+    assert saved == second
+    # an entry written before digests were recorded is measured again, not trusted
+    (run / "quality_eval.json").write_text(json.dumps({"standard:100": {"fid": 5.0, "mnist_classifier_fid": 1.0}}))
+    assert quality.evaluate_run(str(run), "mnist", "standard", 100)["fid"] == 13.0 and len(calls) == 3
