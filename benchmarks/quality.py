@@ -91,16 +91,17 @@ def train(recipe: str, seed: int, run_dir: str, epochs: int | None, extra: list[
 
 
 def generator_digest(gen_dir: str) -> str:
-    """SHA-256 of an exported generator: every file's path (relative, sorted) and bytes."""
+    """SHA-256 of an exported generator: over every file's path (relative, sorted) and its own SHA-256
+    (:func:`tfgan_zoo.io.file_digest`)."""
+    from tfgan_zoo.io import file_digest
+
     h = hashlib.sha256()
     for root, dirs, files in os.walk(gen_dir):
         dirs.sort()
         for name in sorted(files):
             path = os.path.join(root, name)
             h.update(os.path.relpath(path, gen_dir).replace(os.sep, "/").encode() + b"\0")
-            with open(path, "rb") as f:
-                for chunk in iter(lambda: f.read(1 << 20), b""):
-                    h.update(chunk)
+            h.update(file_digest(path).encode() + b"\0")
     return h.hexdigest()
 
 

@@ -80,3 +80,17 @@ def digit_folder(tmp_path_factory):
     for i in range(40):
         paths += data.write_image_folder(x[i:i + 1], root, labels=y[i:i + 1], fmt="png" if i % 2 == 0 else "jpg", start=i)
     return root, x, y, paths
+
+
+@pytest.fixture(scope="module")
+def quality():
+    """``benchmarks/quality.py`` as a module (the benchmarks are scripts, not a package)."""
+    import importlib
+    import sys
+
+    bench = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks")
+    sys.path.insert(0, bench)
+    try:
+        yield importlib.import_module("quality")
+    finally:
+        sys.path.remove(bench)

@@ -89,8 +89,7 @@ def test_domain_fid_and_class_histogram_of_fashion(tmp_path, monkeypatch, fashio
     assert evaluate.classifier_network("mnist") == "mnist-classifier"
 
 
-def test_quality_adds_the_fashion_classifier_to_a_cached_evaluation(tmp_path, monkeypatch):
-    quality = _quality_module()
+def test_quality_adds_the_fashion_classifier_to_a_cached_evaluation(tmp_path, monkeypatch, quality):
     run = tmp_path / "seed0"
     (run / "generator" / "variables").mkdir(parents=True)
     (run / "generator" / "variables" / "w.bin").write_bytes(b"weights of step 18740")
@@ -113,22 +112,9 @@ def test_quality_adds_the_fashion_classifier_to_a_cached_evaluation(tmp_path, mo
     assert quality._missing({"fid": 1.0}, "folder", "standard") == []
 
 
-def _quality_module():
-    import importlib
-    import sys
-
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    sys.path.insert(0, os.path.join(root, "benchmarks"))
-    try:
-        return importlib.import_module("quality")
-    finally:
-        sys.path.remove(os.path.join(root, "benchmarks"))
-
-
-def test_quality_measures_again_when_the_generator_changed(tmp_path, monkeypatch):
+def test_quality_measures_again_when_the_generator_changed(tmp_path, monkeypatch, quality):
     """A run trained further (``--epochs 40`` after 20) exports a new generator: its cached evaluation must not be
     reused, nor one from before the cache recorded which generator it measured."""
-    quality = _quality_module()
     run = tmp_path / "seed0"
     (run / "generator").mkdir(parents=True)
     weights = run / "generator" / "w.bin"

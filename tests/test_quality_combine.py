@@ -1,6 +1,5 @@
 """``benchmarks/quality.py --combine``: seeds trained in separate invocations are pooled, never mixed up."""
 
-import importlib
 import json
 import os
 import subprocess
@@ -10,15 +9,6 @@ import numpy as np
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-@pytest.fixture(scope="module")
-def quality():
-    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
-    try:
-        yield importlib.import_module("quality")
-    finally:
-        sys.path.remove(os.path.join(ROOT, "benchmarks"))
 
 
 def _result(seeds, fids, recipe="mnist-acgan", n=10_000, cpu="cpu A"):

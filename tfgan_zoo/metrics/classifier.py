@@ -60,7 +60,7 @@ def weights_digest(dataset: str = "mnist") -> str:
     Statistics cached under a classifier's features name it (``evaluate.stats_path`` and the stored protocol), so
     retrained weights get new statistics instead of silently reusing those of the old network.
     """
-    import hashlib
+    from ..io import file_digest
 
     path = os.path.abspath(weights_path(dataset))
     if not os.path.isfile(path):
@@ -68,11 +68,7 @@ def weights_digest(dataset: str = "mnist") -> str:
                                              f"{train_hint(dataset)}")
     key = (path, os.path.getmtime(path), os.path.getsize(path))
     if key not in _digests:
-        h = hashlib.sha256()
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-        _digests[key] = h.hexdigest()[:16]
+        _digests[key] = file_digest(path)[:16]
     return _digests[key]
 
 
