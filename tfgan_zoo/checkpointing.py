@@ -60,7 +60,8 @@ ADDED_LATER = {"ema_start": 0, "prior": "normal", "augment": None, "lr_decay": "
                "feature_matching": None, "feature_layer": None, "gran_k": 1.0, "gran_epsilon": 1e-4, "cascade": 1,
                "upsample": "transpose", "conditional_norm": "none", "self_modulation": False,
                "resnet_variant": "sngan", "width": None, "d_width": None, "progressive_augment": 0,
-               "pa_monitor": "kid", "pa_patience": 1, "pa_fade_steps": 500, "pa_start": 0}
+               "pa_monitor": "kid", "pa_patience": 1, "pa_fade_steps": 500, "pa_start": 0,
+               "critic_batches": "shared"}
 
 
 class CheckpointError(ValueError):

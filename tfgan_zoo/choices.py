@@ -18,6 +18,7 @@ RESNET_VARIANTS = ("sngan", "wgan-gp")  # nets.resnet: widths and D's final pool
 GENERATOR_NORMS = ("batch", "cbn", "self-modulation")  # the generator's batch norms (nets.norms)
 PRIORS = ("normal", "uniform")  # the distribution of z (tfgan_zoo.priors)
 AUGMENTS = ("color", "translation", "cutout")  # DiffAugment policies (tfgan_zoo.augment)
+CRITIC_BATCHES = ("shared", "fresh")  # the real images of the n_critic updates: the whole batch each, or a part each
 LR_DECAYS = ("none", "linear")  # learning-rate schedules over the run (training.set_learning_rates)
 KEEP_BEST_METRICS = ("fid",)  # --keep-best: the metric of --fid-every (its network from --fid-network)
 # feature networks of the FID/KID: the standard FID Inception, Keras' ImageNet InceptionV3, and the committed

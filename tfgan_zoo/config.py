@@ -7,7 +7,7 @@ import dataclasses
 import json
 import os
 
-from .choices import (ARCHITECTURES, CONDITIONAL, CONV_ARCHITECTURES, D_NORMS, DATASETS,
+from .choices import (ARCHITECTURES, CONDITIONAL, CONV_ARCHITECTURES, CRITIC_BATCHES, D_NORMS, DATASETS,
                       FID_NETWORKS, JIT_MODES, classifier_mismatch,
                       KEEP_BEST_METRICS, LOSSES, LR_DECAYS, PRECISIONS, PRIORS, PROGRESSIVE_LOSSES, STRATEGIES,
                       TRANSPOSE_IMPLS)
@@ -27,6 +27,7 @@ class TrainConfig:
     lr_d: float | None = None
     lr_g: float | None = None
     n_critic: int | None = None
+    critic_batches: str = "shared"  # "fresh": each critic update its own B real images (the batch is n_critic x B)
     precision: str = "float32"
     seed: int = 0
     out: str = "runs/gan"
@@ -143,6 +144,9 @@ class TrainConfig:
             v = getattr(self, name)
             if v is not None and int(v) < 1:
                 raise ValueError(f"{name} must be >= 1, got {v}.")
+        if self.critic_batches not in CRITIC_BATCHES:
+            raise ValueError(f"Unknown critic_batches {self.critic_batches!r}. Valid values: "
+                             f"{', '.join(CRITIC_BATCHES)}.")
         for name in ("lr_d", "lr_g"):
             v = getattr(self, name)
             if v is not None and not v > 0:

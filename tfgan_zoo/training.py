@@ -74,6 +74,12 @@ class Prepared(NamedTuple):
     start_batch: int = 0
 
 
+def real_batch_size(cfg: TrainConfig) -> int:
+    """Real images one generator step reads: ``cfg.batch_size``, times the critic updates when each has its
+    own batch (``cfg.critic_batches == "fresh"``)."""
+    return cfg.batch_size * (models.n_critic_of(cfg.loss, cfg.n_critic) if cfg.critic_batches == "fresh" else 1)
+
+
 def open_data(cfg: TrainConfig, start_batch: int = 0) -> Prepared:
     """The training stream of ``cfg`` from batch ``start_batch`` on, its image shape, (conditional
     runs) its number of classes and its batches per pass.
@@ -95,8 +101,8 @@ def open_data(cfg: TrainConfig, start_batch: int = 0) -> Prepared:
                          f"is {shape[1]}x{shape[0]}. Pass --image-size 32, 64 or 128.")
     labelled = cfg.conditioning not in (None, "infogan")
     ds, per_pass = data.stream(cfg.dataset, start_batch=start_batch, split="train", image_size=cfg.image_size,
-                               channels=cfg.channels, batch_size=cfg.batch_size, seed=cfg.seed, data_dir=cfg.data_dir,
-                               skip_corrupt=cfg.skip_corrupt, with_labels=labelled)
+                               channels=cfg.channels, batch_size=real_batch_size(cfg), seed=cfg.seed,
+                               data_dir=cfg.data_dir, skip_corrupt=cfg.skip_corrupt, with_labels=labelled)
     num_classes = data.num_classes(cfg.dataset, cfg.data_dir) if labelled else None
     return Prepared(ds, shape, num_classes, per_pass, start_batch)
 
@@ -157,7 +163,8 @@ def build_model(cfg: TrainConfig, image_shape: tuple[int, int, int] | None = Non
         distribute.synchronize_batch_norm(g, d)
     if cfg.constraint == "gran":  # the GAN keeps a network that already carries its constraint
         d = constraints.PiecewiseGradientNormalized(d, k=cfg.gran_k, epsilon=cfg.gran_epsilon)
-    gan = models.build_gan(cfg.loss, g, d, latent_dim=cfg.latent_dim, n_critic=cfg.n_critic, seed=cfg.seed,
+    gan = models.build_gan(cfg.loss, g, d, latent_dim=cfg.latent_dim, n_critic=cfg.n_critic,
+                           critic_batches=cfg.critic_batches, seed=cfg.seed,
                            constraint=cfg.constraint, clip_value=cfg.clip_value, penalty=cfg.penalty,
                            penalty_weight=cfg.penalty_weight, ema=cfg.ema, ema_start=cfg.ema_start, prior=cfg.prior,
                            augment=cfg.augment, conditional=cfg.conditioning,
@@ -348,7 +355,7 @@ def _run(cfg: TrainConfig, prepared: Prepared | None, resume: bool | checkpointi
         lines = not sys.stdout.isatty() and cfg.log_every > 0
         verbose = 1 if sys.stdout.isatty() else (0 if lines else 2)
         if lines:
-            callbacks.append(ProgressLog(cfg.log_every, batch_size=cfg.batch_size))
+            callbacks.append(ProgressLog(cfg.log_every, batch_size=real_batch_size(cfg)))
     guard = DivergenceGuard()
     ckpt = cb.GANCheckpoint(ckpt_dir, keep=cfg.keep_checkpoints, every_n_steps=cfg.checkpoint_every or None,
                             callbacks=[*callbacks, guard],
@@ -399,7 +406,7 @@ def _run(cfg: TrainConfig, prepared: Prepared | None, resume: bool | checkpointi
     summary = {
         "wall_time_s": round(wall, 2),
         "generator_steps": steps,
-        "images_per_s": round((steps - start) * cfg.batch_size / wall, 1) if wall > 0 and steps > start else None,
+        "images_per_s": round((steps - start) * real_batch_size(cfg) / wall, 1) if wall > 0 and steps > start else None,
         "final": final,
         "equilibrium_d_loss": gan.equilibrium_d_loss,
         "replicas": distribute.num_replicas(strategy),

@@ -43,7 +43,7 @@ def _one_of(options: Sequence[str]) -> dict:
 
 
 def build_parser(prog: str = "train.py") -> argparse.ArgumentParser:
-    from ..choices import (ARCHITECTURES, AUGMENTS, CONDITIONAL, CONSTRAINTS, D_NORMS, DATASETS, FID_NETWORKS, JIT_MODES,
+    from ..choices import (ARCHITECTURES, AUGMENTS, CONDITIONAL, CONSTRAINTS, CRITIC_BATCHES, D_NORMS, DATASETS, FID_NETWORKS, JIT_MODES,
                           KEEP_BEST_METRICS, LOSSES, LR_DECAYS, PENALTIES, PRECISIONS, PRIORS, STRATEGIES,
                           RESNET_VARIANTS, TRANSPOSE_IMPLS, UPSAMPLES)
 
@@ -119,6 +119,10 @@ def build_parser(prog: str = "train.py") -> argparse.ArgumentParser:
                    help="generator learning rate (default: the loss's paper default)")
     p.add_argument("--n-critic", type=_int_at_least(1), default=None,
                    help="discriminator updates per generator update (default: 5 for wgan/wgan-gp, else 1)")
+    p.add_argument("--critic-batches", default="shared", **_one_of(CRITIC_BATCHES),
+                   help="the real images of the --n-critic updates: shared = the same batch for each (keras-io); "
+                        "fresh = each its own batch (Gulrajani et al.'s Algorithm 1, compare_gan): a step reads "
+                        "n-critic x batch-size images, so an epoch has n-critic times fewer generator steps")
     p.add_argument("--precision", default="float32", **_one_of(PRECISIONS),
                    help="dtype policy; mixed_float16 scales both optimizers' losses")
     p.add_argument("--seed", type=int, default=0, help="seed of data order, weights and noise")

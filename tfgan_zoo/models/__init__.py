@@ -29,6 +29,14 @@ MODELS: dict[str, tuple[type[GAN], dict]] = {
 }
 
 
+def n_critic_of(loss: str, n_critic: int | None = None) -> int:
+    """The discriminator updates per generator step of a ``loss`` model: ``n_critic``, or the loss's default
+    (5 for ``wgan``, ``wgan-gp``, ``mmd`` and ``mmd-gp``, else 1) when None."""
+    if loss not in MODELS:
+        raise ValueError(f"Unknown loss {loss!r}. Valid losses: {', '.join(MODELS)}.")
+    return MODELS[loss][0].default_n_critic if n_critic is None else int(n_critic)
+
+
 def build_gan(loss: str, generator: keras.Model, discriminator: keras.Model, **kwargs: Any) -> GAN:
     """Build the GAN model for a loss name (``gan``, ``nsgan``, ``lsgan``, ``wgan``, ``wgan-gp``, ``hinge``).
 
@@ -43,4 +51,4 @@ def build_gan(loss: str, generator: keras.Model, discriminator: keras.Model, **k
     return cls(generator, discriminator, **fixed, **kwargs)
 
 
-__all__ = ["GAN", "GMMN", "Pix2Pix", "CycleGAN", "ImagePool", "LSGAN", "WGAN", "WGANGP", "HingeGAN", "FGAN", "RelativisticGAN", "MMDGAN", "MODELS", "build_gan"]
+__all__ = ["GAN", "GMMN", "Pix2Pix", "CycleGAN", "ImagePool", "LSGAN", "WGAN", "WGANGP", "HingeGAN", "FGAN", "RelativisticGAN", "MMDGAN", "MODELS", "build_gan", "n_critic_of"]

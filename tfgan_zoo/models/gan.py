@@ -38,7 +38,7 @@ from ..augment import diff_augment, parse_policy
 from ..packing import pack as pack_samples, packed_shape
 from ..priors import check_prior, sample as sample_prior
 from ..constraints import apply_constraint, clip_weights
-from ..choices import PROGRESSIVE_LOSSES
+from ..choices import CRITIC_BATCHES, PROGRESSIVE_LOSSES
 from ..composition import check_combination, penalty_metric_name
 from ..nets.cascade import score_count
 from .conditioning import Conditioning
@@ -54,6 +54,30 @@ def apply_update(optimizer, loss, tape, variables) -> None:
         scaled = optimizer.scale_loss(distribute.replica_share(loss))
     grads = tape.gradient(scaled, variables)
     optimizer.apply(grads, variables)
+
+
+def split_critic_batches(images, labels, parts: int) -> tuple[list, list]:
+    """The real images (and labels, or None) of a step split into ``parts`` equal consecutive parts, one per
+    critic update (``critic_batches="fresh"``); ``parts=1`` returns the batch whole.
+
+    Raises
+    ------
+    ValueError
+        When the batch size (known when the step is traced) is not a multiple of ``parts``; a batch whose size
+        is known only at run time is checked then, with the same message.
+    """
+    if parts == 1:
+        return [images], [labels]
+    message = (f"critic_batches='fresh' with n_critic={parts} splits each batch into {parts} equal parts, one per "
+               f"critic update, so a batch must hold {parts} x B images")
+    n = images.shape[0]
+    if n is not None and n % parts:
+        raise ValueError(f"{message}; got a batch of {n}. Batch the data with batch_size={parts} * B "
+                         "(train.py does), or use critic_batches='shared'.")
+    if n is None:
+        tf.debugging.assert_equal(tf.shape(images)[0] % parts, 0, message=message + " (drop_remainder=True "
+                                  "avoids a short last batch)")
+    return tf.split(images, parts), ([None] * parts if labels is None else tf.split(labels, parts))
 
 
 def track(tracker, value, *optimizers) -> None:
@@ -139,8 +163,16 @@ class GAN(TwoOptimizers, keras.Model):
     latent_dim : int, optional
         Size of ``z``; read from ``generator.input_shape`` when omitted.
     n_critic : int, optional
-        Discriminator updates per generator update (class default when None).
-        All of them use the real batch given to ``train_step`` with fresh noise.
+        Discriminator updates per generator update (class default when None),
+        each with fresh noise; ``critic_batches`` says which real images each one sees.
+    critic_batches : {"shared", "fresh"}
+        ``"shared"`` (default, as the keras-io WGAN-GP example): all ``n_critic``
+        discriminator updates use the whole real batch given to ``train_step``.
+        ``"fresh"`` (Gulrajani et al.'s Algorithm 1, compare_gan): the batch holds
+        ``n_critic * B`` images and update ``i`` uses rows ``[i*B, (i+1)*B)``, so every
+        critic update sees new real images and an epoch (one pass over the data) has
+        ``n_critic`` times fewer generator steps. The generator update and the
+        relativistic losses use the last part. With ``n_critic=1`` both are the same.
     generator_loss : {"nonsaturating", "minimax"}
         ``"nonsaturating"`` minimises ``-E[log D(G(z))]``; ``"minimax"`` the
         original (saturating) ``E[log(1 - D(G(z)))]``.
@@ -217,6 +249,7 @@ class GAN(TwoOptimizers, keras.Model):
         discriminator: keras.Model,
         latent_dim: int | None = None,
         n_critic: int | None = None,
+        critic_batches: str = "shared",
         generator_loss: str = "nonsaturating",
         fresh_noise_for_generator: bool = False,
         seed: int | None = None,
@@ -296,6 +329,9 @@ class GAN(TwoOptimizers, keras.Model):
         n_critic = self.default_n_critic if n_critic is None else int(n_critic)
         if n_critic < 1:
             raise ValueError(f"n_critic must be >= 1, got {n_critic}.")
+        if critic_batches not in CRITIC_BATCHES:
+            raise ValueError(f"Unknown critic_batches {critic_batches!r}; use 'shared' (every critic update sees the "
+                             "whole batch) or 'fresh' (each sees its own n_critic-th of it).")
         constraint = self.default_constraint if constraint is None else constraint
         penalty = self.default_penalty if penalty is None else penalty
         self.generator_loss_kind = generator_loss
@@ -335,6 +371,7 @@ class GAN(TwoOptimizers, keras.Model):
         self.latent_dim = latent_dim
         self.image_shape = g_out
         self.n_critic = n_critic
+        self.critic_batches = critic_batches
         self.fresh_noise_for_generator = bool(fresh_noise_for_generator)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
@@ -620,14 +657,17 @@ class GAN(TwoOptimizers, keras.Model):
     def train_step(self, data):
         if not hasattr(self, "d_optimizer"):
             raise RuntimeError("Call gan.compile() before gan.fit().")
-        real, real_cond = self._unpack(data)
-        batch = tf.shape(real)[0]
+        all_real, all_cond = self._unpack(data)
+        parts = self.n_critic if self.critic_batches == "fresh" else 1
+        real_parts, cond_parts = split_critic_batches(all_real, all_cond, parts)
+        batch = tf.shape(real_parts[0])[0]
         d_vars = self.discriminator.trainable_variables
         g_vars = self.generator.trainable_variables
         cond = self.conditioning
 
         for i in range(self.n_critic):
             last = i == self.n_critic - 1
+            real, real_cond = real_parts[i % parts], cond_parts[i % parts]
             g_tape = tf.GradientTape()
             z = self.sample_noise(batch)
             fake_cond = cond.sample(batch, self.seed_generator)
@@ -705,6 +745,7 @@ class GAN(TwoOptimizers, keras.Model):
             "discriminator": keras.saving.serialize_keras_object(self.discriminator),
             "latent_dim": self.latent_dim,
             "n_critic": self.n_critic,
+            "critic_batches": self.critic_batches,
             "generator_loss": self.generator_loss_kind,
             "label_smoothing": self.label_smoothing,
             "feature_matching": self.feature_matching,
