@@ -2,6 +2,9 @@
 as in Miyato et al. 2018 and PA-GAN). One function for the compiled step (Keras random ops, seeded by a
 ``keras.random.SeedGenerator``) and one for NumPy (fixed noise of sample grids and evaluations), so that
 every place that draws ``z`` draws it from the prior the generator was trained on.
+
+Sampling (not training) may truncate the prior, the "truncation trick" (Marchesi 2017; Brock et al. 2019, BigGAN):
+each entry ``z_i`` is drawn from the prior conditioned on ``|z_i| <= t``, trading diversity for typical samples.
 """
 
 from __future__ import annotations
@@ -27,8 +30,30 @@ def sample(prior: str, shape, seed) -> "keras.KerasTensor":
     return keras.random.normal(shape, seed=seed)
 
 
-def sample_numpy(prior: str, rng: np.random.Generator, shape) -> np.ndarray:
-    """As :func:`sample`, from a NumPy generator (float32)."""
+def check_truncation(truncation: float | None) -> float | None:
+    """``truncation`` as a float (None: no truncation), or ``ValueError`` unless it is finite and > 0."""
+    if truncation is None:
+        return None
+    t = float(truncation)
+    if not (np.isfinite(t) and t > 0):
+        raise ValueError(f"truncation must be a finite bound > 0 on |z_i| (e.g. 1.0 or 0.5; None: the whole prior), "
+                         f"got {truncation!r}.")
+    return t
+
+
+def sample_numpy(prior: str, rng: np.random.Generator, shape, truncation: float | None = None) -> np.ndarray:
+    """As :func:`sample`, from a NumPy generator (float32).
+
+    ``truncation=t`` draws each entry from the prior conditioned on ``|z_i| <= t``: for ``normal`` the
+    truncated normal on ``[-t, t]`` (density ``phi(z) / (2 Phi(t) - 1)`` there), for ``uniform`` ``U(-t, t)``
+    (``t >= 1`` changes nothing). Without it the draws are the same as they always were for a seed.
+    """
+    t = check_truncation(truncation)
     if check_prior(prior) == "uniform":
-        return rng.uniform(-1.0, 1.0, shape).astype(np.float32)
-    return rng.standard_normal(shape).astype(np.float32)
+        b = 1.0 if t is None else min(t, 1.0)
+        return rng.uniform(-b, b, shape).astype(np.float32)
+    if t is None:
+        return rng.standard_normal(shape).astype(np.float32)
+    from scipy.stats import truncnorm
+
+    return truncnorm.rvs(-t, t, size=shape, random_state=rng).astype(np.float32)

@@ -38,10 +38,11 @@ class Sampler:
     prior: str = "normal"
     num_classes: int | None = None
 
-    def noise(self, n: int, seed: int | np.random.Generator = 0) -> np.ndarray:
-        """``n`` latent vectors from the generator's prior (float32, ``(n, latent_dim)``)."""
+    def noise(self, n: int, seed: int | np.random.Generator = 0, truncation: float | None = None) -> np.ndarray:
+        """``n`` latent vectors from the generator's prior (float32, ``(n, latent_dim)``); ``truncation=t``
+        draws each entry conditioned on ``|z_i| <= t`` (:func:`tfgan_zoo.priors.sample_numpy`)."""
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-        return sample_numpy(self.prior, rng, (int(n), self.latent_dim))
+        return sample_numpy(self.prior, rng, (int(n), self.latent_dim), truncation)
 
     def generate(self, z, labels=None, batch_size: int = 500) -> np.ndarray:
         """Images for the rows of ``z`` (labels default to 0, 1, ..., cycling, for conditional generators)."""

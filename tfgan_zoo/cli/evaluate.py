@@ -15,7 +15,7 @@ import json
 import sys
 from typing import Sequence
 
-from .argtypes import int_at_least
+from .argtypes import int_at_least, positive_float
 from ..choices import FID_NETWORKS as NETWORKS
 METRICS = ("fid", "kid", "classifier")
 
@@ -35,6 +35,9 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     p.add_argument("--real-split", default="train")
     p.add_argument("--fake-split", default="test", help="split used when --fake is a dataset")
     p.add_argument("--data-dir", default=None)
+    p.add_argument("--truncation", type=positive_float, default=None,
+                   help="draw the generator's noise from its prior truncated to |z_i| <= T (the truncation trick: "
+                        "typical samples for less diversity); recorded in the protocol")
     args = p.parse_args(argv)
     metrics = [m for m in args.metrics.split(",") if m]
     bad = [m for m in metrics if m not in METRICS]
@@ -49,7 +52,7 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     try:  # progress bars go to stderr: stdout carries only the JSON result
         with contextlib.redirect_stdout(sys.stderr):
             result = evaluate(args.real, args.fake, args.network, args.n, metrics, args.real_split,
-                              args.fake_split, args.data_dir)
+                              args.fake_split, args.data_dir, truncation=args.truncation)
     except (ValueError, OSError, DatasetUnavailableError, CorruptDatasetError, WeightsUnavailableError) as e:
         print(f"{p.prog}: error: {e}", file=sys.stderr)
         return 2

@@ -117,14 +117,19 @@ def generated_labels(source, n: int) -> np.ndarray | None:
 
 
 def load_images(source, n: int, split: str = "train", seed: int = 0, data_dir: str | None = None,
-                batch_size: int = 250) -> np.ndarray:
-    """The first ``n`` images of a source (shuffled with ``seed``), float32 in [-1, 1].
+                batch_size: int = 250, truncation: float | None = None) -> np.ndarray:
+    """The first ``n`` images of a source (shuffled with ``seed``), float32 in [-1, 1]. For a generator,
+    ``truncation=t`` draws its noise from the prior truncated to ``|z_i| <= t`` (the truncation trick).
 
     Raises
     ------
     ValueError
-        If the source has fewer than ``n`` images.
+        If the source has fewer than ``n`` images, or ``truncation`` is given for a source that is not a
+        generator.
     """
+    if truncation is not None and (isinstance(source, np.ndarray) or not _is_generator_dir(os.fspath(source))):
+        raise ValueError(f"truncation applies to the noise of a generator; {'an array' if isinstance(source, np.ndarray) else repr(source)} is not an exported "
+                         "generator folder. Drop --truncation, or pass the generator/ folder of a run.")
     if isinstance(source, np.ndarray):
         from ..data.arrays import normalize_images
 
@@ -138,7 +143,7 @@ def load_images(source, n: int, split: str = "train", seed: int = 0, data_dir: s
 
         sampler = from_export(source)
         rng = np.random.default_rng(seed)  # noise drawn in batch_size rows at a time, as it always was
-        z = np.concatenate([sampler.noise(min(batch_size, n - s), rng) for s in range(0, n, batch_size)])
+        z = np.concatenate([sampler.noise(min(batch_size, n - s), rng, truncation) for s in range(0, n, batch_size)])
         return sampler.generate(z, labels=generated_labels(source, n), batch_size=batch_size)
     from .. import data
 
@@ -215,14 +220,15 @@ def _cacheable(source) -> bool:
 
 def evaluate(real, fake, network: str = "fid-inception", n: int = 10_000, metrics: Iterable[str] = ("fid",),
              real_split: str = "train", fake_split: str = "test", data_dir: str | None = None,
-             featurizer: Featurizer | None = None) -> dict[str, Any]:
+             featurizer: Featurizer | None = None, truncation: float | None = None) -> dict[str, Any]:
     """Compute the requested metrics between ``real`` and ``fake`` sources.
 
     Returns a dict with one entry per metric (``fid``; ``kid`` and ``kid_std``;
     ``classifier_score``, ``classifier_score_std`` and ``class_histogram`` of the fake
     images by the classifier of ``real``'s domain (:func:`classifier_network`; the feature network itself when
     it is a classifier), plus ``class_accuracy`` and ``class_accuracy_per_class`` when ``fake`` is a
-    conditional generator) and ``protocol``: network, resize, n real, n fake, reference split.
+    conditional generator) and ``protocol``: network, resize, n real, n fake, reference split (and
+    ``truncation`` when the generator's noise was truncated to ``|z_i| <= truncation``).
     """
     metrics = list(metrics)
     unknown = [m for m in metrics if m not in METRICS]
@@ -231,7 +237,7 @@ def evaluate(real, fake, network: str = "fid-inception", n: int = 10_000, metric
     check_network_for_dataset(featurizer.name if featurizer is not None else network, real)
     f = featurizer or Featurizer(network)
     out: dict[str, Any] = {}
-    fake_images = load_images(fake, n, fake_split, seed=1, data_dir=data_dir)
+    fake_images = load_images(fake, n, fake_split, seed=1, data_dir=data_dir, truncation=truncation)
     fake_feats = f(fake_images, progress=True) if ("fid" in metrics or "kid" in metrics) else None
     cacheable = _cacheable(real)
     real_feats = None
@@ -266,4 +272,6 @@ def evaluate(real, fake, network: str = "fid-inception", n: int = 10_000, metric
                        else fake_split,
                        "real": real if isinstance(real, str) else "array",
                        "fake": fake if isinstance(fake, str) else "array"}
+    if truncation is not None:
+        out["protocol"]["truncation"] = float(truncation)
     return out
