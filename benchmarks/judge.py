@@ -12,6 +12,7 @@ since it is the ceiling of any class accuracy it measures. Weights are cached (n
 
     python benchmarks/judge.py                         # train (or load) and print its test accuracy
     python benchmarks/judge.py --generator runs/x/generator --n 1000   # class accuracy of a conditional export
+    python benchmarks/judge.py --generator runs/x/generator --truncation 1.0   # with the truncation trick
 """
 
 from __future__ import annotations
@@ -95,28 +96,34 @@ def class_accuracy(model, images, asked) -> dict:
     return {"class_accuracy": float(np.mean(pred == asked)), "class_accuracy_per_class": per}
 
 
-def generate(generator_dir: str, n: int, seed: int = 1):
-    """``n`` images of a conditional export, labels 0..9 in turn (as ``scripts/evaluate.py`` does)."""
+def generate(generator_dir: str, n: int, seed: int = 1, truncation: float | None = None):
+    """``n`` images of a conditional export, labels 0..9 in turn (as ``scripts/evaluate.py`` does); noise from
+    the prior truncated to ``|z_i| <= truncation`` when it is given."""
     from tfgan_zoo.metrics.evaluate import generated_labels, load_images
 
-    return load_images(generator_dir, n, seed=seed), generated_labels(generator_dir, n)
+    return load_images(generator_dir, n, seed=seed, truncation=truncation), generated_labels(generator_dir, n)
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--generator", default=None, help="a conditional generator export to judge")
     p.add_argument("--n", type=int, default=1000, help="generated digits (labels 0..9 in turn)")
+    p.add_argument("--truncation", type=float, default=None,
+                   help="draw the noise from the prior truncated to |z_i| <= T (the truncation trick)")
     a = p.parse_args(argv)
+    if a.truncation is not None and not a.truncation > 0:
+        p.error(f"--truncation must be > 0, got {a.truncation}")
     machine = machine_facts()  # before the judge trains or loads: the load at the start
     model, acc = load_judge()
     out = {"judge": "benchmarks/judge.py LeNet-style CNN", "judge_test_accuracy": acc,
            "date": datetime.date.today().isoformat(), "machine": machine}
     if a.generator:
-        images, asked = generate(a.generator, a.n)
+        images, asked = generate(a.generator, a.n, truncation=a.truncation)
         if asked is None:
             print("judge.py: error: the generator is not conditional (no labels to judge)", file=sys.stderr)
             return 2
-        out.update({"generator": a.generator, "n": a.n, **class_accuracy(model, images, asked)})
+        out.update({"generator": a.generator, "n": a.n, "truncation": a.truncation,
+                    **class_accuracy(model, images, asked)})
     print(json.dumps(out, indent=2))
     return 0
 
