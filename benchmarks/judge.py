@@ -31,6 +31,7 @@ sys.path.insert(0, HERE)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from machine import facts as machine_facts  # noqa: E402
+from tfgan_zoo.cli.argtypes import positive_float  # noqa: E402
 
 EPOCHS, SEED = 4, 1
 
@@ -108,11 +109,9 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--generator", default=None, help="a conditional generator export to judge")
     p.add_argument("--n", type=int, default=1000, help="generated digits (labels 0..9 in turn)")
-    p.add_argument("--truncation", type=float, default=None,
+    p.add_argument("--truncation", type=positive_float, default=None,
                    help="draw the noise from the prior truncated to |z_i| <= T (the truncation trick)")
     a = p.parse_args(argv)
-    if a.truncation is not None and not a.truncation > 0:
-        p.error(f"--truncation must be > 0, got {a.truncation}")
     machine = machine_facts()  # before the judge trains or loads: the load at the start
     model, acc = load_judge()
     out = {"judge": "benchmarks/judge.py LeNet-style CNN", "judge_test_accuracy": acc,

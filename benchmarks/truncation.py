@@ -37,19 +37,19 @@ CLASSIFIERS = {"mnist": "mnist-classifier", "fashion_mnist": "fashion-classifier
 
 
 def parse_thresholds(text: str) -> list[float | None]:
-    """``"none,1,0.5"`` -> ``[None, 1.0, 0.5]``; ValueError for anything else than ``none`` or numbers > 0."""
+    """``"none,1,0.5"`` -> ``[None, 1.0, 0.5]``; ValueError for anything but ``none`` or a bound
+    :func:`tfgan_zoo.priors.check_truncation` accepts (finite, > 0)."""
+    from tfgan_zoo.priors import check_truncation
+
     out: list[float | None] = []
     for part in (p.strip() for p in text.split(",")):
         if part.lower() == "none":
             out.append(None)
             continue
         try:
-            t = float(part)
+            out.append(check_truncation(part))
         except ValueError:
-            t = float("nan")
-        if not t > 0:
-            raise ValueError(f"--thresholds: {part!r} is neither 'none' nor a number > 0 (e.g. none,1,0.5).")
-        out.append(t)
+            raise ValueError(f"--thresholds: {part!r} is neither 'none' nor a number > 0 (e.g. none,1,0.5).") from None
     if not out:
         raise ValueError("--thresholds is empty; e.g. none,1,0.5.")
     return out
@@ -107,7 +107,8 @@ def save_plots(rows: list[dict], generator: str, thresholds: list[float | None],
     ax[0].plot(labels, [r["classifier_fid"] for r in rows], "o-")
     ax[0].set_xlabel("truncation |z_i| <= t")
     ax[0].set_ylabel("classifier FID (lower is better)")
-    for key, name in (("judge_accuracy", "independent judge"), ("committed_classifier_accuracy", "committed classifier")):
+    for key, name in (("judge_accuracy", "independent judge"),
+                      ("committed_classifier_accuracy", "committed classifier")):
         if key in rows[0]:
             ax[1].plot(labels, [100 * r[key] for r in rows], "o-", label=name)
     ax[1].plot(labels, [100 * r["class_share_min"] for r in rows], "s--", label="smallest class share")

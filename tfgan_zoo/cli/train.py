@@ -43,9 +43,9 @@ def _one_of(options: Sequence[str]) -> dict:
 
 
 def build_parser(prog: str = "train.py") -> argparse.ArgumentParser:
-    from ..choices import (ARCHITECTURES, AUGMENTS, CONDITIONAL, CONSTRAINTS, CRITIC_BATCHES, D_NORMS, DATASETS, FID_NETWORKS, JIT_MODES,
-                          KEEP_BEST_METRICS, LOSSES, LR_DECAYS, PENALTIES, PRECISIONS, PRIORS, STRATEGIES,
-                          RESNET_VARIANTS, TRANSPOSE_IMPLS, UPSAMPLES)
+    from ..choices import (ARCHITECTURES, AUGMENTS, CONDITIONAL, CONSTRAINTS, CRITIC_BATCHES, D_NORMS, DATASETS,
+                          FID_NETWORKS, JIT_MODES, KEEP_BEST_METRICS, LOSSES, LR_DECAYS, PENALTIES, PRECISIONS,
+                          PRIORS, STRATEGIES, RESNET_VARIANTS, TRANSPOSE_IMPLS, UPSAMPLES)
 
     p = _Parser(
         prog=prog,

@@ -128,8 +128,9 @@ def load_images(source, n: int, split: str = "train", seed: int = 0, data_dir: s
         generator.
     """
     if truncation is not None and (isinstance(source, np.ndarray) or not _is_generator_dir(os.fspath(source))):
-        raise ValueError(f"truncation applies to the noise of a generator; {'an array' if isinstance(source, np.ndarray) else repr(source)} is not an exported "
-                         "generator folder. Drop --truncation, or pass the generator/ folder of a run.")
+        what = "an array" if isinstance(source, np.ndarray) else repr(source)
+        raise ValueError(f"truncation applies to the noise of a generator; {what} is not an exported generator "
+                         "folder. Drop --truncation, or pass the generator/ folder of a run.")
     if isinstance(source, np.ndarray):
         from ..data.arrays import normalize_images
 
