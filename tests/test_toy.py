@@ -129,6 +129,15 @@ def test_modes_benchmark_runs_scores_and_resumes_by_run(tmp_path, monkeypatch):
     assert again["runs"] == first["runs"] and os.path.getmtime(tmp_path / "ring_nsgan_seed0.json") == stamp
     assert first["summary"]["ring"]["nsgan"]["seeds"] == 1
     assert first["summary"]["ring"]["nsgan"]["diverged"] == int(run["diverged"])
+    # --drs: a packed run also scores 2,500 samples kept by discriminator rejection sampling, in its own file
+    drs = modes.main(args + ["--pack", "2", "--drs", "3"])
+    d = drs["runs"][0]["after_drs"]
+    assert d["n"] == 2500 and 0 <= d["modes"] <= 8 and 0 < d["acceptance"] <= 1 and d["gamma"] == 0.0
+    assert drs["summary"]["ring"]["nsgan+pack2_drs3"]["after_drs"]["modes"][0] == d["modes"]
+    assert Image.open(tmp_path / "ring_nsgan_pack2_drs3_seed0_drs.png").format == "PNG"
+    assert "after_drs" not in first["runs"][0] and "after_drs" not in first["summary"]["ring"]["nsgan"]
+    with pytest.raises(SystemExit):
+        modes.main(["--drs", "-1", "--out", str(tmp_path)])
     # a generator that diverged (NaN samples, as fgan-reverse-kl did on the ring) is scored, not a crash
     from tfgan_zoo.analysis import toy
 
