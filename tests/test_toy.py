@@ -110,7 +110,7 @@ def test_maxout_is_the_max_of_its_affine_pieces_and_round_trips(tmp_path):
         nets.Maxout(0)
 
 
-def test_modes_benchmark_runs_scores_and_resumes_by_run(tmp_path, monkeypatch):
+def test_modes_benchmark_runs_scores_and_resumes_by_run(tmp_path, monkeypatch, capsys):
     import importlib
     import os
     import sys
@@ -138,6 +138,25 @@ def test_modes_benchmark_runs_scores_and_resumes_by_run(tmp_path, monkeypatch):
     assert "after_drs" not in first["runs"][0] and "after_drs" not in first["summary"]["ring"]["nsgan"]
     with pytest.raises(SystemExit):
         modes.main(["--drs", "-1", "--out", str(tmp_path)])
+    # --drs-batch: the classifier's batch, recorded in the run's name; without --drs it is refused with the fix
+    from tfgan_zoo import rejection
+
+    seen = []
+    real_fit = rejection.fit_density_ratio
+
+    def recording_fit(clf, real, generate, steps, batch_size, *rest, **kw):
+        seen.append((len(next(real)), len(generate(batch_size)), steps, batch_size))
+        return real_fit(clf, real, generate, steps, batch_size, *rest, **kw)
+
+    monkeypatch.setattr(rejection, "fit_density_ratio", recording_fit)
+    batched = modes.main(args + ["--pack", "2", "--drs", "3", "--drs-batch", "7"])
+    modes.main(args + ["--pack", "2", "--drs", "2"])  # control: without it, batches of --batch-size (100)
+    assert seen == [(7, 7, 3, 7), (100, 100, 2, 100)]
+    assert batched["runs"][0]["drs_batch"] == 7 and (tmp_path / "ring_nsgan_pack2_drs3-b7_seed0.json").exists()
+    monkeypatch.setattr(rejection, "fit_density_ratio", real_fit)
+    with pytest.raises(SystemExit):
+        modes.main(args + ["--drs-batch", "7"])
+    assert "--drs-batch 7 must be >= 1 and needs --drs STEPS" in capsys.readouterr().err
     # a generator that diverged (NaN samples, as fgan-reverse-kl did on the ring) is scored, not a crash
     from tfgan_zoo.analysis import toy
 
