@@ -141,7 +141,8 @@ def drs_metrics(gan, mix, seed: int, steps: int, percentile: float | None, batch
     fit_rng = np.random.default_rng(seed + 2)
     clf = nets.toy_discriminator()
     real = toy.dataset(mix, batch_size, seed=seed + 1_000_003).as_numpy_iterator()
-    fit = rejection.fit_density_ratio(clf, real, lambda k: generate(k, fit_rng), steps, batch_size)
+    fit = rejection.fit_density_ratio(clf, real, lambda k: generate(k, fit_rng), steps, batch_size,
+                                      log_every=max(1000, steps // 10))
     x, stats = rejection.rejection_sample(generate, lambda v: np.asarray(clf(v.astype(np.float32))), toy.N_EVAL,
                                           gamma_percentile=percentile, batch_size=5000, seed=seed + 3)
     m = toy.mode_metrics(x, mix)
@@ -180,6 +181,9 @@ def main(argv=None) -> dict:
     p.add_argument("--mixtures", default="ring,grid")
     p.add_argument("--losses", default="nsgan,lsgan,wgan-gp,hinge")
     p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--first-seed", type=int, default=0, metavar="K",
+                   help="run seeds K .. K+SEEDS-1 (to split seeds across processes; a later run with --first-seed 0 "
+                        "and the same --out reads the finished runs back and summarizes them all)")
     p.add_argument("--steps", type=int, default=20000, help="generator steps per run")
     p.add_argument("--batch-size", type=int, default=100)
     p.add_argument("--pack", type=int, default=1, help="PacGAN packing: samples per discriminator input")
@@ -219,6 +223,8 @@ def main(argv=None) -> dict:
     if a.drs < 0 or (a.drs_percentile is not None and not 0 <= a.drs_percentile <= 100):
         p.error(f"--drs {a.drs} must be >= 0 (0: no DRS) and --drs-percentile {a.drs_percentile} in [0, 100]; "
                 "for example --drs 5000.")
+    if a.seeds < 1 or a.first_seed < 0:
+        p.error(f"--seeds {a.seeds} must be >= 1 and --first-seed {a.first_seed} >= 0; for example --seeds 5.")
     if a.drs_batch is not None and (a.drs_batch < 1 or not a.drs):
         p.error(f"--drs-batch {a.drs_batch} must be >= 1 and needs --drs STEPS; for example --drs 20000 "
                 "--drs-batch 1000.")
@@ -226,7 +232,7 @@ def main(argv=None) -> dict:
     from tfgan_zoo.io import write_text
 
     runs = []
-    todo = [(m, loss, s) for m in a.mixtures.split(",") for loss in a.losses.split(",") for s in range(a.seeds)]
+    todo = [(m, loss, s) for m in a.mixtures.split(",") for loss in a.losses.split(",") for s in range(a.first_seed, a.first_seed + a.seeds)]
     options = {k: getattr(a, k) for k in DEFAULTS}
     jit = a.jit_compile == "on"
     for i, (m, loss, s) in enumerate(todo):
@@ -254,7 +260,7 @@ def main(argv=None) -> dict:
               "protocol": {"networks": "PacGAN: G latent 2, 4x400 Dense+BN+ReLU; D 3x maxout(200, 5)",
                            "samples": 2500, "high_quality": "distance to nearest mode < 3 sigma",
                            "reverse_kl": "KL(mode histogram of high-quality samples || uniform), nats",
-                           "steps": a.steps, "batch_size": a.batch_size, "seeds": a.seeds, **options,
+                           "steps": a.steps, "batch_size": a.batch_size, "seeds": a.seeds, "first_seed": a.first_seed, **options,
                            "steps_per_execution": a.steps_per_execution, "jit_compile": jit,
                            "statistic": "mean and standard error over seeds", **machine,
                            "tensorflow": tf.__version__},

@@ -81,7 +81,7 @@ def test_bad_input_is_refused_with_the_fix():
         rejection.rejection_sample(propose, spike, 1000, max_proposals=20_000, burn_in=100_000, seed=1)
 
 
-def test_fitted_classifier_learns_the_log_ratio_and_drs_then_hits_the_target():
+def test_fitted_classifier_learns_the_log_ratio_and_drs_then_hits_the_target(capsys):
     """Logistic regression on (x, x^2) can represent the exact log ratio, l*(x) = c + b x + a x^2 with
     b = MU / S^2 = 1.944, a = 1/2 - 1 / (2 S^2) = -0.889, c = -log S - MU^2 / (2 S^2) = -0.170; the BCE is convex
     in (a, b, c). After 300 Adam steps on 512 + 512 fresh draws the coefficients carry optimisation and sampling
@@ -97,8 +97,10 @@ def test_fitted_classifier_learns_the_log_ratio_and_drs_then_hits_the_target():
     clf = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     before = np.concatenate([w.ravel() for w in clf.get_weights()])
     fit = rejection.fit_density_ratio(clf, real, lambda k: feat(rng.standard_normal((k, 1))), steps=300,
-                                      batch_size=512, learning_rate=0.05)
+                                      batch_size=512, learning_rate=0.05, log_every=100)
     assert fit["loss_last"] < fit["loss_first"]
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("density-ratio classifier")]
+    assert [ln.split(",")[0] for ln in lines] == [f"density-ratio classifier: step {k}/300" for k in (100, 200, 300)]
     closed = np.array([MU / S**2, 0.5 - 1 / (2 * S * S), -math.log(S) - MU**2 / (2 * S * S)])
     learned = np.concatenate([w.ravel() for w in clf.get_weights()])
     np.testing.assert_allclose(learned, closed, atol=0.1)

@@ -157,6 +157,15 @@ def test_modes_benchmark_runs_scores_and_resumes_by_run(tmp_path, monkeypatch, c
     with pytest.raises(SystemExit):
         modes.main(args + ["--drs-batch", "7"])
     assert "--drs-batch 7 must be >= 1 and needs --drs STEPS" in capsys.readouterr().err
+    # --first-seed: seeds K .. K+SEEDS-1 only; a later --first-seed 0 run reads them back and summarizes all
+    later = modes.main(args[:4] + ["--seeds", "1", "--first-seed", "1"] + args[6:])
+    assert [r["seed"] for r in later["runs"]] == [1] and (tmp_path / "ring_nsgan_seed1.json").exists()
+    both = modes.main(args[:4] + ["--seeds", "2"] + args[6:])  # trains nothing: both runs are on disk
+    assert [r["seed"] for r in both["runs"]] == [0, 1] and both["runs"][1] == later["runs"][0]
+    assert both["summary"]["ring"]["nsgan"]["seeds"] == 2
+    with pytest.raises(SystemExit):
+        modes.main(args + ["--first-seed", "-1"])
+    assert "--first-seed -1 >= 0" in capsys.readouterr().err
     # a generator that diverged (NaN samples, as fgan-reverse-kl did on the ring) is scored, not a crash
     from tfgan_zoo.analysis import toy
 

@@ -22,6 +22,7 @@ so they serve the 2-D mixtures (``benchmarks/modes.py --drs``) and images alike.
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -148,13 +149,15 @@ def rejection_sample(propose: Callable[[int, np.random.Generator], np.ndarray],
 
 
 def fit_density_ratio(classifier: Any, real: Iterator[np.ndarray], generate: Callable[[int], np.ndarray],
-                      steps: int, batch_size: int, learning_rate: float = 1e-3) -> dict[str, float]:
+                      steps: int, batch_size: int, learning_rate: float = 1e-3, log_every: int = 0,
+                      ) -> dict[str, float]:
     """Train ``classifier`` (samples -> one logit) by the binary cross-entropy, real = 1, generated = 0.
 
     ``E_real[softplus(-l)] + E_gen[softplus(l)]`` is minimised at ``l(x) = log p_data(x) / p_g(x)``, the
     log density ratio that :func:`rejection_sample` needs. ``real`` yields batches of ``batch_size`` real
     samples, ``generate(k)`` returns ``k`` generated ones (the generator is not trained). Adam at
-    ``learning_rate``; returns the mean loss of the first and last 10% of the steps.
+    ``learning_rate``; returns the mean loss of the first and last 10% of the steps. ``log_every > 0`` prints a
+    line with the step and the mean loss of the last ``log_every`` steps to stderr that often (long fits).
     """
     import keras
     import tensorflow as tf
@@ -175,8 +178,11 @@ def fit_density_ratio(classifier: Any, real: Iterator[np.ndarray], generate: Cal
         return loss
 
     losses = []
-    for _ in range(steps):
+    for i in range(steps):
         x_real = np.asarray(next(real), dtype=np.float32)
         losses.append(float(step(x_real, np.asarray(generate(batch_size), dtype=np.float32))))
+        if log_every > 0 and (i + 1) % log_every == 0:
+            print(f"density-ratio classifier: step {i + 1}/{steps}, loss {np.mean(losses[-log_every:]):.4f} "
+                  f"(ln 4 = 1.3863: chance)", file=sys.stderr, flush=True)
     k = max(1, steps // 10)
     return {"loss_first": float(np.mean(losses[:k])), "loss_last": float(np.mean(losses[-k:]))}
