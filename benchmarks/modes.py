@@ -19,7 +19,8 @@ their files carry ``_xla``).
 Azadi et al. 2019): a fresh unpacked discriminator is fitted for STEPS steps (``--drs-batch`` real and as many
 generated samples each, default ``--batch-size``) as the classifier of real against generated samples, and 2,500
 samples kept by DRS are scored beside the raw ones (``after_drs`` in each run, with the share of proposals kept,
-and in the summary; a ``_drs.png`` scatter).
+and in the summary; a ``_drs.png`` scatter). ``--drs-sweep P1,P2`` scores more gammas (percentiles of F) with the
+same fitted classifier.
 
 Resumable at run granularity: each finished run is written to ``OUT/<mixture>_<loss>_seed<k>.json``
 (with a PNG scatter) and skipped when the script is run again with the same ``--out``.
@@ -55,7 +56,7 @@ ANCHORS = {
 
 DEFAULTS = {"pack": 1, "optimizer": "default", "lr_decay": "none", "constraint": None, "cascade": 1,
             "feature_matching": None, "ema": None, "ema_start": 0, "drs": 0, "drs_percentile": None,
-            "drs_batch": None}
+            "drs_batch": None, "drs_sweep": None}
 
 
 def variant_name(**options) -> str:
@@ -78,7 +79,8 @@ def variant_name(**options) -> str:
         parts.append(f"ema{o['ema']:g}" + (f"-from{o['ema_start']}" if o["ema_start"] else ""))
     if o["drs"]:
         parts.append(f"drs{o['drs']}" + (f"-p{o['drs_percentile']:g}" if o["drs_percentile"] is not None else "")
-                     + (f"-b{o['drs_batch']}" if o["drs_batch"] else ""))
+                     + (f"-b{o['drs_batch']}" if o["drs_batch"] else "")
+                     + ("-sw" + "-".join(f"{q:g}" for q in o["drs_sweep"]) if o["drs_sweep"] else ""))
     return "_".join(parts)
 
 
@@ -119,19 +121,21 @@ def one_run(mixture_name: str, loss: str, seed: int, steps: int, batch_size: int
         metrics["reverse_kl"] = None
     if o["drs"] and not metrics["diverged"]:
         metrics["after_drs"] = drs_metrics(gan, mix, seed, o["drs"], o["drs_percentile"],
-                                           o["drs_batch"] or batch_size)
+                                           o["drs_batch"] or batch_size, sweep=o["drs_sweep"] or ())
         toy.plot(metrics["after_drs"].pop("samples"), mix, os.path.join(out, name + "_drs.png"),
                  title=f"{mixture_name}, {loss}{', ' + variant if variant else ''}, seed {seed}, after DRS")
     return {"mixture": mixture_name, "loss": loss + ("+" + variant if variant else ""), "seed": seed, "steps": steps,
             **o, "batch_size": batch_size, "jit_compile": bool(jit_compile), "wall_s": round(wall, 1), **metrics}
 
 
-def drs_metrics(gan, mix, seed: int, steps: int, percentile: float | None, batch_size: int) -> dict:
+def drs_metrics(gan, mix, seed: int, steps: int, percentile: float | None, batch_size: int,
+                sweep: tuple[float, ...] = ()) -> dict:
     """Discriminator rejection sampling on the trained generator (``tfgan_zoo.rejection``): a fresh, unpacked
     PacGAN discriminator is fitted for ``steps`` Adam(1e-3) steps as the classifier of real against generated
     samples (so packed runs and the EMA generator get a classifier of the sampler that is scored), then 2,500
     kept samples are scored like the raw ones. ``percentile``: DRS's gamma at that percentile of F on the
-    burn-in batch; None: gamma = 0 (exact rejection sampling if the classifier were optimal)."""
+    burn-in batch; None: gamma = 0 (exact rejection sampling if the classifier were optimal). ``sweep``: more
+    percentiles scored with the same fitted classifier and proposal seed, under ``sweep`` keyed ``p<P>``."""
     from tfgan_zoo import nets, rejection
     from tfgan_zoo.analysis import toy
 
@@ -143,15 +147,31 @@ def drs_metrics(gan, mix, seed: int, steps: int, percentile: float | None, batch
     real = toy.dataset(mix, batch_size, seed=seed + 1_000_003).as_numpy_iterator()
     fit = rejection.fit_density_ratio(clf, real, lambda k: generate(k, fit_rng), steps, batch_size,
                                       log_every=max(1000, steps // 10))
-    x, stats = rejection.rejection_sample(generate, lambda v: np.asarray(clf(v.astype(np.float32))), toy.N_EVAL,
-                                          gamma_percentile=percentile, batch_size=5000, seed=seed + 3)
-    m = toy.mode_metrics(x, mix)
-    m.pop("counts")
-    if math.isnan(m["reverse_kl"]):
-        m["reverse_kl"] = None
-    return {**m, "acceptance": round(stats["acceptance"], 5), "gamma": round(stats["gamma"], 4),
-            "classifier_loss_first": round(fit["loss_first"], 4), "classifier_loss_last": round(fit["loss_last"], 4),
-            "samples": x}
+    def kept(p):
+        x, stats = rejection.rejection_sample(generate, lambda v: np.asarray(clf(v.astype(np.float32))),
+                                              toy.N_EVAL, gamma_percentile=p, batch_size=5000, seed=seed + 3)
+        m = toy.mode_metrics(x, mix)
+        m.pop("counts")
+        if math.isnan(m["reverse_kl"]):
+            m["reverse_kl"] = None
+        return x, {**m, "acceptance": round(stats["acceptance"], 5), "gamma": round(stats["gamma"], 4)}
+
+    x, m = kept(percentile)
+    out = {**m, "classifier_loss_first": round(fit["loss_first"], 4),
+           "classifier_loss_last": round(fit["loss_last"], 4), "samples": x}
+    if sweep:
+        out["sweep"] = {f"p{q:g}": kept(q)[1] for q in sweep}
+    return out
+
+
+def drs_summary(drs_runs: list[dict], mean_se) -> dict:
+    """Mean and standard error of the DRS metrics over seeds, and of each swept percentile's."""
+    keys = ("modes", "high_quality", "reverse_kl", "acceptance")
+    out = {k: mean_se([d[k] for d in drs_runs]) for k in keys}
+    sweeps = [d["sweep"] for d in drs_runs if "sweep" in d]
+    if sweeps:
+        out["sweep"] = {q: {k: mean_se([s[q][k] for s in sweeps if q in s]) for k in keys} for q in sweeps[0]}
+    return out
 
 
 def summarize(runs: list[dict]) -> dict:
@@ -170,10 +190,21 @@ def summarize(runs: list[dict]) -> dict:
                        "reverse_kl": mean_se([r["reverse_kl"] for r in rs]),
                        "no_high_quality_sample": sum(r["reverse_kl"] is None for r in rs),
                        "diverged": sum(bool(r.get("diverged")) for r in rs),
-                       **({"after_drs": {k: mean_se([r["after_drs"][k] for r in rs if "after_drs" in r])
-                                   for k in ("modes", "high_quality", "reverse_kl", "acceptance")}}
+                       **({"after_drs": drs_summary([r["after_drs"] for r in rs if "after_drs" in r], mean_se)}
                           if any("after_drs" in r for r in rs) else {})}
                 for loss, rs in by_loss.items()} for m, by_loss in out.items()}
+
+
+def percentiles(text: str) -> tuple[float, ...]:
+    """``--drs-sweep``'s value: comma-separated percentiles in [0, 100], at least one."""
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        values = ()
+    if not values or not all(0 <= v <= 100 for v in values):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of percentiles in [0, 100]; "
+                                         "for example 50,80,95")
+    return values
 
 
 def main(argv=None) -> dict:
@@ -203,6 +234,9 @@ def main(argv=None) -> dict:
                         "with a fresh unpacked discriminator fitted for STEPS steps as the density-ratio classifier")
     p.add_argument("--drs-percentile", type=float, default=None, metavar="P",
                    help="DRS's gamma at this percentile of F on the burn-in batch (default: gamma 0, exact)")
+    p.add_argument("--drs-sweep", type=percentiles, default=None, metavar="P1,P2,...",
+                   help="also score DRS with gamma at each of these percentiles, from the same fitted classifier "
+                        "(under after_drs.sweep; in the run's name as -swP1-P2)")
     p.add_argument("--drs-batch", type=int, default=None, metavar="N",
                    help="real and generated samples per classifier step of --drs (default: --batch-size). The "
                         "ring's off-mode samples are about 7%% of a batch, so a larger batch gives the classifier "
@@ -228,6 +262,9 @@ def main(argv=None) -> dict:
     if a.drs_batch is not None and (a.drs_batch < 1 or not a.drs):
         p.error(f"--drs-batch {a.drs_batch} must be >= 1 and needs --drs STEPS; for example --drs 20000 "
                 "--drs-batch 1000.")
+    if a.drs_sweep and not a.drs:
+        p.error(f"--drs-sweep {','.join(f'{q:g}' for q in a.drs_sweep)} needs --drs STEPS; for example --drs 20000 "
+                "--drs-sweep 50,80,95.")
     os.makedirs(a.out, exist_ok=True)
     from tfgan_zoo.io import write_text
 
@@ -253,6 +290,9 @@ def main(argv=None) -> dict:
             d = run["after_drs"]
             print(f"    after DRS: {d['modes']} modes, {d['high_quality']:.1%} high quality, reverse KL "
                   f"{d['reverse_kl']} (kept {d['acceptance']:.2%} of the proposals)", file=sys.stderr, flush=True)
+            for q, v in d.get("sweep", {}).items():
+                print(f"    after DRS, gamma at {q}: {v['modes']} modes, {v['high_quality']:.1%} high quality, "
+                      f"reverse KL {v['reverse_kl']} (kept {v['acceptance']:.2%})", file=sys.stderr, flush=True)
         runs.append(run)
     import tensorflow as tf
 

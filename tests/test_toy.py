@@ -157,6 +157,23 @@ def test_modes_benchmark_runs_scores_and_resumes_by_run(tmp_path, monkeypatch, c
     with pytest.raises(SystemExit):
         modes.main(args + ["--drs-batch", "7"])
     assert "--drs-batch 7 must be >= 1 and needs --drs STEPS" in capsys.readouterr().err
+    # --drs-sweep: more gammas from the same classifier and proposals; the swept p50 equals a --drs-percentile 50
+    # run's own result exactly (same fit, same seeds), and a higher percentile keeps fewer proposals
+    swept = modes.main(args + ["--pack", "2", "--drs", "3", "--drs-percentile", "50", "--drs-sweep", "50,99"])
+    d = swept["runs"][0]["after_drs"]
+    assert set(d["sweep"]) == {"p50", "p99"} and (tmp_path / "ring_nsgan_pack2_drs3-p50-sw50-99_seed0.json").exists()
+    assert d["sweep"]["p50"] == {k: d[k] for k in ("modes", "high_quality", "reverse_kl", "n", "acceptance", "gamma")}
+    assert d["sweep"]["p99"]["gamma"] > d["gamma"] and d["sweep"]["p99"]["acceptance"] < d["acceptance"]
+    assert swept["summary"]["ring"]["nsgan+pack2_drs3-p50-sw50-99"]["after_drs"]["sweep"]["p99"]["acceptance"][0] \
+        == d["sweep"]["p99"]["acceptance"]
+    assert "sweep" not in drs["runs"][0]["after_drs"]  # control: no sweep without the flag
+    for bad_sweep in (["--drs-sweep", "50,101"], ["--drs-sweep", "x"]):
+        with pytest.raises(SystemExit):
+            modes.main(args + ["--drs", "3"] + bad_sweep)
+        assert "is not a comma-separated list of percentiles in [0, 100]" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        modes.main(args + ["--drs-sweep", "80"])
+    assert "--drs-sweep 80 needs --drs STEPS" in capsys.readouterr().err
     # --first-seed: seeds K .. K+SEEDS-1 only; a later --first-seed 0 run reads them back and summarizes all
     later = modes.main(args[:4] + ["--seeds", "1", "--first-seed", "1"] + args[6:])
     assert [r["seed"] for r in later["runs"]] == [1] and (tmp_path / "ring_nsgan_seed1.json").exists()
