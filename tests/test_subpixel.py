@@ -87,6 +87,10 @@ def test_gradients_are_the_native_layers(b, size, cin, cout):
 
 @pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
 def test_mixed_precision_within_rounding(policy):
+    from tfgan_zoo.precision import bfloat16_conflict
+
+    if policy == "mixed_bfloat16" and bfloat16_conflict():  # TensorFlow's bfloat16 conv fails there (see its test)
+        pytest.skip(bfloat16_conflict())
     low = policy.split("_")[1]
     keras.config.set_dtype_policy(policy)
     x = np.random.default_rng(2).standard_normal((4, 7, 7, 64)).astype("float32")

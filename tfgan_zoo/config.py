@@ -121,6 +121,11 @@ class TrainConfig:
         self._validate_dataset()
         if self.precision not in PRECISIONS:
             raise ValueError(f"Unknown precision {self.precision!r}. Valid precisions: {', '.join(PRECISIONS)}.")
+        if self.precision == "mixed_bfloat16":
+            from .precision import bfloat16_conflict  # no TensorFlow: answered before it loads
+
+            if why := bfloat16_conflict():
+                raise ValueError(why)
         if self.jit_compile not in JIT_MODES:
             raise ValueError(f"Unknown jit_compile {self.jit_compile!r}. Valid values: {', '.join(JIT_MODES)}.")
         if self.transpose_impl not in TRANSPOSE_IMPLS:

@@ -1,10 +1,46 @@
-"""Dtype policies: float32, mixed_float16 (with loss scaling) and mixed_bfloat16."""
+"""Dtype policies: float32, mixed_float16 (with loss scaling) and mixed_bfloat16 (imports Keras only to set one)."""
 
 from __future__ import annotations
 
-import keras
+import os
+from collections.abc import Mapping
 
 from .choices import PRECISIONS
+
+# oneDNN ISA caps without AVX-512: with one of them on a CPU that has AVX-512, TensorFlow 2.21 still routes bfloat16
+# matmuls to oneDNN, which has no kernel for them at that ISA: MatMul segfaults, Conv2D fails to create its
+# primitive (measured on an AMD EPYC with AVX-512 BF16 under ONEDNN_MAX_CPU_ISA=AVX, AVX2, AVX2_VNNI; the
+# AVX512_CORE caps and TF_ENABLE_ONEDNN_OPTS=0 work). On a CPU without AVX-512 TensorFlow does not take that path.
+_NO_AVX512_CAPS = ("SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2")
+
+
+def _cpu_flags() -> set[str]:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def bfloat16_conflict(env: Mapping[str, str] | None = None, cpu_flags: set[str] | None = None) -> str | None:
+    """Why bfloat16 would crash TensorFlow in this environment, or None.
+
+    The crash: ``ONEDNN_MAX_CPU_ISA`` capped below AVX-512 on a CPU that has AVX-512, with TensorFlow's oneDNN
+    ops on (``TF_ENABLE_ONEDNN_OPTS`` not ``0``).
+    """
+    env = os.environ if env is None else env
+    cap = env.get("ONEDNN_MAX_CPU_ISA", "").strip().upper()
+    if cap not in _NO_AVX512_CAPS or env.get("TF_ENABLE_ONEDNN_OPTS", "").strip() == "0":
+        return None
+    if "avx512f" not in (_cpu_flags() if cpu_flags is None else cpu_flags):
+        return None
+    return (f"mixed_bfloat16 cannot run with ONEDNN_MAX_CPU_ISA={cap} on this CPU (it has AVX-512): TensorFlow "
+            "sends bfloat16 matmuls to oneDNN, which has no kernel for them below AVX-512, and the process "
+            "segfaults. Unset ONEDNN_MAX_CPU_ISA, set TF_ENABLE_ONEDNN_OPTS=0 before starting Python, or use "
+            "--precision float32.")
 
 
 def set_precision(name: str) -> str:
@@ -15,8 +51,14 @@ def set_precision(name: str) -> str:
     ``mixed_bfloat16`` has float32's exponent range and needs no loss scaling.
     Discriminator logits, generator outputs, losses and penalties are float32
     under every policy (the networks' last layers have ``dtype="float32"``).
+    ``mixed_bfloat16`` is refused (``ValueError``) where it would crash
+    TensorFlow: see :func:`bfloat16_conflict`.
     """
     if name not in PRECISIONS:
         raise ValueError(f"Unknown precision {name!r}. Valid precisions: {', '.join(PRECISIONS)}.")
+    if name == "mixed_bfloat16" and (why := bfloat16_conflict()):
+        raise ValueError(why)
+    import keras
+
     keras.config.set_dtype_policy(name)
     return name
