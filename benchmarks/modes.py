@@ -57,6 +57,8 @@ ANCHORS = {
 DEFAULTS = {"pack": 1, "optimizer": "default", "lr_decay": "none", "constraint": None, "cascade": 1,
             "feature_matching": None, "ema": None, "ema_start": 0, "drs": 0, "drs_percentile": None,
             "drs_batch": None, "drs_sweep": None}
+# DRS proposals before a run records that it could not keep 2,500 samples (acceptance below 5e-5)
+DRS_MAX_PROPOSALS = 50_000_000
 
 
 def variant_name(**options) -> str:
@@ -122,8 +124,10 @@ def one_run(mixture_name: str, loss: str, seed: int, steps: int, batch_size: int
     if o["drs"] and not metrics["diverged"]:
         metrics["after_drs"] = drs_metrics(gan, mix, seed, o["drs"], o["drs_percentile"],
                                            o["drs_batch"] or batch_size, sweep=o["drs_sweep"] or ())
-        toy.plot(metrics["after_drs"].pop("samples"), mix, os.path.join(out, name + "_drs.png"),
-                 title=f"{mixture_name}, {loss}{', ' + variant if variant else ''}, seed {seed}, after DRS")
+        kept_samples = metrics["after_drs"].pop("samples")
+        if kept_samples is not None:
+            toy.plot(kept_samples, mix, os.path.join(out, name + "_drs.png"),
+                     title=f"{mixture_name}, {loss}{', ' + variant if variant else ''}, seed {seed}, after DRS")
     return {"mixture": mixture_name, "loss": loss + ("+" + variant if variant else ""), "seed": seed, "steps": steps,
             **o, "batch_size": batch_size, "jit_compile": bool(jit_compile), "wall_s": round(wall, 1), **metrics}
 
@@ -148,8 +152,14 @@ def drs_metrics(gan, mix, seed: int, steps: int, percentile: float | None, batch
     fit = rejection.fit_density_ratio(clf, real, lambda k: generate(k, fit_rng), steps, batch_size,
                                       log_every=max(1000, steps // 10))
     def kept(p):
-        x, stats = rejection.rejection_sample(generate, lambda v: np.asarray(clf(v.astype(np.float32))),
-                                              toy.N_EVAL, gamma_percentile=p, batch_size=5000, seed=seed + 3)
+        try:
+            x, stats = rejection.rejection_sample(generate, lambda v: np.asarray(clf(v.astype(np.float32))),
+                                                  toy.N_EVAL, gamma_percentile=p, batch_size=5000, seed=seed + 3,
+                                                  max_proposals=DRS_MAX_PROPOSALS)
+        except rejection.RejectionShortfall as e:  # recorded (metrics null, counted in the summary), not a crash
+            return None, {"modes": None, "high_quality": None, "reverse_kl": None, "n": e.kept,
+                          "acceptance": round(e.kept / e.proposals, 7), "gamma": round(e.gamma, 4),
+                          "failed": str(e)}
         m = toy.mode_metrics(x, mix)
         m.pop("counts")
         if math.isnan(m["reverse_kl"]):
@@ -167,10 +177,11 @@ def drs_metrics(gan, mix, seed: int, steps: int, percentile: float | None, batch
 def drs_summary(drs_runs: list[dict], mean_se) -> dict:
     """Mean and standard error of the DRS metrics over seeds, and of each swept percentile's."""
     keys = ("modes", "high_quality", "reverse_kl", "acceptance")
-    out = {k: mean_se([d[k] for d in drs_runs]) for k in keys}
+    out = {**{k: mean_se([d[k] for d in drs_runs]) for k in keys}, "failed": sum("failed" in d for d in drs_runs)}
     sweeps = [d["sweep"] for d in drs_runs if "sweep" in d]
     if sweeps:
-        out["sweep"] = {q: {k: mean_se([s[q][k] for s in sweeps if q in s]) for k in keys} for q in sweeps[0]}
+        out["sweep"] = {q: {**{k: mean_se([s[q][k] for s in sweeps if q in s]) for k in keys},
+                            "failed": sum("failed" in s[q] for s in sweeps if q in s)} for q in sweeps[0]}
     return out
 
 
@@ -287,12 +298,12 @@ def main(argv=None) -> dict:
               f"{run['high_quality']:.1%} high quality, reverse KL {run['reverse_kl']} ({run['wall_s']} s)",
               file=sys.stderr, flush=True)
         if "after_drs" in run:
-            d = run["after_drs"]
-            print(f"    after DRS: {d['modes']} modes, {d['high_quality']:.1%} high quality, reverse KL "
-                  f"{d['reverse_kl']} (kept {d['acceptance']:.2%} of the proposals)", file=sys.stderr, flush=True)
-            for q, v in d.get("sweep", {}).items():
-                print(f"    after DRS, gamma at {q}: {v['modes']} modes, {v['high_quality']:.1%} high quality, "
-                      f"reverse KL {v['reverse_kl']} (kept {v['acceptance']:.2%})", file=sys.stderr, flush=True)
+            for q, v in [("gamma", run["after_drs"]), *run["after_drs"].get("sweep", {}).items()]:
+                what = "after DRS" + ("" if q == "gamma" else f", gamma at {q}")
+                print(f"    {what}: " + (v["failed"] if "failed" in v else
+                                         f"{v['modes']} modes, {v['high_quality']:.1%} high quality, reverse KL "
+                                         f"{v['reverse_kl']} (kept {v['acceptance']:.2%} of the proposals)"),
+                      file=sys.stderr, flush=True)
         runs.append(run)
     import tensorflow as tf
 

@@ -77,8 +77,10 @@ def test_bad_input_is_refused_with_the_fix():
         rejection.rejection_sample(propose, lambda x: np.full(len(x), np.nan), 5)
     # a ratio whose maximum is far from the bulk keeps almost nothing: the error says how far it got and the fix
     spike = lambda x: np.where(np.abs(x[:, 0]) > 3.5, 30.0, 0.0)  # noqa: E731
-    with pytest.raises(RuntimeError, match="raise max_proposals, or lower gamma"):
+    with pytest.raises(rejection.RejectionShortfall, match="raise max_proposals, or lower gamma") as short:
         rejection.rejection_sample(propose, spike, 1000, max_proposals=20_000, burn_in=100_000, seed=1)
+    assert isinstance(short.value, RuntimeError) and short.value.proposals == 20_000
+    assert 0 <= short.value.kept < 1000 and f"kept {short.value.kept} of 20000" in str(short.value)
 
 
 def test_fitted_classifier_learns_the_log_ratio_and_drs_then_hits_the_target(capsys):

@@ -174,6 +174,27 @@ def test_modes_benchmark_runs_scores_and_resumes_by_run(tmp_path, monkeypatch, c
     with pytest.raises(SystemExit):
         modes.main(args + ["--drs-sweep", "80"])
     assert "--drs-sweep 80 needs --drs STEPS" in capsys.readouterr().err
+    # DRS that cannot keep 2,500 samples (the ring's seed 2 at gamma 0: acceptance 1.7e-4) is recorded, not a crash
+    real_sample, limits = rejection.rejection_sample, []
+
+    def short_at_gamma_0(*a, **kw):
+        limits.append(kw["max_proposals"])
+        if kw["gamma_percentile"] is None:
+            raise rejection.RejectionShortfall("rejection sampling kept 430 of 2500000 proposals", 430, 2_500_000, 0.0)
+        return real_sample(*a, **kw)
+
+    monkeypatch.setattr(rejection, "rejection_sample", short_at_gamma_0)
+    short = modes.main(args + ["--pack", "2", "--drs", "2", "--drs-sweep", "50"])
+    monkeypatch.setattr(rejection, "rejection_sample", real_sample)
+    d = short["runs"][0]["after_drs"]
+    assert d["failed"].startswith("rejection sampling kept 430") and d["modes"] is None and d["acceptance"] == 0.000172
+    assert "failed" not in d["sweep"]["p50"] and d["sweep"]["p50"]["n"] == 2500
+    s = short["summary"]["ring"]["nsgan+pack2_drs2-sw50"]["after_drs"]
+    assert (s["failed"], s["modes"], s["sweep"]["p50"]["failed"]) == (1, None, 0)
+    assert drs["summary"]["ring"]["nsgan+pack2_drs3"]["after_drs"]["failed"] == 0  # control: a run that kept them
+    assert limits == [modes.DRS_MAX_PROPOSALS] * 2 and modes.DRS_MAX_PROPOSALS == 50_000_000
+    assert not (tmp_path / "ring_nsgan_pack2_drs2-sw50_seed0_drs.png").exists()
+    assert "rejection sampling kept 430" in capsys.readouterr().err
     # --first-seed: seeds K .. K+SEEDS-1 only; a later --first-seed 0 run reads them back and summarizes all
     later = modes.main(args[:4] + ["--seeds", "1", "--first-seed", "1"] + args[6:])
     assert [r["seed"] for r in later["runs"]] == [1] and (tmp_path / "ring_nsgan_seed1.json").exists()

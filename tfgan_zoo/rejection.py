@@ -27,6 +27,14 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+
+class RejectionShortfall(RuntimeError):
+    """Rejection sampling kept fewer than ``n`` samples within ``max_proposals`` (``kept``, ``proposals``)."""
+
+    def __init__(self, message: str, kept: int, proposals: int, gamma: float):
+        super().__init__(message)
+        self.kept, self.proposals, self.gamma = kept, proposals, gamma
+
 __all__ = ["drs_logits", "accept_probability", "rejection_sample", "fit_density_ratio"]
 
 
@@ -132,9 +140,10 @@ def rejection_sample(propose: Callable[[int, np.random.Generator], np.ndarray],
     count = proposals = 0
     while count < n:
         if proposals >= limit:
-            raise RuntimeError(f"rejection sampling kept {count} of {proposals} proposals (acceptance "
-                               f"{count / max(proposals, 1):.2e}), short of n={n} within max_proposals={limit}; "
-                               "raise max_proposals, or lower gamma (gamma_percentile) to keep more.")
+            raise RejectionShortfall(f"rejection sampling kept {count} of {proposals} proposals (acceptance "
+                                     f"{count / max(proposals, 1):.2e}), short of n={n} within max_proposals="
+                                     f"{limit}; raise max_proposals, or lower gamma (gamma_percentile) to keep more.",
+                                     count, proposals, float(gamma))
         x = propose(batch_size, rng)
         l = logits_of(x)
         max_logit = max(max_logit, float(l.max()))
