@@ -94,7 +94,7 @@ def run_name(mixture_name: str, loss: str, seed: int, jit_compile: bool = False,
 
 
 def one_run(mixture_name: str, loss: str, seed: int, steps: int, batch_size: int, out: str,
-            steps_per_execution: int = 1, jit_compile: bool = False, **options) -> dict:
+            steps_per_execution: int = 1, jit_compile: bool = False, log_every: int = 0, **options) -> dict:
     """Train one (mixture, loss, seed) with ``options`` (keys of ``DEFAULTS``) and score its 2,500 samples (by the
     EMA generator when ``ema`` is set)."""
     from tfgan_zoo.analysis import toy
@@ -106,7 +106,7 @@ def one_run(mixture_name: str, loss: str, seed: int, steps: int, batch_size: int
         extra["ema_start"] = o["ema_start"]
     run = toy.train(loss, mix, steps, batch_size=batch_size, seed=seed, pack=o["pack"], optimizer=o["optimizer"],
                     lr_decay=o["lr_decay"], cascade=o["cascade"], steps_per_execution=steps_per_execution,
-                    jit_compile=jit_compile, **extra)
+                    jit_compile=jit_compile, log_every=log_every, **extra)
     gan, wall = run.gan, run.wall_s
     samples = gan.generate(toy.N_EVAL).numpy()
     variant = variant_name(**o)
@@ -259,6 +259,9 @@ def main(argv=None) -> dict:
                    help="compile each step with XLA: on the CPU 2-2.6x faster for these networks (26-34 ms against "
                         "68 ms a step, one thread of a 2-core AVX-512 Xeon), but its random numbers differ from "
                         "the step without XLA, so a seed's run is not the same run; recorded in the protocol")
+    p.add_argument("--log-every", type=int, default=None, metavar="N",
+                   help="a progress line (step, samples/s, losses, ETA) on stderr every N generator steps of a run "
+                        "(default: a tenth of --steps, at least 1000; 0: none)")
     p.add_argument("--out", default="runs/modes", help="folder of per-run JSON + PNG (reruns skip finished runs)")
     a = p.parse_args(argv)
     machine = machine_facts()  # before the runs: the load at the start
@@ -268,6 +271,9 @@ def main(argv=None) -> dict:
     if a.drs < 0 or (a.drs_percentile is not None and not 0 <= a.drs_percentile <= 100):
         p.error(f"--drs {a.drs} must be >= 0 (0: no DRS) and --drs-percentile {a.drs_percentile} in [0, 100]; "
                 "for example --drs 5000.")
+    if a.log_every is not None and a.log_every < 0:
+        p.error(f"--log-every {a.log_every} must be >= 0 (0: no progress lines); for example --log-every 2000.")
+    log_every = max(1000, a.steps // 10) if a.log_every is None else a.log_every
     if a.seeds < 1 or a.first_seed < 0:
         p.error(f"--seeds {a.seeds} must be >= 1 and --first-seed {a.first_seed} >= 0; for example --seeds 5.")
     if a.drs_batch is not None and (a.drs_batch < 1 or not a.drs):
@@ -291,8 +297,9 @@ def main(argv=None) -> dict:
             if run.get("steps") == a.steps:
                 runs.append(run)
                 continue
+        print(f"[{i + 1}/{len(todo)}] {m} {loss} seed {s}: training {a.steps} steps", file=sys.stderr, flush=True)
         run = one_run(m, loss, s, a.steps, a.batch_size, a.out, steps_per_execution=a.steps_per_execution,
-                      jit_compile=jit, **options)
+                      jit_compile=jit, log_every=log_every, **options)
         write_text(path, json.dumps(run) + "\n")
         print(f"[{i + 1}/{len(todo)}] {m} {loss} seed {s}: {run['modes']} modes, "
               f"{run['high_quality']:.1%} high quality, reverse KL {run['reverse_kl']} ({run['wall_s']} s)",

@@ -120,12 +120,14 @@ def test_modes_benchmark_runs_scores_and_resumes_by_run(tmp_path, monkeypatch, c
     args = ["--mixtures", "ring", "--losses", "nsgan", "--seeds", "1", "--steps", "3", "--steps-per-execution", "3",
             "--out", str(tmp_path)]
     first = modes.main(args)
+    assert "[1/1] ring nsgan seed 0: training 3 steps" in capsys.readouterr().err  # said before the run starts
     run = first["runs"][0]
     assert (run["mixture"], run["loss"], run["seed"], run["steps"], run["n"]) == ("ring", "nsgan", 0, 3, 2500)
     assert 0 <= run["modes"] <= 8 and 0.0 <= run["high_quality"] <= 1.0
     assert Image.open(tmp_path / "ring_nsgan_seed0.png").format == "PNG"
     stamp = os.path.getmtime(tmp_path / "ring_nsgan_seed0.json")
     again = modes.main(args)  # the finished run is read back, not trained again
+    assert "training" not in capsys.readouterr().err
     assert again["runs"] == first["runs"] and os.path.getmtime(tmp_path / "ring_nsgan_seed0.json") == stamp
     assert first["summary"]["ring"]["nsgan"]["seeds"] == 1
     assert first["summary"]["ring"]["nsgan"]["diverged"] == int(run["diverged"])
@@ -138,6 +140,9 @@ def test_modes_benchmark_runs_scores_and_resumes_by_run(tmp_path, monkeypatch, c
     assert "after_drs" not in first["runs"][0] and "after_drs" not in first["summary"]["ring"]["nsgan"]
     with pytest.raises(SystemExit):
         modes.main(["--drs", "-1", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit):
+        modes.main(args + ["--log-every", "-1"])
+    assert "--log-every -1 must be >= 0 (0: no progress lines)" in capsys.readouterr().err
     # --drs-batch: the classifier's batch, recorded in the run's name; without --drs it is refused with the fix
     from tfgan_zoo import rejection
 
@@ -227,6 +232,20 @@ def test_modes_benchmark_runs_scores_and_resumes_by_run(tmp_path, monkeypatch, c
     with pytest.raises(SystemExit):  # --steps-per-execution must divide --steps (argparse's error, exit 2)
         modes.main(["--steps", "3", "--steps-per-execution", "2", "--out", str(tmp_path)])
     sys.modules.pop("modes", None)
+
+
+def test_toy_train_logs_progress_every_n_steps(capsys):
+    from tfgan_zoo.analysis import toy
+
+    toy.train("nsgan", "ring", steps=4, batch_size=20, seed=0, log_every=2)
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("step ")]
+    # one line per 2 steps: steps 2 and 4 of 4, each with the rate (20 samples a step), the losses and the ETA
+    assert [ln.split(" | ")[0] for ln in lines] == ["step 2/4 (50.0%)", "step 4/4 (100.0%)"]
+    assert all("img/s" in ln and "d_loss" in ln and "g_loss" in ln and "ETA" in ln for ln in lines)
+    toy.train("nsgan", "ring", steps=2, batch_size=20, seed=0)  # control: the default prints none
+    assert not [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("step ")]
+    with pytest.raises(ValueError, match="log_every must be >= 0"):
+        toy.train("nsgan", "ring", steps=2, log_every=-1)
 
 
 # ---------------------------------------------------------------- packing (PacGAN)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import sys
 from typing import Any, Sequence
 
 import numpy as np
@@ -181,7 +182,7 @@ class ToyRun:
 def train(loss: str, mixture: Mixture | str, steps: int = 20_000, snapshot_steps: Sequence[int] = (),
           batch_size: int = 100, seed: int = 0, pack: int = 1, optimizer: str = "default",
           lr_decay: str = "none", verbose: int = 0, cascade: int = 1, steps_per_execution: int = 1,
-          jit_compile: bool | str = "auto", **gan_kwargs) -> ToyRun:
+          jit_compile: bool | str = "auto", log_every: int = 0, **gan_kwargs) -> ToyRun:
     """Train PacGAN's toy networks (:func:`tfgan_zoo.nets.toy_pair`) with ``loss`` on a 2-D mixture.
 
     ``steps`` generator steps at ``batch_size``; samples of the same ``N_EVAL`` noise vectors are
@@ -194,7 +195,9 @@ def train(loss: str, mixture: Mixture | str, steps: int = 20_000, snapshot_steps
     multiples of it, and the recorded losses are the means over each call); ``jit_compile`` goes to
     :meth:`GAN.compile <tfgan_zoo.models.GAN.compile>` ("auto": XLA on accelerators only; ``True`` also on the CPU,
     where it ran these networks' NS GAN step 2-2.6x faster: 26-34 ms against 68 ms a step on one thread of a 2-core
-    AVX-512 Xeon, shared with another job); other keyword
+    AVX-512 Xeon, shared with another job); ``log_every > 0`` prints a progress line (step, samples/s, the losses'
+    means since the previous line, elapsed, ETA: :class:`tfgan_zoo.monitoring.ProgressLog`) to stderr every
+    ``log_every`` steps, for runs in the background; other keyword
     arguments go to :func:`tfgan_zoo.models.build_gan` (``constraint``, ``penalty``, ``feature_matching``, ...).
     """
     import time
@@ -211,6 +214,8 @@ def train(loss: str, mixture: Mixture | str, steps: int = 20_000, snapshot_steps
         raise ValueError(f"Unknown lr_decay {lr_decay!r}; use 'none' or 'linear'.")
     if int(steps) < 1:
         raise ValueError(f"steps must be >= 1, got {steps}.")
+    if int(log_every) < 0:
+        raise ValueError(f"log_every must be >= 0 (0: no progress lines), got {log_every}.")
     bad = [s for s in snapshot_steps if not 0 <= int(s) <= int(steps)]
     if bad:
         raise ValueError(f"snapshot_steps must lie in [0, steps={steps}], got {bad}.")
@@ -248,9 +253,15 @@ def train(loss: str, mixture: Mixture | str, steps: int = 20_000, snapshot_steps
     if 0 in todo:
         gan.generate(z[:1])  # builds the sampling path
         snap(0)
+    callbacks = [record, _Snap()]
+    if int(log_every) > 0:
+        from ..monitoring import ProgressLog
+
+        callbacks.append(ProgressLog(int(log_every), batch_size=batch_size, max_interval_s=math.inf,
+                                     stream=sys.stderr))
     t0 = time.perf_counter()
     gan.fit(dataset(mix, batch_size, seed=seed), steps_per_epoch=int(steps), epochs=1, verbose=verbose,
-            callbacks=[record, _Snap()])
+            callbacks=callbacks)
     wall = time.perf_counter() - t0
     metrics = {}
     for step, x in snapshots.items():
