@@ -114,13 +114,10 @@ def one_run(mixture_name: str, loss: str, seed: int, steps: int, batch_size: int
     if np.all(np.isfinite(samples)):
         toy.plot(samples, mix, os.path.join(out, name + ".png"),
                  title=f"{mixture_name}, {loss}{', ' + variant if variant else ''}, seed {seed}")
-        metrics = toy.mode_metrics(samples, mix)
-        metrics["diverged"] = False
+        metrics = {**scored(samples, mix), "diverged": False}
     else:  # the generator diverged (non-finite samples): it covers no mode; counted as such in the summary
-        metrics = {"modes": 0, "high_quality": 0.0, "reverse_kl": float("nan"), "n": int(len(samples)),
+        metrics = {"modes": 0, "high_quality": 0.0, "reverse_kl": None, "n": int(len(samples)),
                    "counts": [], "diverged": True}
-    if math.isnan(metrics["reverse_kl"]):  # no high-quality sample: undefined, null in the JSON
-        metrics["reverse_kl"] = None
     if o["drs"] and not metrics["diverged"]:
         metrics["after_drs"] = drs_metrics(gan, mix, seed, o["drs"], o["drs_percentile"],
                                            o["drs_batch"] or batch_size, sweep=o["drs_sweep"] or ())
@@ -130,6 +127,27 @@ def one_run(mixture_name: str, loss: str, seed: int, steps: int, batch_size: int
                      title=f"{mixture_name}, {loss}{', ' + variant if variant else ''}, seed {seed}, after DRS")
     return {"mixture": mixture_name, "loss": loss + ("+" + variant if variant else ""), "seed": seed, "steps": steps,
             **o, "batch_size": batch_size, "jit_compile": bool(jit_compile), "wall_s": round(wall, 1), **metrics}
+
+
+def scored(samples: np.ndarray, mix) -> dict:
+    """``toy.mode_metrics`` of finite samples, with an undefined reverse KL (no high-quality sample) as None (null in
+    the JSON; counted in the summary)."""
+    from tfgan_zoo.analysis import toy
+
+    m = toy.mode_metrics(samples, mix)
+    if math.isnan(m["reverse_kl"]):
+        m["reverse_kl"] = None
+    return m
+
+
+def significant(x: float, digits: int = 4) -> float:
+    """``x`` to ``digits`` significant figures (acceptances span 1 down to 5e-5)."""
+    return float(f"{x:.{digits}g}")
+
+
+def rounded(x: float) -> float:
+    """4 decimals, or 4 significant figures below 0.1 (so an acceptance of 1.72e-4 keeps its digits)."""
+    return significant(x) if abs(x) < 0.1 else round(x, 4)
 
 
 def drs_metrics(gan, mix, seed: int, steps: int, percentile: float | None, batch_size: int,
@@ -157,14 +175,14 @@ def drs_metrics(gan, mix, seed: int, steps: int, percentile: float | None, batch
                                                   toy.N_EVAL, gamma_percentile=p, batch_size=5000, seed=seed + 3,
                                                   max_proposals=DRS_MAX_PROPOSALS)
         except rejection.RejectionShortfall as e:  # recorded (metrics null, counted in the summary), not a crash
+            hint = (" Here: --drs-percentile P (or --drs-sweep) sets gamma at a percentile of F, which keeps more."
+                    if p is None else "")
             return None, {"modes": None, "high_quality": None, "reverse_kl": None, "n": e.kept,
-                          "acceptance": round(e.kept / e.proposals, 7), "gamma": round(e.gamma, 4),
-                          "failed": str(e)}
-        m = toy.mode_metrics(x, mix)
+                          "acceptance": significant(e.kept / max(e.proposals, 1)), "gamma": round(e.gamma, 4),
+                          "failed": str(e) + hint}
+        m = scored(x, mix)
         m.pop("counts")
-        if math.isnan(m["reverse_kl"]):
-            m["reverse_kl"] = None
-        return x, {**m, "acceptance": round(stats["acceptance"], 5), "gamma": round(stats["gamma"], 4)}
+        return x, {**m, "acceptance": significant(stats["acceptance"]), "gamma": round(stats["gamma"], 4)}
 
     x, m = kept(percentile)
     out = {**m, "classifier_loss_first": round(fit["loss_first"], 4),
@@ -175,13 +193,21 @@ def drs_metrics(gan, mix, seed: int, steps: int, percentile: float | None, batch
 
 
 def drs_summary(drs_runs: list[dict], mean_se) -> dict:
-    """Mean and standard error of the DRS metrics over seeds, and of each swept percentile's."""
-    keys = ("modes", "high_quality", "reverse_kl", "acceptance")
-    out = {**{k: mean_se([d[k] for d in drs_runs]) for k in keys}, "failed": sum("failed" in d for d in drs_runs)}
+    """Mean and standard error of the DRS metrics over seeds, and of each swept percentile's.
+
+    ``modes`` and ``high_quality`` average the ``scored`` seeds (those that kept 2,500 samples), ``reverse_kl``
+    those of them with a high-quality sample, ``acceptance`` every seed (a failed one's is measured too);
+    ``failed`` and ``no_high_quality_sample`` count the others."""
+    def one(ds: list[dict]) -> dict:
+        ok = [d for d in ds if "failed" not in d]
+        return {**{k: mean_se([d[k] for d in ok]) for k in ("modes", "high_quality", "reverse_kl")},
+                "acceptance": mean_se([d["acceptance"] for d in ds]), "scored": len(ok),
+                "failed": len(ds) - len(ok), "no_high_quality_sample": sum(d["reverse_kl"] is None for d in ok)}
+
+    out = one(drs_runs)
     sweeps = [d["sweep"] for d in drs_runs if "sweep" in d]
     if sweeps:
-        out["sweep"] = {q: {**{k: mean_se([s[q][k] for s in sweeps if q in s]) for k in keys},
-                            "failed": sum("failed" in s[q] for s in sweeps if q in s)} for q in sweeps[0]}
+        out["sweep"] = {q: one([s[q] for s in sweeps if q in s]) for q in sweeps[0]}
     return out
 
 
@@ -191,7 +217,7 @@ def summarize(runs: list[dict]) -> dict:
         if not values:
             return None
         se = statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else None
-        return [round(statistics.fmean(values), 4), None if se is None else round(se, 4)]
+        return [rounded(statistics.fmean(values)), None if se is None else rounded(se)]
 
     out = {}
     for r in runs:
@@ -209,7 +235,7 @@ def summarize(runs: list[dict]) -> dict:
 def percentiles(text: str) -> tuple[float, ...]:
     """``--drs-sweep``'s value: comma-separated percentiles in [0, 100], at least one."""
     try:
-        values = tuple(float(v) for v in text.split(","))
+        values = tuple(dict.fromkeys(float(v) for v in text.split(",")))  # each once, in the order given
     except ValueError:
         values = ()
     if not values or not all(0 <= v <= 100 for v in values):

@@ -143,6 +143,12 @@ def test_modes_benchmark_runs_scores_and_resumes_by_run(tmp_path, monkeypatch, c
     with pytest.raises(SystemExit):
         modes.main(args + ["--log-every", "-1"])
     assert "--log-every -1 must be >= 0 (0: no progress lines)" in capsys.readouterr().err
+    # --log-every reaches the training: a run with it logs its steps (the 3-step runs above, at the default of
+    # 1000, logged none)
+    logged = modes.main(["--mixtures", "ring", "--losses", "lsgan", "--seeds", "1", "--steps", "2", "--log-every", "1",
+                         "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert "step 1/2 (50.0%)" in err and "step 2/2 (100.0%)" in err and logged["runs"][0]["steps"] == 2
     # --drs-batch: the classifier's batch, recorded in the run's name; without --drs it is refused with the fix
     from tfgan_zoo import rejection
 
@@ -172,6 +178,7 @@ def test_modes_benchmark_runs_scores_and_resumes_by_run(tmp_path, monkeypatch, c
     assert swept["summary"]["ring"]["nsgan+pack2_drs3-p50-sw50-99"]["after_drs"]["sweep"]["p99"]["acceptance"][0] \
         == d["sweep"]["p99"]["acceptance"]
     assert "sweep" not in drs["runs"][0]["after_drs"]  # control: no sweep without the flag
+    assert modes.percentiles("95,50,95") == (95.0, 50.0)  # each percentile once (one key each in after_drs.sweep)
     for bad_sweep in (["--drs-sweep", "50,101"], ["--drs-sweep", "x"]):
         with pytest.raises(SystemExit):
             modes.main(args + ["--drs", "3"] + bad_sweep)
@@ -195,7 +202,10 @@ def test_modes_benchmark_runs_scores_and_resumes_by_run(tmp_path, monkeypatch, c
     assert d["failed"].startswith("rejection sampling kept 430") and d["modes"] is None and d["acceptance"] == 0.000172
     assert "failed" not in d["sweep"]["p50"] and d["sweep"]["p50"]["n"] == 2500
     s = short["summary"]["ring"]["nsgan+pack2_drs2-sw50"]["after_drs"]
-    assert (s["failed"], s["modes"], s["sweep"]["p50"]["failed"]) == (1, None, 0)
+    assert (s["failed"], s["scored"], s["modes"], s["sweep"]["p50"]["failed"], s["sweep"]["p50"]["scored"]) == (
+        1, 0, None, 0, 1)
+    assert s["acceptance"] == [0.000172, None]  # a failed seed's acceptance is measured, so it is averaged
+    assert "--drs-percentile P (or --drs-sweep)" in d["failed"]  # the fix this benchmark offers, at gamma 0
     assert drs["summary"]["ring"]["nsgan+pack2_drs3"]["after_drs"]["failed"] == 0  # control: a run that kept them
     assert limits == [modes.DRS_MAX_PROPOSALS] * 2 and modes.DRS_MAX_PROPOSALS == 50_000_000
     assert not (tmp_path / "ring_nsgan_pack2_drs2-sw50_seed0_drs.png").exists()
@@ -234,6 +244,27 @@ def test_modes_benchmark_runs_scores_and_resumes_by_run(tmp_path, monkeypatch, c
     sys.modules.pop("modes", None)
 
 
+def test_drs_summary_averages_each_metric_over_the_seeds_it_is_defined_for(monkeypatch):
+    import importlib
+    import os
+    import sys
+
+    monkeypatch.syspath_prepend(os.path.join(os.path.dirname(os.path.dirname(__file__)), "benchmarks"))
+    modes = importlib.import_module("modes")
+    ok = {"modes": 8, "high_quality": 0.9, "reverse_kl": 0.02, "acceptance": 0.1}
+    none_hq = {"modes": 0, "high_quality": 0.0, "reverse_kl": None, "acceptance": 0.3}
+    failed = {"modes": None, "high_quality": None, "reverse_kl": None, "acceptance": 0.0002, "failed": "kept 430"}
+    runs = [{"mixture": "ring", "loss": "nsgan", "modes": 8, "high_quality": 0.9, "reverse_kl": 0.03,
+             "after_drs": d} for d in (ok, none_hq, failed)]
+    s = modes.summarize(runs)["ring"]["nsgan"]["after_drs"]
+    # modes/HQ: the 2 scored seeds; reverse KL: the 1 with a high-quality sample; acceptance: all 3
+    assert (s["scored"], s["failed"], s["no_high_quality_sample"]) == (2, 1, 1)
+    assert s["modes"] == [4.0, 4.0] and s["high_quality"] == [0.45, 0.45] and s["reverse_kl"] == [0.02, None]
+    assert s["acceptance"][0] == round((0.1 + 0.3 + 0.0002) / 3, 4) and s["reverse_kl"][0] == 0.02
+    assert modes.rounded(1.23456) == 1.2346 and modes.rounded(0.000172345) == 0.0001723
+    sys.modules.pop("modes", None)
+
+
 def test_toy_train_logs_progress_every_n_steps(capsys):
     from tfgan_zoo.analysis import toy
 
@@ -241,7 +272,7 @@ def test_toy_train_logs_progress_every_n_steps(capsys):
     lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("step ")]
     # one line per 2 steps: steps 2 and 4 of 4, each with the rate (20 samples a step), the losses and the ETA
     assert [ln.split(" | ")[0] for ln in lines] == ["step 2/4 (50.0%)", "step 4/4 (100.0%)"]
-    assert all("img/s" in ln and "d_loss" in ln and "g_loss" in ln and "ETA" in ln for ln in lines)
+    assert all("samples/s" in ln and "d_loss" in ln and "g_loss" in ln and "ETA" in ln for ln in lines)
     toy.train("nsgan", "ring", steps=2, batch_size=20, seed=0)  # control: the default prints none
     assert not [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("step ")]
     with pytest.raises(ValueError, match="log_every must be >= 0"):

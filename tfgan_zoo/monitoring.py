@@ -214,18 +214,18 @@ class ProgressLog(IntervalCallback):
 
     ``step 1200/18760 (6.4%) | epoch 2/20 262/938 | 245.3 img/s | d_loss 1.2873 g_loss 0.8120 ... |
     elapsed 0:04:53 | ETA 1:11:40``: the losses are means over the steps since the previous line,
-    images/s counts real images (``batch_size`` per step) since the previous line, the ETA divides the
+    images/s counts real images (``batch_size`` per step; ``unit`` names them) since the previous line, the ETA divides the
     steps left by this session's rate. Each epoch end adds a line with the epoch logs (``fid`` and the
     like included). Lines go to ``stream`` (stdout by default) and are flushed at once.
     """
 
     def __init__(self, every_n_steps: int = 100, batch_size: int | None = None, max_interval_s: float = 30.0,
-                 stream: TextIO | None = None, keys: tuple[str, ...] | None = None) -> None:
+                 stream: TextIO | None = None, keys: tuple[str, ...] | None = None, unit: str = "img") -> None:
         super().__init__()
         if every_n_steps < 1:
             raise ValueError(f"every_n_steps must be >= 1, got {every_n_steps}.")
         self.every_n_steps, self.batch_size, self.max_interval_s = int(every_n_steps), batch_size, max_interval_s
-        self.stream, self.keys = stream, keys
+        self.stream, self.keys, self.unit = stream, keys, unit
         self._t_start = self._t_last = 0.0
         self._step_start = self._step_last = 0
         self.lines: list[str] = []
@@ -258,7 +258,7 @@ class ProgressLog(IntervalCallback):
         parts.append(f"epoch {self.epoch + 1}" + (f"/{p['epochs']}" if p.get("epochs") else "")
                      + f" {self.step_in_epoch}" + (f"/{p['steps']}" if p.get("steps") else ""))
         if self.batch_size:
-            parts.append(f"{steps * self.batch_size / dt:.1f} img/s")
+            parts.append(f"{steps * self.batch_size / dt:.1f} {self.unit}/s")
         means = self.interval_means(logs, self.keys)
         parts.append(_losses_first(means))
         elapsed = now - self._t_start

@@ -25,17 +25,37 @@ def _cpu_flags() -> set[str]:
     return set()
 
 
+# CPU flags for which TensorFlow turns its oneDNN ops on when TF_ENABLE_ONEDNN_OPTS is unset (Linux x86:
+# "CPUs with neural network features", tensorflow/core/util/port.cc DefaultOneDnnPolicy)
+_ONEDNN_DEFAULT_FLAGS = ("avx512_vnni", "avx512_bf16", "avx_vnni", "amx_tile", "amx_int8", "amx_bf16")
+
+
+def onednn_enabled(env: Mapping[str, str] | None = None, cpu_flags: set[str] | None = None) -> bool:
+    """Whether TensorFlow will run its oneDNN ops, read as TensorFlow reads it (without importing it).
+
+    ``TF_ENABLE_ONEDNN_OPTS`` ``0``/``false`` or ``1``/``true`` (any case) decides; unset (or another value,
+    which TensorFlow warns about and ignores), oneDNN is on for CPUs with one of ``_ONEDNN_DEFAULT_FLAGS``.
+    """
+    env = os.environ if env is None else env
+    value = env.get("TF_ENABLE_ONEDNN_OPTS", "").strip().lower()
+    if value in ("0", "false"):
+        return False
+    if value in ("1", "true"):
+        return True
+    flags = _cpu_flags() if cpu_flags is None else cpu_flags
+    return any(f in flags for f in _ONEDNN_DEFAULT_FLAGS)
+
+
 def bfloat16_conflict(env: Mapping[str, str] | None = None, cpu_flags: set[str] | None = None) -> str | None:
     """Why bfloat16 would crash TensorFlow in this environment, or None.
 
     The crash: ``ONEDNN_MAX_CPU_ISA`` capped below AVX-512 on a CPU that has AVX-512, with TensorFlow's oneDNN
-    ops on (``TF_ENABLE_ONEDNN_OPTS`` not ``0``).
+    ops on (:func:`onednn_enabled`).
     """
     env = os.environ if env is None else env
+    flags = _cpu_flags() if cpu_flags is None else cpu_flags
     cap = env.get("ONEDNN_MAX_CPU_ISA", "").strip().upper()
-    if cap not in _NO_AVX512_CAPS or env.get("TF_ENABLE_ONEDNN_OPTS", "").strip() == "0":
-        return None
-    if "avx512f" not in (_cpu_flags() if cpu_flags is None else cpu_flags):
+    if cap not in _NO_AVX512_CAPS or "avx512f" not in flags or not onednn_enabled(env, flags):
         return None
     return (f"mixed_bfloat16 cannot run with ONEDNN_MAX_CPU_ISA={cap} on this CPU (it has AVX-512): TensorFlow "
             "sends bfloat16 matmuls to oneDNN, which has no kernel for them below AVX-512, and the process "

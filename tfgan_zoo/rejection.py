@@ -35,7 +35,8 @@ class RejectionShortfall(RuntimeError):
         super().__init__(message)
         self.kept, self.proposals, self.gamma = kept, proposals, gamma
 
-__all__ = ["drs_logits", "accept_probability", "rejection_sample", "fit_density_ratio"]
+
+__all__ = ["RejectionShortfall", "drs_logits", "accept_probability", "rejection_sample", "fit_density_ratio"]
 
 
 def drs_logits(logits: Any, max_logit: float, gamma: float = 0.0, eps: float = 1e-6) -> np.ndarray:
@@ -99,8 +100,9 @@ def rejection_sample(propose: Callable[[int, np.random.Generator], np.ndarray],
     batch_size, burn_in : int
         Proposals per round, and proposals used only to estimate ``M`` (and ``gamma``).
     max_proposals : int, optional
-        Give up (``RuntimeError`` with the acceptance rate reached) after this many proposals; default
-        ``1000 n``.
+        Give up after this many proposals, raising :class:`RejectionShortfall` (a ``RuntimeError`` whose
+        message gives the acceptance reached and whose ``kept``, ``proposals`` and ``gamma`` say where it
+        stopped); default ``1000 n``.
     seed : int
         Seeds the proposal and acceptance draws.
 

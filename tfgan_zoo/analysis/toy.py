@@ -258,7 +258,7 @@ def train(loss: str, mixture: Mixture | str, steps: int = 20_000, snapshot_steps
         from ..monitoring import ProgressLog
 
         callbacks.append(ProgressLog(int(log_every), batch_size=batch_size, max_interval_s=math.inf,
-                                     stream=sys.stderr))
+                                     stream=sys.stderr, unit="samples"))
     t0 = time.perf_counter()
     gan.fit(dataset(mix, batch_size, seed=seed), steps_per_epoch=int(steps), epochs=1, verbose=verbose,
             callbacks=callbacks)
