@@ -59,6 +59,8 @@ DEFAULTS = {"pack": 1, "optimizer": "default", "lr_decay": "none", "constraint":
             "drs_batch": None, "drs_sweep": None}
 # DRS proposals before a run records that it could not keep 2,500 samples (acceptance below 5e-5)
 DRS_MAX_PROPOSALS = 50_000_000
+# a progress line on stderr every this many DRS proposals (the grid's gamma-0 sampling proposed about 40 million)
+DRS_LOG_EVERY = 5_000_000
 
 
 def variant_name(**options) -> str:
@@ -173,7 +175,7 @@ def drs_metrics(gan, mix, seed: int, steps: int, percentile: float | None, batch
         try:
             x, stats = rejection.rejection_sample(generate, lambda v: np.asarray(clf(v.astype(np.float32))),
                                                   toy.N_EVAL, gamma_percentile=p, batch_size=5000, seed=seed + 3,
-                                                  max_proposals=DRS_MAX_PROPOSALS)
+                                                  max_proposals=DRS_MAX_PROPOSALS, log_every=DRS_LOG_EVERY)
         except rejection.RejectionShortfall as e:  # recorded (metrics null, counted in the summary), not a crash
             hint = (" Here: --drs-percentile P (or --drs-sweep) sets gamma at a percentile of F, which keeps more."
                     if p is None else "")

@@ -53,6 +53,18 @@ def test_exact_ratio_recovers_the_target_and_the_acceptance_rate():
     assert abs(raw.mean() - MU) > 100 * S / math.sqrt(n)
 
 
+def test_progress_lines_every_log_every_proposals(capsys):
+    x, stats = rejection.rejection_sample(propose, log_ratio, 500, seed=3, batch_size=1000, log_every=2000)
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("rejection sampling: kept")]
+    # one line each time the proposals (1,000 a round) pass a multiple of 2,000: every second round
+    assert len(lines) == stats["proposals"] // 2000 >= 1
+    assert f"of {2000:,} proposals" in lines[0] and "acceptance" in lines[0] and "elapsed" in lines[0]
+    rejection.rejection_sample(propose, log_ratio, 500, seed=3, batch_size=1000)  # control: silent by default
+    assert "rejection sampling" not in capsys.readouterr().err
+    with pytest.raises(ValueError, match="log_every must be >= 0"):
+        rejection.rejection_sample(propose, log_ratio, 5, log_every=-1)
+
+
 def test_gamma_percentile_is_taken_on_the_burn_in_batch():
     pts = np.linspace(-2, 2, 101)[:, None]
     x, stats = rejection.rejection_sample(lambda k, rng: np.resize(pts, (k, 1)), log_ratio, 50,

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import sys
+import time
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -78,7 +79,7 @@ def rejection_sample(propose: Callable[[int, np.random.Generator], np.ndarray],
                      log_ratio: Callable[[np.ndarray], np.ndarray], n: int, *, gamma: float = 0.0,
                      gamma_percentile: float | None = None, eps: float = 1e-6, batch_size: int = 1000,
                      burn_in: int = 10_000, max_proposals: int | None = None, seed: int = 0,
-                     ) -> tuple[np.ndarray, dict[str, Any]]:
+                     log_every: int = 0) -> tuple[np.ndarray, dict[str, Any]]:
     """Draw ``n`` samples by DRS: propose with ``propose(k, rng)``, keep each with ``sigmoid(F(x))``.
 
     Parameters
@@ -105,6 +106,9 @@ def rejection_sample(propose: Callable[[int, np.random.Generator], np.ndarray],
         stopped); default ``1000 n``.
     seed : int
         Seeds the proposal and acceptance draws.
+    log_every : int
+        If > 0, print a line to stderr each time the proposals pass a multiple of it (kept so far, proposals,
+        acceptance, elapsed): at acceptances near 1e-4 a run proposes tens of millions. 0: silent.
 
     Returns
     -------
@@ -120,7 +124,10 @@ def rejection_sample(propose: Callable[[int, np.random.Generator], np.ndarray],
     if gamma_percentile is not None and not 0 <= gamma_percentile <= 100:
         raise ValueError(f"gamma_percentile must lie in [0, 100], got {gamma_percentile}.")
     limit = 1000 * n if max_proposals is None else int(max_proposals)
+    if int(log_every) < 0:
+        raise ValueError(f"log_every must be >= 0 (0: silent), got {log_every}.")
     rng = np.random.default_rng(seed)
+    t0 = time.perf_counter()
 
     def logits_of(x: np.ndarray) -> np.ndarray:
         l = np.asarray(log_ratio(x), dtype=np.float64).reshape(-1)
@@ -154,6 +161,10 @@ def rejection_sample(propose: Callable[[int, np.random.Generator], np.ndarray],
         if keep.any():
             kept.append(x[keep])
             count += int(keep.sum())
+        if log_every > 0 and proposals // log_every > (proposals - len(x)) // log_every:
+            print(f"rejection sampling: kept {min(count, n)}/{n} of {proposals:,} proposals (acceptance "
+                  f"{count / proposals:.2e}, gamma {float(gamma):.4g}), elapsed {time.perf_counter() - t0:.0f} s",
+                  file=sys.stderr, flush=True)
     samples = np.concatenate(kept)[:n]
     return samples, {"proposals": proposals, "acceptance": count / proposals, "max_logit": max_logit,
                      "gamma": float(gamma)}
