@@ -34,7 +34,8 @@ def test_policies_train_without_nan(policy, loss, tiny_nets, tiny_data):
     skipped = 0
     if scaled:
         skipped = round(math.log2(gan.g_optimizer.initial_scale / float(gan.g_optimizer.dynamic_scale)))
-        assert 0 <= skipped <= 2, f"{skipped} of 8 generator steps overflowed in float16: more than an occasional overflow"
+        assert 0 <= skipped <= 2, (f"{skipped} of 8 generator steps overflowed in float16: more than an "
+                                   "occasional overflow")
     assert int(gan.g_optimizer.iterations) + skipped == 8
     # logits stay float32 under every policy
     assert "float32" in str(d(gan.generate(2)).dtype)

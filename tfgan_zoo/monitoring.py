@@ -214,9 +214,10 @@ class ProgressLog(IntervalCallback):
 
     ``step 1200/18760 (6.4%) | epoch 2/20 262/938 | 245.3 img/s | d_loss 1.2873 g_loss 0.8120 ... |
     elapsed 0:04:53 | ETA 1:11:40``: the losses are means over the steps since the previous line,
-    images/s counts real images (``batch_size`` per step; ``unit`` names them) since the previous line, the ETA divides the
-    steps left by this session's rate. Each epoch end adds a line with the epoch logs (``fid`` and the
-    like included). Lines go to ``stream`` (stdout by default) and are flushed at once.
+    the rate counts real samples (``batch_size`` per step) since the previous line and names them by ``unit``
+    (``img`` unless given), the ETA divides the steps left by this session's rate. Each epoch end adds a line
+    with the epoch logs (``fid`` and the like included). Lines go to ``stream`` (stdout by default) and are
+    flushed at once.
     """
 
     def __init__(self, every_n_steps: int = 100, batch_size: int | None = None, max_interval_s: float = 30.0,

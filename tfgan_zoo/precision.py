@@ -53,9 +53,11 @@ def bfloat16_conflict(env: Mapping[str, str] | None = None, cpu_flags: set[str] 
     ops on (:func:`onednn_enabled`).
     """
     env = os.environ if env is None else env
-    flags = _cpu_flags() if cpu_flags is None else cpu_flags
     cap = env.get("ONEDNN_MAX_CPU_ISA", "").strip().upper()
-    if cap not in _NO_AVX512_CAPS or "avx512f" not in flags or not onednn_enabled(env, flags):
+    if cap not in _NO_AVX512_CAPS:  # the usual case: no cap, and no need to read the CPU's flags
+        return None
+    flags = _cpu_flags() if cpu_flags is None else cpu_flags
+    if "avx512f" not in flags or not onednn_enabled(env, flags):
         return None
     return (f"mixed_bfloat16 cannot run with ONEDNN_MAX_CPU_ISA={cap} on this CPU (it has AVX-512): TensorFlow "
             "sends bfloat16 matmuls to oneDNN, which has no kernel for them below AVX-512, and the process "
