@@ -27,6 +27,11 @@ Resumable at run granularity: each finished run is written to ``OUT/<mixture>_<l
 A reverse KL is null when a run has no high-quality sample (it is undefined; counted in the summary). A run
 whose generator diverged (non-finite samples) scores 0 modes and 0% high quality, and is counted as diverged.
 Prints one JSON object with the protocol, the CPU, per-run results, the summary and PacGAN's anchors.
+
+``--combine A.json B.json ...`` pools the runs of results printed by this script (for example seeds 0-2 from one
+session and 3-4, run with ``--first-seed 3 --seeds 2``, from another) and prints the summary over all of them.
+The results must share the protocol (steps, batch, every option, XLA); a (mixture, loss, seed) may come from one
+file only. Nothing is trained again.
 """
 
 from __future__ import annotations
@@ -234,6 +239,65 @@ def summarize(runs: list[dict]) -> dict:
                 for loss, rs in by_loss.items()} for m, by_loss in out.items()}
 
 
+class CombineError(ValueError):
+    """Results that cannot be pooled (another benchmark, another protocol, a run in two files)."""
+
+
+# protocol entries that may differ between pooled results: how many seeds each ran, and on what machine
+PER_SOURCE = ("seeds", "first_seed", "cpu", "load_average_at_start", "tensorflow")
+
+
+def combine(results: list[dict], sources: list[str]) -> dict:
+    """Pool the runs of several results of this script into one, with the summary over all of them.
+
+    Parameters
+    ----------
+    results : list of dict
+        Parsed JSON printed by ``modes.py``.
+    sources : list of str
+        Where each came from (recorded as ``combined_from``, and per run as ``source``).
+
+    Returns
+    -------
+    dict
+        The first result's protocol without its per-source entries (``seeds``, ``first_seed``, CPU, load,
+        TensorFlow), which move to ``sources``; ``runs`` sorted by (mixture, loss, seed); ``summary`` recomputed
+        by ``summarize`` over every run.
+
+    Raises
+    ------
+    CombineError
+        When a result is not from this script, its protocol differs from the first one's, or a run is in two.
+    """
+    if not results:
+        raise CombineError("--combine needs at least one result JSON of benchmarks/modes.py")
+    first = results[0]
+    for r, src in zip(results, sources):
+        if r.get("benchmark") != "modes" or "runs" not in r:
+            raise CombineError(f"{src} is not a result of benchmarks/modes.py (no \"benchmark\": \"modes\")")
+    common = {k: v for k, v in first["protocol"].items() if k not in PER_SOURCE}
+    seen: dict[tuple, str] = {}
+    runs = []
+    for r, src in zip(results, sources):
+        mine = {k: v for k, v in r["protocol"].items() if k not in PER_SOURCE}
+        for k in sorted(set(common) | set(mine)):
+            if mine.get(k) != common.get(k):
+                raise CombineError(f"{src} has {k}={mine.get(k)!r} but {sources[0]} has {common.get(k)!r}: only "
+                                   "runs under one protocol can be pooled")
+        for run in r["runs"]:
+            key = (run["mixture"], run["loss"], run["seed"])
+            if key in seen:
+                raise CombineError(f"{key[0]} {key[1]} seed {key[2]} is in both {seen[key]} and {src}: pool each "
+                                   "run once")
+            seen[key] = src
+            runs.append({**run, "source": run.get("source", src)})
+    runs.sort(key=lambda run: (run["mixture"], run["loss"], run["seed"]))
+    per_source = [{"source": src, **{k: r["protocol"].get(k) for k in PER_SOURCE}} for r, src in zip(results, sources)]
+    return {"benchmark": "modes", "protocol": {**common, "statistic": "mean and standard error over seeds"},
+            "sources": per_source, "summary": summarize(runs), "anchors_pacgan_table1": ANCHORS, "runs": runs,
+            "combined_from": list(sources)}
+
+
 def percentiles(text: str) -> tuple[float, ...]:
     """``--drs-sweep``'s value: comma-separated percentiles in [0, 100], at least one."""
     try:
@@ -291,7 +355,23 @@ def main(argv=None) -> dict:
                    help="a progress line (step, samples/s, losses, ETA) on stderr every N generator steps of a run "
                         "(default: a tenth of --steps, at least 1000; 0: none)")
     p.add_argument("--out", default="runs/modes", help="folder of per-run JSON + PNG (reruns skip finished runs)")
+    p.add_argument("--combine", nargs="+", metavar="JSON",
+                   help="pool the runs of earlier results of this script and print their summary (no training)")
     a = p.parse_args(argv)
+    if a.combine:
+        results = []
+        for path in a.combine:
+            try:
+                with open(path, encoding="utf-8") as f:
+                    results.append(json.load(f))
+            except (OSError, ValueError) as e:
+                p.error(f"--combine {path}: cannot read it ({e}); give JSON files printed by benchmarks/modes.py")
+        try:
+            result = combine(results, list(a.combine))
+        except CombineError as e:
+            p.error(str(e))
+        print(json.dumps(result, indent=2))
+        return result
     machine = machine_facts()  # before the runs: the load at the start
     if a.steps_per_execution < 1 or a.steps % a.steps_per_execution:
         p.error(f"--steps-per-execution {a.steps_per_execution} must be >= 1 and divide --steps {a.steps}; "

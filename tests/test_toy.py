@@ -265,6 +265,50 @@ def test_drs_summary_averages_each_metric_over_the_seeds_it_is_defined_for(monke
     sys.modules.pop("modes", None)
 
 
+def test_modes_combine_pools_runs_of_one_protocol_and_refuses_the_rest(tmp_path, monkeypatch, capsys):
+    import importlib
+    import json
+    import os
+    import sys
+
+    monkeypatch.syspath_prepend(os.path.join(os.path.dirname(os.path.dirname(__file__)), "benchmarks"))
+    modes = importlib.import_module("modes")
+    proto = {"steps": 20000, "batch_size": 100, "pack": 2, "ema": 0.999, "jit_compile": True, "tensorflow": "2.21.0"}
+
+    def result(seeds, cpu, modes_of=lambda s: 20 + s, **changes):
+        runs = [{"mixture": "grid", "loss": "nsgan+pack2", "seed": s, "modes": modes_of(s), "high_quality": 0.1 * s,
+                 "reverse_kl": 0.5} for s in seeds]
+        return {"benchmark": "modes", "protocol": {**proto, "seeds": len(seeds), "first_seed": seeds[0], "cpu": cpu,
+                                                    "load_average_at_start": 1.0, **changes}, "runs": runs}
+
+    a, b = result([0, 1, 2], "AMD EPYC"), result([3, 4], "Intel Xeon")
+    pooled = modes.combine([a, b], ["a.json", "b.json"])
+    s = pooled["summary"]["grid"]["nsgan+pack2"]
+    # five seeds, modes 20..24: mean 22, standard error stdev / sqrt(5) = sqrt(2.5) / sqrt(5) = sqrt(0.5)
+    assert s["seeds"] == 5 and s["modes"] == [22.0, round(math.sqrt(0.5), 4)]
+    assert s == modes.summarize(a["runs"] + b["runs"])["grid"]["nsgan+pack2"]  # the same statistic as a 5-seed run
+    assert s != modes.summarize(a["runs"])["grid"]["nsgan+pack2"]  # control: not the first part's summary
+    assert [r["seed"] for r in pooled["runs"]] == [0, 1, 2, 3, 4] and pooled["runs"][3]["source"] == "b.json"
+    assert [x["cpu"] for x in pooled["sources"]] == ["AMD EPYC", "Intel Xeon"] and "cpu" not in pooled["protocol"]
+    with pytest.raises(modes.CombineError, match="seed 2 is in both a.json and c.json"):
+        modes.combine([a, result([2, 3], "x")], ["a.json", "c.json"])
+    with pytest.raises(modes.CombineError, match=r"d.json has steps=5000 but a.json has 20000"):
+        modes.combine([a, result([3], "x", steps=5000)], ["a.json", "d.json"])
+    with pytest.raises(modes.CombineError, match="not a result of benchmarks/modes.py"):
+        modes.combine([a, {"benchmark": "quality", "seeds": []}], ["a.json", "q.json"])
+    # the command line: files in, the pooled JSON printed; an unreadable file is argparse's error (exit 2)
+    (tmp_path / "a.json").write_text(json.dumps(a))
+    (tmp_path / "b.json").write_text(json.dumps(b))
+    printed = modes.main(["--combine", str(tmp_path / "a.json"), str(tmp_path / "b.json")])
+    assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(printed))
+    assert printed["summary"] == pooled["summary"]
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(SystemExit):
+        modes.main(["--combine", str(tmp_path / "bad.json")])
+    assert "bad.json: cannot read it" in capsys.readouterr().err
+    sys.modules.pop("modes", None)
+
+
 def test_toy_train_logs_progress_every_n_steps(capsys):
     from tfgan_zoo.analysis import toy
 
