@@ -243,8 +243,12 @@ class CombineError(ValueError):
     """Results that cannot be pooled (another benchmark, another protocol, a run in two files)."""
 
 
-# protocol entries that may differ between pooled results: how many seeds each ran, and on what machine
-PER_SOURCE = ("seeds", "first_seed", "cpu", "load_average_at_start", "tensorflow")
+# protocol entries that may differ between pooled results: how many seeds each ran, on what machine, how fast
+# (steps_per_execution runs the same updates per compiled call), and a hand-written note
+PER_SOURCE = ("seeds", "first_seed", "cpu", "load_average_at_start", "tensorflow", "steps_per_execution", "note")
+# what an older result that lacks an option ran with (the option did not exist yet, so it was its default)
+PROTOCOL_DEFAULTS = {**DEFAULTS, "jit_compile": False}
+RUN_KEYS = ("mixture", "loss", "seed", "modes", "high_quality", "reverse_kl")
 
 
 def combine(results: list[dict], sources: list[str]) -> dict:
@@ -253,49 +257,70 @@ def combine(results: list[dict], sources: list[str]) -> dict:
     Parameters
     ----------
     results : list of dict
-        Parsed JSON printed by ``modes.py``.
+        Parsed JSON printed by ``modes.py``, or pooled by this function (its ``sources`` are carried over).
     sources : list of str
-        Where each came from (recorded as ``combined_from``, and per run as ``source``).
+        Where each came from, one per result (recorded in ``sources``, ``combined_from`` and, per run, ``source``).
 
     Returns
     -------
     dict
-        The first result's protocol without its per-source entries (``seeds``, ``first_seed``, CPU, load,
-        TensorFlow), which move to ``sources``; ``runs`` sorted by (mixture, loss, seed); ``summary`` recomputed
-        by ``summarize`` over every run.
+        ``benchmark``; ``protocol``: the shared protocol (an option an older file lacks counts as its default),
+        with ``seeds`` the number of distinct seeds and ``seed_list`` them; ``sources``: per input file its
+        ``seeds``, ``first_seed``, CPU, load, TensorFlow, ``steps_per_execution``, note and command, which may
+        differ; ``summary`` recomputed by ``summarize`` over every run; ``anchors_pacgan_table1``; ``runs``
+        sorted by (mixture, loss, seed), each with its ``source``; ``combined_from``.
 
     Raises
     ------
     CombineError
-        When a result is not from this script, its protocol differs from the first one's, or a run is in two.
+        When a result is not from this script, its protocol differs from the first one's, a run lacks its
+        metrics, or a (mixture, loss, seed) is in two results.
     """
     if not results:
         raise CombineError("--combine needs at least one result JSON of benchmarks/modes.py")
-    first = results[0]
+    if len(results) != len(sources):
+        raise CombineError(f"{len(results)} results but {len(sources)} sources: give one source per result")
     for r, src in zip(results, sources):
-        if r.get("benchmark") != "modes" or "runs" not in r:
-            raise CombineError(f"{src} is not a result of benchmarks/modes.py (no \"benchmark\": \"modes\")")
-    common = {k: v for k, v in first["protocol"].items() if k not in PER_SOURCE}
+        if not isinstance(r, dict) or r.get("benchmark") != "modes" or not isinstance(r.get("protocol"), dict) \
+                or not isinstance(r.get("runs"), list):
+            raise CombineError(f"{src} is not a result of benchmarks/modes.py (it needs \"benchmark\": \"modes\", "
+                               "a protocol and runs); give the JSON the script printed")
+
+    def shared(protocol: dict) -> dict:
+        return {k: v for k, v in {**PROTOCOL_DEFAULTS, **protocol}.items() if k not in PER_SOURCE + ("seed_list", "statistic")}
+
+    common = shared(results[0]["protocol"])
     seen: dict[tuple, str] = {}
-    runs = []
+    runs, per_source = [], []
     for r, src in zip(results, sources):
-        mine = {k: v for k, v in r["protocol"].items() if k not in PER_SOURCE}
+        mine = shared(r["protocol"])
         for k in sorted(set(common) | set(mine)):
             if mine.get(k) != common.get(k):
-                raise CombineError(f"{src} has {k}={mine.get(k)!r} but {sources[0]} has {common.get(k)!r}: only "
-                                   "runs under one protocol can be pooled")
+                flag = "--" + k.replace("_", "-")
+                raise CombineError(f"{src} has {k}={mine.get(k)!r} but {sources[0]} has {common.get(k)!r}: only runs "
+                                   f"under one protocol can be pooled; run the missing seeds with {flag} as in "
+                                   f"{sources[0]}, or leave {src} out")
         for run in r["runs"]:
+            missing = [k for k in RUN_KEYS if k not in run]
+            if missing:
+                raise CombineError(f"a run in {src} lacks {', '.join(missing)}; give the JSON the script printed")
             key = (run["mixture"], run["loss"], run["seed"])
             if key in seen:
-                raise CombineError(f"{key[0]} {key[1]} seed {key[2]} is in both {seen[key]} and {src}: pool each "
-                                   "run once")
+                raise CombineError(f"{key[0]} {key[1]} seed {key[2]} is in both {seen[key]} and {src}: leave one of "
+                                   "the two out")
             seen[key] = src
             runs.append({**run, "source": run.get("source", src)})
+        if isinstance(r.get("sources"), list):  # an already pooled result: its own sources, not one merged entry
+            per_source += r["sources"]
+        else:
+            per_source.append({"source": src, **{k: r["protocol"].get(k) for k in PER_SOURCE},
+                               **({"command": r["command"]} if "command" in r else {})})
     runs.sort(key=lambda run: (run["mixture"], run["loss"], run["seed"]))
-    per_source = [{"source": src, **{k: r["protocol"].get(k) for k in PER_SOURCE}} for r, src in zip(results, sources)]
-    return {"benchmark": "modes", "protocol": {**common, "statistic": "mean and standard error over seeds"},
-            "sources": per_source, "summary": summarize(runs), "anchors_pacgan_table1": ANCHORS, "runs": runs,
-            "combined_from": list(sources)}
+    seed_list = sorted({run["seed"] for run in runs})
+    protocol = {**common, "seeds": len(seed_list), "seed_list": seed_list,
+                "statistic": "mean and standard error over seeds"}
+    return {"benchmark": "modes", "protocol": protocol, "sources": per_source, "summary": summarize(runs),
+            "anchors_pacgan_table1": ANCHORS, "runs": runs, "combined_from": list(sources)}
 
 
 def percentiles(text: str) -> tuple[float, ...]:
@@ -359,7 +384,14 @@ def main(argv=None) -> dict:
                    help="pool the runs of earlier results of this script and print their summary (no training)")
     a = p.parse_args(argv)
     if a.combine:
+        given = [t.split("=")[0] for t in (sys.argv[1:] if argv is None else argv) if t.startswith("--")]
+        others = [t for t in given if t != "--combine"]
+        if others:
+            p.error(f"--combine pools finished runs and prints them; {', '.join(others)} would be ignored. Leave "
+                    "them out, and redirect the output to keep it: modes.py --combine A.json B.json > pooled.json")
         results = []
+        sources = [os.path.relpath(x, ROOT) if x.startswith(ROOT + os.sep) else x  # as recorded in the repository
+                   for x in map(os.path.abspath, a.combine)]
         for path in a.combine:
             try:
                 with open(path, encoding="utf-8") as f:
@@ -367,7 +399,7 @@ def main(argv=None) -> dict:
             except (OSError, ValueError) as e:
                 p.error(f"--combine {path}: cannot read it ({e}); give JSON files printed by benchmarks/modes.py")
         try:
-            result = combine(results, list(a.combine))
+            result = combine(results, sources)
         except CombineError as e:
             p.error(str(e))
         print(json.dumps(result, indent=2))

@@ -271,17 +271,20 @@ def test_modes_combine_pools_runs_of_one_protocol_and_refuses_the_rest(tmp_path,
     import os
     import sys
 
-    monkeypatch.syspath_prepend(os.path.join(os.path.dirname(os.path.dirname(__file__)), "benchmarks"))
+    root = os.path.dirname(os.path.dirname(__file__))
+    monkeypatch.syspath_prepend(os.path.join(root, "benchmarks"))
+    monkeypatch.delitem(sys.modules, "modes", raising=False)
     modes = importlib.import_module("modes")
-    proto = {"steps": 20000, "batch_size": 100, "pack": 2, "ema": 0.999, "jit_compile": True, "tensorflow": "2.21.0"}
+    proto = {"steps": 20000, "batch_size": 100, "pack": 2, "ema": 0.999, "jit_compile": True}
 
-    def result(seeds, cpu, modes_of=lambda s: 20 + s, **changes):
+    def result(seeds, cpu, modes_of=lambda s: 20 + s, tf_version="2.21.0", **changes):
         runs = [{"mixture": "grid", "loss": "nsgan+pack2", "seed": s, "modes": modes_of(s), "high_quality": 0.1 * s,
                  "reverse_kl": 0.5} for s in seeds]
         return {"benchmark": "modes", "protocol": {**proto, "seeds": len(seeds), "first_seed": seeds[0], "cpu": cpu,
-                                                    "load_average_at_start": 1.0, **changes}, "runs": runs}
+                                                    "load_average_at_start": 1.0, "tensorflow": tf_version,
+                                                    **changes}, "runs": runs}
 
-    a, b = result([0, 1, 2], "AMD EPYC"), result([3, 4], "Intel Xeon")
+    a, b = result([0, 1, 2], "AMD EPYC"), result([3, 4], "Intel Xeon", tf_version="2.22.0", note="a later session")
     pooled = modes.combine([a, b], ["a.json", "b.json"])
     s = pooled["summary"]["grid"]["nsgan+pack2"]
     # five seeds, modes 20..24: mean 22, standard error stdev / sqrt(5) = sqrt(2.5) / sqrt(5) = sqrt(0.5)
@@ -289,24 +292,49 @@ def test_modes_combine_pools_runs_of_one_protocol_and_refuses_the_rest(tmp_path,
     assert s == modes.summarize(a["runs"] + b["runs"])["grid"]["nsgan+pack2"]  # the same statistic as a 5-seed run
     assert s != modes.summarize(a["runs"])["grid"]["nsgan+pack2"]  # control: not the first part's summary
     assert [r["seed"] for r in pooled["runs"]] == [0, 1, 2, 3, 4] and pooled["runs"][3]["source"] == "b.json"
-    assert [x["cpu"] for x in pooled["sources"]] == ["AMD EPYC", "Intel Xeon"] and "cpu" not in pooled["protocol"]
+    assert (pooled["protocol"]["seeds"], pooled["protocol"]["seed_list"]) == (5, [0, 1, 2, 3, 4])
+    assert [(x["cpu"], x["tensorflow"], x["note"]) for x in pooled["sources"]] == [
+        ("AMD EPYC", "2.21.0", None), ("Intel Xeon", "2.22.0", "a later session")]
+    assert "cpu" not in pooled["protocol"] and "note" not in pooled["protocol"]
+    # a pooled result pools again, keeping its sources' facts; an option an older file lacks counts as its default
+    old = result([5], "old CPU")
+    old["protocol"].pop("jit_compile")
+    with pytest.raises(modes.CombineError, match="jit_compile=False but a.json has True"):
+        modes.combine([a, old], ["a.json", "old.json"])  # an old file without the key ran without XLA
+    older = result([5], "old CPU")
+    assert "drs" not in older["protocol"]  # and without DRS: drs=0 is the default, so it pools
+    again = modes.combine([pooled, older], ["pooled.json", "older.json"])
+    assert [x["cpu"] for x in again["sources"]] == ["AMD EPYC", "Intel Xeon", "old CPU"]
+    assert again["protocol"]["seeds"] == 6 and again["runs"][0]["source"] == "a.json"
     with pytest.raises(modes.CombineError, match="seed 2 is in both a.json and c.json"):
         modes.combine([a, result([2, 3], "x")], ["a.json", "c.json"])
-    with pytest.raises(modes.CombineError, match=r"d.json has steps=5000 but a.json has 20000"):
+    with pytest.raises(modes.CombineError, match=r"d.json has steps=5000 but a.json has 20000.*--steps"):
         modes.combine([a, result([3], "x", steps=5000)], ["a.json", "d.json"])
-    with pytest.raises(modes.CombineError, match="not a result of benchmarks/modes.py"):
-        modes.combine([a, {"benchmark": "quality", "seeds": []}], ["a.json", "q.json"])
-    # the command line: files in, the pooled JSON printed; an unreadable file is argparse's error (exit 2)
+    for bad in ({"benchmark": "quality", "seeds": []}, [1, 2], {"benchmark": "modes", "runs": []}):
+        with pytest.raises(modes.CombineError, match="not a result of benchmarks/modes.py"):
+            modes.combine([a, bad], ["a.json", "q.json"])
+    with pytest.raises(modes.CombineError, match="lacks seed"):
+        modes.combine([{**a, "runs": [{"mixture": "grid", "loss": "nsgan"}]}], ["a.json"])
+    with pytest.raises(modes.CombineError, match="2 results but 1 sources"):
+        modes.combine([a, b], ["a.json"])
+    # the committed partial grid result summarizes to what it recorded (its DRS sweep included)
+    partial = os.path.join(root, "benchmarks", "results",
+                           "partial_modes_grid_nsgan-pack2-decay-ema-drs20000-sweep_20k_seeds0-2_2026-12-04_avx512.json")
+    with open(partial, encoding="utf-8") as f:
+        recorded = json.load(f)
+    assert modes.combine([recorded], ["p.json"])["summary"] == recorded["summary"]
+    # the command line: files in, the pooled JSON printed; bad input is argparse's error (exit 2)
     (tmp_path / "a.json").write_text(json.dumps(a))
     (tmp_path / "b.json").write_text(json.dumps(b))
     printed = modes.main(["--combine", str(tmp_path / "a.json"), str(tmp_path / "b.json")])
     assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(printed))
-    assert printed["summary"] == pooled["summary"]
+    assert printed["summary"] == pooled["summary"] and printed["combined_from"][0] == str(tmp_path / "a.json")
     (tmp_path / "bad.json").write_text("{not json")
-    with pytest.raises(SystemExit):
-        modes.main(["--combine", str(tmp_path / "bad.json")])
-    assert "bad.json: cannot read it" in capsys.readouterr().err
-    sys.modules.pop("modes", None)
+    for argv, message in ((["--combine", str(tmp_path / "bad.json")], "bad.json: cannot read it"),
+                          (["--combine", str(tmp_path / "a.json"), "--out", "x"], "--out would be ignored")):
+        with pytest.raises(SystemExit) as e:
+            modes.main(argv)
+        assert e.value.code == 2 and message in capsys.readouterr().err
 
 
 def test_toy_train_logs_progress_every_n_steps(capsys):
