@@ -90,9 +90,31 @@ def test_bad_input_is_refused_with_the_fix():
     # a ratio whose maximum is far from the bulk keeps almost nothing: the error says how far it got and the fix
     spike = lambda x: np.where(np.abs(x[:, 0]) > 3.5, 30.0, 0.0)  # noqa: E731
     with pytest.raises(rejection.RejectionShortfall, match="raise max_proposals, or lower gamma") as short:
-        rejection.rejection_sample(propose, spike, 1000, max_proposals=20_000, burn_in=100_000, seed=1)
+        rejection.rejection_sample(propose, spike, 1000, max_proposals=20_000, burn_in=100_000, seed=1,
+                                   stop_early=False)
     assert isinstance(short.value, RuntimeError) and short.value.proposals == 20_000
     assert 0 <= short.value.kept < 1000 and f"kept {short.value.kept} of 20000" in str(short.value)
+
+
+def test_a_hopeless_run_stops_early_and_a_feasible_one_does_not():
+    """The spike ratio keeps a proposal only where |x| > 3.5 (logit 30 = M: acceptance 1 - 1e-6; elsewhere logit 0:
+    exp(-30)), so the acceptance is q = P(|Z| > 3.5) = erfc(3.5 / sqrt 2) = 4.65e-4 exactly. n = 1,000 needs about
+    n / q = 2.15M proposals. Within max_proposals = 1M the expected yield is 465 (+- 22): hopeless, and the Garwood
+    bound at the per-check risk 1e-6 / 1,000 (z about 6) says so once about 10 expected kept have passed, far
+    below 1M (asserted: before 300k). With 5M the expected yield is 2,326, 28 standard deviations above n: the run
+    must not stop early (the control), and stop_early=False proposes up to the cap (the test above)."""
+    q = math.erfc(3.5 / math.sqrt(2))
+    spike = lambda x: np.where(np.abs(x[:, 0]) > 3.5, 30.0, 0.0)  # noqa: E731
+    with pytest.raises(rejection.RejectionShortfall, match="stopped early") as short:
+        rejection.rejection_sample(propose, spike, 1000, max_proposals=1_000_000, burn_in=100_000,
+                                   batch_size=1000, seed=2)
+    e = short.value
+    assert e.proposals < 300_000 and e.kept < 1000 and "raise max_proposals" in str(e)
+    assert abs(e.kept - q * e.proposals) < 6 * math.sqrt(q * e.proposals) + 1  # what it saw was the true rate
+    x, stats = rejection.rejection_sample(propose, spike, 1000, max_proposals=5_000_000, burn_in=100_000,
+                                          batch_size=1000, seed=2)
+    assert len(x) == 1000 and np.all(np.abs(x[:, 0]) > 3.5)  # the control: reached n, and only spike samples
+    assert abs(stats["acceptance"] - q) < 6 * math.sqrt(q / stats["proposals"])
 
 
 def test_fitted_classifier_learns_the_log_ratio_and_drs_then_hits_the_target(capsys):

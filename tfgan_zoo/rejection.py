@@ -27,6 +27,10 @@ import time
 from typing import Any, Callable, Iterator
 
 import numpy as np
+from scipy import special
+
+# the chance that ``rejection_sample(stop_early=True)`` gives up on a run that would have kept n samples
+STOP_EARLY_RISK = 1e-6
 
 
 class RejectionShortfall(RuntimeError):
@@ -79,7 +83,7 @@ def rejection_sample(propose: Callable[[int, np.random.Generator], np.ndarray],
                      log_ratio: Callable[[np.ndarray], np.ndarray], n: int, *, gamma: float = 0.0,
                      gamma_percentile: float | None = None, eps: float = 1e-6, batch_size: int = 1000,
                      burn_in: int = 10_000, max_proposals: int | None = None, seed: int = 0,
-                     log_every: int = 0) -> tuple[np.ndarray, dict[str, Any]]:
+                     log_every: int = 0, stop_early: bool = True) -> tuple[np.ndarray, dict[str, Any]]:
     """Draw ``n`` samples by DRS: propose with ``propose(k, rng)``, keep each with ``sigmoid(F(x))``.
 
     Parameters
@@ -109,6 +113,15 @@ def rejection_sample(propose: Callable[[int, np.random.Generator], np.ndarray],
     log_every : int
         If > 0, print a line to stderr each time the proposals pass a multiple of it (kept so far, proposals,
         acceptance, elapsed): at acceptances near 1e-4 a run proposes tens of millions. 0: silent.
+    stop_early : bool
+        Raise :class:`RejectionShortfall` as soon as ``max_proposals`` cannot be enough: after each batch, with
+        ``k`` kept of ``N`` proposals, when ``k + r_up (max_proposals - N) < n``, where ``r_up`` is the exact
+        (Garwood) one-sided Poisson upper confidence bound on the acceptance at level ``1 - a``,
+        ``r_up = P^{-1}(k + 1, 1 - a) / N`` (``P^{-1}``: the inverse regularized lower incomplete gamma function),
+        and ``a = STOP_EARLY_RISK / ceil(max_proposals / batch_size)``, so that by the union bound over the
+        checks a run that would have reached ``n`` is stopped with probability below ``STOP_EARLY_RISK`` (1e-6).
+        ``M`` only grows, so later proposals are kept at most as often as earlier ones and the bound stays
+        conservative. False: propose until ``max_proposals``.
 
     Returns
     -------
@@ -165,6 +178,16 @@ def rejection_sample(propose: Callable[[int, np.random.Generator], np.ndarray],
             print(f"rejection sampling: kept {min(count, n)}/{n} of {proposals:,} proposals (acceptance "
                   f"{count / proposals:.2e}, gamma {float(gamma):.4g}), elapsed {time.perf_counter() - t0:.0f} s",
                   file=sys.stderr, flush=True)
+        if stop_early and count < n and proposals < limit:
+            checks = math.ceil(limit / batch_size)
+            rate_up = float(special.gammaincinv(count + 1, 1.0 - STOP_EARLY_RISK / checks)) / proposals
+            if count + rate_up * (limit - proposals) < n:
+                raise RejectionShortfall(
+                    f"rejection sampling stopped early: it kept {count} of {proposals} proposals (acceptance "
+                    f"{count / proposals:.2e}); even at the acceptance's upper confidence bound ({rate_up:.2e}), "
+                    f"the {limit - proposals} proposals left of max_proposals={limit} would not reach n={n}; "
+                    "raise max_proposals, or lower gamma (gamma_percentile) to keep more.",
+                    count, proposals, float(gamma))
     samples = np.concatenate(kept)[:n]
     return samples, {"proposals": proposals, "acceptance": count / proposals, "max_logit": max_logit,
                      "gamma": float(gamma)}
