@@ -248,6 +248,8 @@ class CombineError(ValueError):
 PER_SOURCE = ("seeds", "first_seed", "cpu", "load_average_at_start", "tensorflow", "steps_per_execution", "note")
 # what an older result that lacks an option ran with (the option did not exist yet, so it was its default)
 PROTOCOL_DEFAULTS = {**DEFAULTS, "jit_compile": False}
+# not compared either: the per-source entries, and what combine() itself writes into a pooled protocol
+NOT_COMPARED = (*PER_SOURCE, "seed_list", "statistic")
 RUN_KEYS = ("mixture", "loss", "seed", "modes", "high_quality", "reverse_kl")
 
 
@@ -287,7 +289,7 @@ def combine(results: list[dict], sources: list[str]) -> dict:
                                "a protocol and runs); give the JSON the script printed")
 
     def shared(protocol: dict) -> dict:
-        return {k: v for k, v in {**PROTOCOL_DEFAULTS, **protocol}.items() if k not in PER_SOURCE + ("seed_list", "statistic")}
+        return {k: v for k, v in {**PROTOCOL_DEFAULTS, **protocol}.items() if k not in NOT_COMPARED}
 
     common = shared(results[0]["protocol"])
     seen: dict[tuple, str] = {}

@@ -20,6 +20,11 @@ def propose(k, rng):
     return rng.standard_normal((k, 1))
 
 
+def spike(x):
+    """A log ratio whose maximum (30) is far from the bulk (0): only |x| > 3.5 is ever kept."""
+    return np.where(np.abs(x[:, 0]) > 3.5, 30.0, 0.0)
+
+
 def test_acceptance_is_the_density_ratio_over_its_maximum():
     logits, m = np.array([-3.0, -1.0, 0.0, 0.4]), 0.5
     # gamma = 0: sigmoid(F) = exp(l - M) up to eps, whose effect is eps e^d / (1 - e^d) <= 1e-12 / (1 - e^-0.1)
@@ -88,7 +93,6 @@ def test_bad_input_is_refused_with_the_fix():
     with pytest.raises(ValueError, match="not finite"):
         rejection.rejection_sample(propose, lambda x: np.full(len(x), np.nan), 5)
     # a ratio whose maximum is far from the bulk keeps almost nothing: the error says how far it got and the fix
-    spike = lambda x: np.where(np.abs(x[:, 0]) > 3.5, 30.0, 0.0)  # noqa: E731
     with pytest.raises(rejection.RejectionShortfall, match="raise max_proposals, or lower gamma") as short:
         rejection.rejection_sample(propose, spike, 1000, max_proposals=20_000, burn_in=100_000, seed=1,
                                    stop_early=False)
@@ -104,7 +108,6 @@ def test_a_hopeless_run_stops_early_and_a_feasible_one_does_not():
     below 1M (asserted: before 300k). With 5M the expected yield is 2,326, 28 standard deviations above n: the run
     must not stop early (the control), and stop_early=False proposes up to the cap (the test above)."""
     q = math.erfc(3.5 / math.sqrt(2))
-    spike = lambda x: np.where(np.abs(x[:, 0]) > 3.5, 30.0, 0.0)  # noqa: E731
     with pytest.raises(rejection.RejectionShortfall, match="stopped early") as short:
         rejection.rejection_sample(propose, spike, 1000, max_proposals=1_000_000, burn_in=100_000,
                                    batch_size=1000, seed=2)

@@ -277,8 +277,8 @@ def test_modes_combine_pools_runs_of_one_protocol_and_refuses_the_rest(tmp_path,
     modes = importlib.import_module("modes")
     proto = {"steps": 20000, "batch_size": 100, "pack": 2, "ema": 0.999, "jit_compile": True}
 
-    def result(seeds, cpu, modes_of=lambda s: 20 + s, tf_version="2.21.0", **changes):
-        runs = [{"mixture": "grid", "loss": "nsgan+pack2", "seed": s, "modes": modes_of(s), "high_quality": 0.1 * s,
+    def result(seeds, cpu, tf_version="2.21.0", **changes):
+        runs = [{"mixture": "grid", "loss": "nsgan+pack2", "seed": s, "modes": 20 + s, "high_quality": 0.1 * s,
                  "reverse_kl": 0.5} for s in seeds]
         return {"benchmark": "modes", "protocol": {**proto, "seeds": len(seeds), "first_seed": seeds[0], "cpu": cpu,
                                                     "load_average_at_start": 1.0, "tensorflow": tf_version,

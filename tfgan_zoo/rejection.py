@@ -160,6 +160,8 @@ def rejection_sample(propose: Callable[[int, np.random.Generator], np.ndarray],
         gamma = float(np.percentile(drs_logits(warm_l, max_logit, 0.0, eps), gamma_percentile))
     kept: list[np.ndarray] = []
     count = proposals = 0
+    # stop_early's confidence level: the risk split over every check the cap allows (the union bound)
+    level = 1.0 - STOP_EARLY_RISK / math.ceil(limit / batch_size)
     while count < n:
         if proposals >= limit:
             raise RejectionShortfall(f"rejection sampling kept {count} of {proposals} proposals (acceptance "
@@ -179,8 +181,7 @@ def rejection_sample(propose: Callable[[int, np.random.Generator], np.ndarray],
                   f"{count / proposals:.2e}, gamma {float(gamma):.4g}), elapsed {time.perf_counter() - t0:.0f} s",
                   file=sys.stderr, flush=True)
         if stop_early and count < n and proposals < limit:
-            checks = math.ceil(limit / batch_size)
-            rate_up = float(special.gammaincinv(count + 1, 1.0 - STOP_EARLY_RISK / checks)) / proposals
+            rate_up = float(special.gammaincinv(count + 1, level)) / proposals
             if count + rate_up * (limit - proposals) < n:
                 raise RejectionShortfall(
                     f"rejection sampling stopped early: it kept {count} of {proposals} proposals (acceptance "
