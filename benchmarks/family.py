@@ -50,7 +50,21 @@ MEMBERS = {
     "hinge+gran": ["--loss", "hinge", "--constraint", "gran"],
     "nsgan+cascade3": ["--loss", "nsgan", "--cascade", "3"],
     "hinge+sn+cascade3": ["--loss", "hinge", "--constraint", "sn", "--cascade", "3"],
+    # issue 13's options for sample quality, one at a time on the NS GAN
+    "nsgan+ema-warmup": ["--loss", "nsgan", "--ema", "0.99", "--ema-start", "400"],
+    "nsgan+lr-decay": ["--loss", "nsgan", "--lr-decay", "linear"],
+    "nsgan+uniform-prior": ["--loss", "nsgan", "--prior", "uniform"],
+    "nsgan+diffaugment": ["--loss", "nsgan", "--augment", "color,translation,cutout"],
+    "nsgan+progressive-augment": ["--loss", "nsgan", "--progressive-augment", "1", "--pa-start", "1"],
+    "nsgan+minibatch-discrimination+ema-warmup": ["--loss", "nsgan", "--minibatch-discrimination", "100,5",
+                                                  "--ema", "0.99", "--ema-start", "400"],
 }
+
+
+def command(name: str, seed: int, run_dir: str, epochs: int) -> list[str]:
+    """The ``train.py`` arguments of one member's run (the protocol's flags after the member's)."""
+    return [*MEMBERS[name], "--dataset", "mnist", "--arch", "dcgan", "--batch-size", "64", "--epochs", str(epochs),
+            "--seed", str(seed), "--out", run_dir, "--resume", "--no-tensorboard"]
 
 
 def train(name: str, seed: int, run_dir: str, epochs: int) -> None:
@@ -58,9 +72,7 @@ def train(name: str, seed: int, run_dir: str, epochs: int) -> None:
 
     if os.path.isfile(os.path.join(run_dir, "summary.json")) and len(_history(run_dir)) >= epochs:
         return
-    cmd = [sys.executable, os.path.join(ROOT, "scripts", "train.py"), *MEMBERS[name], "--dataset", "mnist",
-           "--arch", "dcgan", "--batch-size", "64", "--epochs", str(epochs), "--seed", str(seed), "--out", run_dir,
-           "--resume", "--no-tensorboard"]
+    cmd = [sys.executable, os.path.join(ROOT, "scripts", "train.py"), *command(name, seed, run_dir, epochs)]
     log("training: " + " ".join(cmd[1:]))
     r = subprocess.run(cmd, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"), stdout=sys.stderr)
     if r.returncode != 0:

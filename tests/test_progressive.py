@@ -220,6 +220,10 @@ def test_config_refuses_what_cannot_work():
     with pytest.raises(ValueError, match="add --progressive-augment"):
         TrainConfig(pa_start=1).validate()
     TrainConfig(**base).validate()  # control
+    # every bit on from the start leaves the schedule nothing to add, so it needs no evaluation
+    TrainConfig(progressive_augment=2, pa_start=2).validate()
+    with pytest.raises(ValueError, match="or turn every bit on from the start with --pa-start 2"):
+        TrainConfig(progressive_augment=2, pa_start=1).validate()
 
 
 def test_train_py_runs_it_and_logs_the_schedule(tmp_path):

@@ -272,9 +272,11 @@ class TrainConfig:
                              f"{self.progressive_augment} (the bits D is built for).")
         if self.pa_monitor not in ("kid", "fid"):
             raise ValueError(f"Unknown pa_monitor {self.pa_monitor!r}. Valid: kid, fid.")
-        if self.fid_every is None:
+        if self.fid_every is None and int(self.pa_start) < int(self.progressive_augment):
             raise ValueError("--progressive-augment adds a bit when the --fid-every evaluation stops improving; add "
-                             "--fid-every N (with --fid-network mnist-classifier or fashion-classifier for a fast one).")
+                             "--fid-every N (with --fid-network mnist-classifier or fashion-classifier for a fast one), "
+                             "or turn every bit on from the start with --pa-start "
+                             f"{self.progressive_augment} (no schedule then).")
         if self.loss not in PROGRESSIVE_LOSSES:
             raise ValueError(f"--progressive-augment flips real/fake labels by negating D's logit, which is the "
                              f"label flip for the symmetric losses {', '.join(PROGRESSIVE_LOSSES)}; not {self.loss}.")

@@ -1,0 +1,46 @@
+"""benchmarks/family.py: every member's command is a configuration train.py accepts."""
+
+import os
+import sys
+
+import pytest
+
+from tfgan_zoo.cli import build_parser
+from tfgan_zoo.cli.train import TRANSLATION_ONLY
+from tfgan_zoo.config import TrainConfig
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
+import family  # noqa: E402
+
+
+def _config(argv):
+    args = vars(build_parser().parse_args(argv))
+    for k in ("config", "resume", "model", *TRANSLATION_ONLY):
+        args.pop(k)
+    return TrainConfig(**args)
+
+
+@pytest.mark.parametrize("name", sorted(family.MEMBERS))
+def test_every_member_is_a_valid_configuration(name):
+    cfg = _config(family.command(name, 0, "runs/x", 1))
+    cfg.validate()  # raises on an inconsistent combination
+    assert cfg.dataset == "mnist" and cfg.arch == "dcgan" and cfg.batch_size == 64 and cfg.epochs == 1
+
+
+def test_the_quality_options_reach_the_configuration():
+    """Each issue-13 member changes exactly what its name says against the reference."""
+    ref = _config(family.command("nsgan", 0, "runs/x", 1))
+    changed = {}
+    for name in ("nsgan+ema-warmup", "nsgan+lr-decay", "nsgan+uniform-prior", "nsgan+diffaugment",
+                 "nsgan+progressive-augment"):
+        cfg = _config(family.command(name, 0, "runs/x", 1))
+        changed[name] = {k for k, v in vars(cfg).items() if getattr(ref, k) != v}
+    assert changed == {"nsgan+ema-warmup": {"ema", "ema_start"}, "nsgan+lr-decay": {"lr_decay"},
+                       "nsgan+uniform-prior": {"prior"}, "nsgan+diffaugment": {"augment"},
+                       "nsgan+progressive-augment": {"progressive_augment", "pa_start"}}
+
+
+def test_an_invalid_member_would_be_caught():
+    """Control: a flag combination train.py refuses fails the same validation."""
+    with pytest.raises(Exception):
+        _config([*family.command("nsgan", 0, "runs/x", 1), "--loss", "lsgan", "--progressive-augment", "1"]).validate()
