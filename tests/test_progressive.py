@@ -99,6 +99,20 @@ def test_nets_build_gives_the_discriminator_the_extra_channels():
         nets.build("mlp", (8, 8, 1), 4, d_extra_channels=-1)
 
 
+@pytest.mark.parametrize("arch, shape, kw", [("dcgan", (28, 28, 1), {"width": 4}), ("sndcgan", (28, 28, 1), {"width": 4}),
+                                              ("dcgan", (16, 16, 3), {"width": 4}), ("resnet", (32, 32, 1), {})])
+def test_every_image_architecture_takes_the_bit_planes(arch, shape, kw):
+    """The 1-or-3-channel rule is the generator's: a discriminator reads its image plus the B bit planes (found
+    when --progressive-augment with --arch dcgan failed deep inside the trunk: 'take 1 or 3 channels, got 2')."""
+    import numpy as np
+
+    g, d = nets.build(arch, shape, 8, d_extra_channels=1, **kw)
+    assert g.output_shape[1:] == shape and d.input_shape[1:] == (*shape[:2], shape[2] + 1)
+    assert d(np.zeros((2, *shape[:2], shape[2] + 1), "float32")).shape[0] == 2
+    with pytest.raises(ValueError, match="take 1 or 3 channels, got 2"):  # control: the generator's rule stays
+        nets.build(arch, (*shape[:2], 2), 8, **kw)
+
+
 def test_a_discriminator_without_the_channels_is_refused_with_the_fix():
     g, d = nets.build("mlp", (8, 8, 1), 4)
     with pytest.raises(ValueError, match=r"d_extra_channels=2"):

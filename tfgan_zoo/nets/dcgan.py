@@ -35,13 +35,15 @@ from .heads import build_pair, widened
 from .subpixel import MIN_SUBPIXEL_CHANNELS, SubpixelConv2D, SubpixelConvTranspose, resolve_transpose_impl
 
 
-def _check_shape(image_shape: Sequence[int]) -> tuple[int, int, int]:
+def _check_shape(image_shape: Sequence[int], discriminator: bool = False) -> tuple[int, int, int]:
+    """``(size, size, channels)`` of a square image shape. The generator draws 1 or 3 channels; a discriminator
+    may read more (progressive augmentation's bit planes, ``d_extra_channels``)."""
     if len(image_shape) != 3:
         raise ValueError(f"image_shape must be (height, width, channels), got {tuple(image_shape)}.")
     h, w, c = (int(s) for s in image_shape)
     if h != w:
         raise ValueError(f"The DCGAN networks need square images, got {h}x{w}; crop or resize them to a square.")
-    if c not in (1, 3):
+    if not (c >= 1 if discriminator else c in (1, 3)):
         raise ValueError(f"The DCGAN networks take 1 or 3 channels, got {c}.")
     return h, w, c
 
@@ -114,7 +116,7 @@ def discriminator_trunk(image_shape: Sequence[int], width: int = 64, norm: str |
     ``norm`` (None, "batch" or "layer") follows every convolution but the first. None
     (default) keeps per-example gradients exact, which gradient penalties need.
     """
-    size, _, channels = _check_shape(image_shape)
+    size, _, channels = _check_shape(image_shape, discriminator=True)
     _, k = upsampling_plan(size)
     if norm not in (None, "batch", "layer"):
         raise ValueError(f"Unknown norm {norm!r}; use None, 'batch' or 'layer'.")

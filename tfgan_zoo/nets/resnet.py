@@ -65,7 +65,8 @@ class PadImage(layers.Layer):
         return {**super().get_config(), "pad": self.pad, "value": self.value}
 
 
-def _check(image_shape: Sequence[int]) -> tuple[int, int]:
+def _check(image_shape: Sequence[int], discriminator: bool = False) -> tuple[int, int]:
+    """``(size, channels)``; the generator draws 1 or 3 channels, a discriminator may read more (``d_extra_channels``)."""
     if len(image_shape) != 3 or int(image_shape[0]) != int(image_shape[1]):
         raise ValueError(f"The ResNet networks need square (height, width, channels) images, got "
                          f"{tuple(image_shape)}.")
@@ -73,7 +74,7 @@ def _check(image_shape: Sequence[int]) -> tuple[int, int]:
     if size not in SIZES:
         raise ValueError(f"The ResNet networks are built for 32x32, 64x64 and 128x128 images (28x28 is padded to "
                          f"32 inside them), got {size}x{size}. Resize the data (--image-size 32, 64 or 128).")
-    if channels not in (1, 3):
+    if not (channels >= 1 if discriminator else channels in (1, 3)):
         raise ValueError(f"The ResNet networks take 1 or 3 channels, got {channels}.")
     return size, channels
 
@@ -133,7 +134,7 @@ def generator_body(image_shape: Sequence[int], variant: str = "sngan", width: in
 
 def discriminator_trunk(image_shape: Sequence[int], variant: str = "sngan", d_width: int | None = None):
     """``images -> pooled features`` (module docstring)."""
-    size, channels = _check(image_shape)
+    size, channels = _check(image_shape, discriminator=True)
     _, blocks = widths(size, variant, None, d_width)
     pool = VARIANTS[variant]["pool"]
 

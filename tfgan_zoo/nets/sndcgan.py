@@ -56,7 +56,7 @@ def sndcgan_generator_body(image_shape: Sequence[int], width: int = 64, transpos
 
 def sndcgan_discriminator_trunk(image_shape: Sequence[int], width: int = 64, transpose_impl: str = "native"):
     """``images -> flat features``: pairs of 3x3 and 4x4 stride-2 convolutions, LeakyReLU(0.1)."""
-    size, _, channels = _check_shape(image_shape)
+    size, _, channels = _check_shape(image_shape, discriminator=True)
     _, k = upsampling_plan(size)
     impl = resolve_transpose_impl(transpose_impl)
 
