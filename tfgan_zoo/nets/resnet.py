@@ -74,7 +74,9 @@ def _check(image_shape: Sequence[int], discriminator: bool = False) -> tuple[int
     if size not in SIZES:
         raise ValueError(f"The ResNet networks are built for 32x32, 64x64 and 128x128 images (28x28 is padded to "
                          f"32 inside them), got {size}x{size}. Resize the data (--image-size 32, 64 or 128).")
-    if not (channels >= 1 if discriminator else channels in (1, 3)):
+    if discriminator and channels < 1:
+        raise ValueError(f"A ResNet discriminator needs at least 1 input channel, got {channels}.")
+    if not discriminator and channels not in (1, 3):
         raise ValueError(f"The ResNet networks take 1 or 3 channels, got {channels}.")
     return size, channels
 
