@@ -49,6 +49,21 @@ def _private_cache(tmp_path_factory):
         yield private
 
 
+def train_config(argv=(), recipe=None):
+    """The ``TrainConfig`` train.py builds from ``argv`` (after ``--recipe``'s defaults when given), unvalidated."""
+    from tfgan_zoo.cli import apply_recipe, build_parser
+    from tfgan_zoo.cli.train import TRANSLATION_ONLY
+    from tfgan_zoo.config import TrainConfig
+
+    p = build_parser()
+    if recipe is not None:
+        apply_recipe(p, recipe)
+    args = vars(p.parse_args(list(argv)))
+    for k in ("config", "resume", "model", *TRANSLATION_ONLY):
+        args.pop(k)
+    return TrainConfig(**args)
+
+
 @pytest.fixture(autouse=True)
 def _float32_policy():
     """Every test starts and ends under the float32 policy."""

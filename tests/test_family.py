@@ -7,9 +7,7 @@ import sys
 
 import pytest
 
-from tfgan_zoo.cli import build_parser
-from tfgan_zoo.cli.train import TRANSLATION_ONLY
-from tfgan_zoo.config import TrainConfig
+from conftest import train_config
 
 
 def _import_family():
@@ -25,11 +23,7 @@ def _import_family():
 family = _import_family()
 
 
-def _config(argv):
-    args = vars(build_parser().parse_args(argv))
-    for k in ("config", "resume", "model", *TRANSLATION_ONLY):
-        args.pop(k)
-    return TrainConfig(**args)
+_config = train_config
 
 
 @pytest.mark.parametrize("name", sorted(family.MEMBERS))

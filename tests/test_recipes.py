@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
+from conftest import train_config
 from tfgan_zoo import recipes
 from tfgan_zoo.cli import apply_recipe, build_parser
-from tfgan_zoo.cli.train import TRANSLATION_ONLY
 from tfgan_zoo.config import TrainConfig
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -19,12 +19,7 @@ REQUIRED = ("quickstart", "mnist-lucic", "mnist-sngan", "fashion-sngan", "mnist-
 
 
 def _config(name, argv=()):
-    p = build_parser()
-    apply_recipe(p, name)
-    args = vars(p.parse_args(list(argv)))
-    for k in ("config", "resume", "model", *TRANSLATION_ONLY):
-        args.pop(k)
-    return TrainConfig(**args)
+    return train_config(argv, recipe=name)
 
 
 def test_the_issue_recipes_are_shipped():
