@@ -39,15 +39,15 @@ def test_help_documents_every_flag():
     (["--loss", "dcgan"], "--loss: invalid choice: 'dcgan' (choose from gan, nsgan, lsgan, wgan, wgan-gp, hinge, "
      "fgan-kl, fgan-reverse-kl, fgan-pearson, fgan-hellinger, fgan-js, fgan-gan, rsgan, ragan, ralsgan, mmd, "
      "mmd-gp)"),
-    (["--arch", "vit"], "choose from mlp, dcgan, sndcgan, resnet"),
+    (["--arch", "vit"], "choose from mlp, dcgan, sndcgan, sndcgan-small, infogan, resnet"),
     (["--arch", "resnet", "--upsample", "nearest-conv"], "the resnet generator has its own (resnet: nearest + conv)"),
     (["--arch", "resnet", "--image-size", "48"], "--arch resnet is built for 32, 64 and 128 pixels"),
     (["--conditional-norm", "cbn"], "--conditional-norm cbn puts the labels into the generator's batch norms; add"),
     (["--self-modulation", "--conditional", "acgan"], "--self-modulation is for unconditional generators"),
-    (["--arch", "mlp", "--self-modulation"], "the mlp has none. Use --arch dcgan, sndcgan or resnet"),
+    (["--arch", "mlp", "--self-modulation"], "the mlp has none. Use --arch dcgan, sndcgan, sndcgan-small, infogan or resnet"),
     (["--d-width", "32"], "--d-width applies to --arch resnet"),
     (["--pairs", "mnist-thick"], "--pairs applies to --model pix2pix/cyclegan; drop it or add --model"),
-    (["--arch", "sndcgan", "--d-norm", "batch"], "d_norm applies to the dcgan discriminator only"),
+    (["--arch", "sndcgan", "--d-norm", "batch"], "d_norm applies to the dcgan and infogan discriminators only"),
     (["--prior", "laplace"], "--prior: invalid choice: 'laplace' (choose from normal, uniform)"),
     (["--augment", "color,zoom"], "--augment: Unknown augmentation 'zoom' in 'color,zoom'"),
     (["--lr-decay", "cosine"], "--lr-decay: invalid choice: 'cosine' (choose from none, linear)"),
@@ -59,13 +59,15 @@ def test_help_documents_every_flag():
     (["--keep-best", "kid"], "--keep-best: invalid choice: 'kid' (choose from fid)"),
     (["--precision", "float16"], "choose from float32, mixed_float16, mixed_bfloat16"),
     (["--d-norm", "group"], "--d-norm: invalid choice: 'group' (choose from none, batch, layer)"),
-    (["--arch", "mlp", "--d-norm", "batch"], "d_norm applies to the dcgan discriminator only"),
+    (["--arch", "infogan", "--d-norm", "layer"], "The InfoGAN discriminator takes --d-norm batch or none"),
+    (["--arch", "infogan", "--width", "32"], "--width does not apply to --arch infogan"),
+    (["--arch", "mlp", "--d-norm", "batch"], "d_norm applies to the dcgan and infogan discriminators only"),
     (["--epochs", "0"], "--epochs: 0 is invalid: must be an integer >= 1"),
     (["--batch-size", "x"], "--batch-size: 'x' is not an integer"),
     (["--lr-d", "-1"], "--lr-d: -1 is invalid: must be a finite number > 0"),
     (["--strategy", "tpu"], "--strategy: invalid choice: 'tpu' (choose from default, mirrored, multiworker)"),
     (["--transpose-impl", "fast"], "--transpose-impl: invalid choice: 'fast' (choose from auto, native, subpixel)"),
-    (["--arch", "mlp", "--transpose-impl", "subpixel"], "transpose_impl applies to the dcgan networks only"),
+    (["--arch", "mlp", "--transpose-impl", "subpixel"], "transpose_impl applies to the dcgan, sndcgan and infogan networks only"),
 ])
 def test_invalid_values_exit_2_with_one_line(args, needle):
     r = run(*args)

@@ -49,7 +49,7 @@ def test_impossible_sizes_are_refused(size):
 def test_bad_arguments():
     with pytest.raises(ValueError, match="square"):
         nets.build("dcgan", (32, 28, 1), 8)
-    with pytest.raises(ValueError, match="Valid architectures: mlp, dcgan, sndcgan, resnet"):
+    with pytest.raises(ValueError, match="Valid architectures: mlp, dcgan, sndcgan, sndcgan-small, infogan, resnet"):
         nets.build("vit", (32, 32, 3), 8)
     with pytest.raises(ValueError, match="latent_dim"):
         nets.build("mlp", (28, 28, 1), 0)

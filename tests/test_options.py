@@ -109,8 +109,8 @@ def test_linear_decay_reaches_zero_at_the_last_step():
 
 # -------------------------------------------------------------- SN-DCGAN
 @pytest.mark.parametrize("size,k", [(28, 2), (32, 3)])
-def test_sndcgan_shapes_and_layers(size, k):
-    g, d = nets.build("sndcgan", (size, size, 1), 16, width=8)
+def test_sndcgan_small_shapes_and_layers(size, k):
+    g, d = nets.build("sndcgan-small", (size, size, 1), 16, width=8)
     assert g.output_shape == (None, size, size, 1) and d.output_shape == (None, 1)
     convs = [layer for layer in d.layers if isinstance(layer, keras.layers.Conv2D)]
     # k (3x3, 4x4 stride 2) pairs and a last 3x3: Miyato et al.'s standard CNN (k = 3 at 32 x 32)
@@ -120,13 +120,13 @@ def test_sndcgan_shapes_and_layers(size, k):
     assert g.layers[-2].kernel_size == (3, 3)  # to_image: a 3x3 convolution, then tanh
     lrelu = [layer for layer in d.layers if isinstance(layer, keras.layers.LeakyReLU)]
     assert len(lrelu) == 2 * k + 1 and all(layer.negative_slope == pytest.approx(0.1) for layer in lrelu)
-    with pytest.raises(ValueError, match="norm applies to the dcgan discriminator only"):
-        nets.build("sndcgan", (size, size, 1), 16, norm="batch")
+    with pytest.raises(ValueError, match="norm applies to the dcgan and infogan discriminators only"):
+        nets.build("sndcgan-small", (size, size, 1), 16, norm="batch")
 
 
-def test_sndcgan_with_spectral_norm_trains_and_subpixel_is_the_same_function():
-    g, d = nets.build("sndcgan", (16, 16, 1), 8, width=32)
-    gs, ds = nets.build("sndcgan", (16, 16, 1), 8, width=32, transpose_impl="subpixel")
+def test_sndcgan_small_with_spectral_norm_trains_and_subpixel_is_the_same_function():
+    g, d = nets.build("sndcgan-small", (16, 16, 1), 8, width=32)
+    gs, ds = nets.build("sndcgan-small", (16, 16, 1), 8, width=32, transpose_impl="subpixel")
     assert any("Subpixel" in type(layer).__name__ for layer in gs.layers + ds.layers)
     gs.set_weights(g.get_weights())
     z = np.random.default_rng(0).normal(size=(4, 8)).astype("float32")

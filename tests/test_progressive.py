@@ -100,6 +100,8 @@ def test_nets_build_gives_the_discriminator_the_extra_channels():
 
 
 @pytest.mark.parametrize("arch, shape, kw", [("dcgan", (28, 28, 1), {"width": 4}), ("sndcgan", (28, 28, 1), {"width": 4}),
+                                              ("sndcgan-small", (28, 28, 1), {"width": 4}),
+                                              ("infogan", (28, 28, 1), {"norm": "batch"}),
                                               ("dcgan", (16, 16, 3), {"width": 4}), ("resnet", (32, 32, 1), {})])
 def test_every_image_architecture_takes_the_bit_planes(arch, shape, kw):
     """The 1-or-3-channel rule is the generator's: a discriminator reads its image plus the B bit planes (found

@@ -46,7 +46,7 @@ def test_every_recipe_is_a_valid_configuration(name):
 
 def test_command_line_and_config_win_over_the_recipe(tmp_path):
     cfg = _config("mnist-sngan", ["--epochs", "3", "--out", str(tmp_path / "x")])
-    assert (cfg.epochs, cfg.out, cfg.arch) == (3, str(tmp_path / "x"), "sndcgan")
+    assert (cfg.epochs, cfg.out, cfg.arch) == (3, str(tmp_path / "x"), "sndcgan-small")
     # a run's config.json (as --resume reads it) is applied after the recipe
     saved = tmp_path / "config.json"
     saved.write_text(json.dumps(dataclasses.asdict(TrainConfig(loss="lsgan", epochs=7))))

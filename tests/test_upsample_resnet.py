@@ -47,7 +47,7 @@ def test_transposed_convolutions_make_a_checkerboard_and_resize_conv_does_not(se
 
 
 def test_upsample_layers_and_errors():
-    g, _ = nets.build("sndcgan", (32, 32, 3), 16, upsample="bilinear-conv", width=8)
+    g, _ = nets.build("sndcgan-small", (32, 32, 3), 16, upsample="bilinear-conv", width=8)
     assert g.get_layer("up_0_resize").interpolation == "bilinear" and g.output_shape == (None, 32, 32, 3)
     with pytest.raises(ValueError, match="Unknown upsample 'pixel-shuffle'. Valid: transpose, nearest-conv"):
         nets.build("dcgan", (28, 28, 1), 16, upsample="pixel-shuffle")
@@ -156,7 +156,7 @@ NETWORK_RUNS = {
     "resnet-cbn-projection": dict(arch="resnet", loss="hinge", conditional="projection", conditional_norm="cbn",
                                   width=8, d_width=8, resnet_variant="wgan-gp"),
     "dcgan-self-modulation-nearest": dict(arch="dcgan", loss="nsgan", self_modulation=True, upsample="nearest-conv"),
-    "sndcgan-bilinear-cbn-acgan": dict(arch="sndcgan", loss="nsgan", conditional="acgan", conditional_norm="cbn",
+    "sndcgan-bilinear-cbn-acgan": dict(arch="sndcgan-small", loss="nsgan", conditional="acgan", conditional_norm="cbn",
                                        upsample="bilinear-conv", width=16),
 }
 

@@ -11,8 +11,11 @@ PROGRESSIVE_LOSSES = ("gan", "nsgan", "hinge", "wgan", "wgan-gp")
 LOSSES = ("gan", "nsgan", "lsgan", "wgan", "wgan-gp", "hinge", "fgan-kl", "fgan-reverse-kl", "fgan-pearson",
           "fgan-hellinger", "fgan-js", "fgan-gan", "rsgan", "ragan", "ralsgan", "mmd",
           "mmd-gp")
-ARCHITECTURES = ("mlp", "dcgan", "sndcgan", "resnet")  # sndcgan: Miyato et al.'s standard CNN; resnet: nets.resnet
-CONV_ARCHITECTURES = ("dcgan", "sndcgan")  # built from shapes.upsampling_plan; take --transpose-impl
+# sndcgan: compare_gan's SN-DCGAN (PA-GAN); sndcgan-small: Miyato et al.'s standard CNN from a 7x7 start at 28x28;
+# infogan: compare_gan's InfoGAN networks (Lucic et al.); resnet: nets.resnet
+ARCHITECTURES = ("mlp", "dcgan", "sndcgan", "sndcgan-small", "infogan", "resnet")
+CONV_ARCHITECTURES = ("dcgan", "sndcgan", "sndcgan-small", "infogan")  # sizes checked by shapes.upsampling_plan; take --transpose-impl
+D_NORM_ARCHITECTURES = ("dcgan", "infogan")  # whose discriminator takes --d-norm
 UPSAMPLES = ("transpose", "nearest-conv", "bilinear-conv")  # the generator's 2x upsampling (dcgan, sndcgan)
 RESNET_VARIANTS = ("sngan", "wgan-gp")  # nets.resnet: widths and D's final pooling
 GENERATOR_NORMS = ("batch", "cbn", "self-modulation")  # the generator's batch norms (nets.norms)

@@ -7,8 +7,8 @@ import dataclasses
 import json
 import os
 
-from .choices import (ARCHITECTURES, CONDITIONAL, CONV_ARCHITECTURES, CRITIC_BATCHES, D_NORMS, DATASETS,
-                      FID_NETWORKS, JIT_MODES, classifier_mismatch,
+from .choices import (ARCHITECTURES, CONDITIONAL, CONV_ARCHITECTURES, CRITIC_BATCHES, D_NORM_ARCHITECTURES, D_NORMS,
+                      DATASETS, FID_NETWORKS, JIT_MODES, classifier_mismatch,
                       KEEP_BEST_METRICS, LOSSES, LR_DECAYS, PRECISIONS, PRIORS, PROGRESSIVE_LOSSES, STRATEGIES,
                       TRANSPOSE_IMPLS)
 
@@ -138,9 +138,15 @@ class TrainConfig:
         if self.d_norm not in D_NORMS:
             raise ValueError(f"Unknown d_norm {self.d_norm!r}. Valid values: {', '.join(D_NORMS)}.")
         if self.arch not in CONV_ARCHITECTURES and self.transpose_impl != "auto":
-            raise ValueError("transpose_impl applies to the dcgan networks only; drop it or use --arch dcgan.")
-        if self.arch != "dcgan" and self.d_norm != "none":
-            raise ValueError("d_norm applies to the dcgan discriminator only; drop it or use --arch dcgan.")
+            raise ValueError("transpose_impl applies to the dcgan, sndcgan and infogan networks only; drop it.")
+        if self.arch not in D_NORM_ARCHITECTURES and self.d_norm != "none":
+            raise ValueError("d_norm applies to the dcgan and infogan discriminators only; drop it or use --arch "
+                             "dcgan or infogan.")
+        if self.arch == "infogan" and self.d_norm == "layer":
+            raise ValueError("The InfoGAN discriminator takes --d-norm batch or none (Lucic et al.'s options), not "
+                             "layer.")
+        if self.arch == "infogan" and self.width not in (None, 64):
+            raise ValueError("--width does not apply to --arch infogan (compare_gan's fixed widths); drop it.")
         self._validate_networks()
         for name in ("epochs", "batch_size", "latent_dim", "n_samples", "keep_checkpoints"):
             if int(getattr(self, name)) < 1:
@@ -309,7 +315,7 @@ class TrainConfig:
                              "--conditional-norm cbn.")
         if self.generator_norm != "batch" and self.arch == "mlp":
             raise ValueError("--conditional-norm/--self-modulation change the generator's batch norms; the mlp has "
-                             "none. Use --arch dcgan, sndcgan or resnet.")
+                             "none. Use --arch dcgan, sndcgan, sndcgan-small, infogan or resnet.")
         if self.resnet_variant not in RESNET_VARIANTS:
             raise ValueError(f"Unknown resnet_variant {self.resnet_variant!r}. Valid: {', '.join(RESNET_VARIANTS)}.")
         if self.resnet_variant != "sngan" and self.arch != "resnet":

@@ -137,7 +137,7 @@ def build_model(cfg: TrainConfig, image_shape: tuple[int, int, int] | None = Non
     than one replica the batch-normalization layers are synchronized across replicas.
     """
     kwargs = {"transpose_impl": cfg.transpose_impl, "upsample": cfg.upsample} if cfg.arch in CONV_ARCHITECTURES else {}
-    if cfg.arch == "dcgan":
+    if cfg.arch in ("dcgan", "infogan"):
         kwargs["norm"] = None if cfg.d_norm == "none" else cfg.d_norm
     if cfg.arch == "resnet":
         kwargs.update(variant=cfg.resnet_variant, d_width=cfg.d_width)

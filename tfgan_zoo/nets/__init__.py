@@ -8,6 +8,8 @@ import keras
 
 from .dcgan import dcgan_discriminator, dcgan_generator, dcgan_pair, upsampling_plan
 from .sndcgan import sndcgan_pair
+from .sndcgan_small import sndcgan_small_pair
+from .infogan import infogan_pair
 from .mlp import mlp_discriminator, mlp_generator, mlp_pair
 from .cascade import CascadingRejection, score_count
 from .minibatch import MinibatchDiscrimination, MinibatchStdDev
@@ -30,9 +32,9 @@ def build(arch: str, image_shape: Sequence[int], latent_dim: int, conditional: s
     ``minibatch_discrimination=(B, C)`` and ``minibatch_stddev=G`` add the batch-level discriminator features
     of :mod:`.minibatch` (every architecture); ``cascade=N`` makes the logit ``N`` cascading-rejection scores
     (:mod:`.cascade`).
-    ``upsample`` ("transpose", "nearest-conv", "bilinear-conv") is the dcgan/sndcgan generator's 2x upsampling;
+    ``upsample`` ("transpose", "nearest-conv", "bilinear-conv") is the dcgan/sndcgan/infogan generator's 2x upsampling;
     ``generator_norm`` ("batch", "cbn" with labels, "self-modulation" without) its batch norms (:mod:`.norms`).
-    Other keyword arguments go to the builders (``width``, ``transpose_impl``; ``norm`` for dcgan only;
+    Other keyword arguments go to the builders (``width``, ``transpose_impl``; ``norm`` for dcgan and infogan;
     ``variant``, ``width``, ``d_width`` for resnet: :mod:`.resnet`).
     ``d_extra_channels=B`` builds the discriminator for images with ``B`` more channels than the generator makes
     (progressive augmentation's bit channels, :mod:`tfgan_zoo.progressive`; features for the mlp).
@@ -58,7 +60,7 @@ def build(arch: str, image_shape: Sequence[int], latent_dim: int, conditional: s
     if arch == "mlp":
         if g_norm != "batch" or upsample != "transpose":
             raise ValueError("generator_norm and upsample apply to the convolutional generators (dcgan, sndcgan, "
-                             "resnet), not to the mlp.")
+                             "infogan, resnet), not to the mlp.")
         return mlp_pair(image_shape, latent_dim, **heads)
     if arch == "resnet":
         if upsample != "transpose":
@@ -74,11 +76,20 @@ def build(arch: str, image_shape: Sequence[int], latent_dim: int, conditional: s
         return dcgan_pair(image_shape, latent_dim, width=kwargs.pop("width", 64) or 64, norm=kwargs.pop("norm", None),
                           transpose_impl=kwargs.pop("transpose_impl", "native"), upsample=upsample,
                           generator_norm=g_norm, **heads)
-    if arch == "sndcgan":
+    if arch in ("sndcgan", "sndcgan-small"):
         if kwargs.get("norm") not in (None, "none"):
-            raise ValueError("norm applies to the dcgan discriminator only; the sndcgan one has none "
+            raise ValueError(f"norm applies to the dcgan and infogan discriminators only; the {arch} one has none "
                              "(it is meant for --constraint sn).")
-        return sndcgan_pair(image_shape, latent_dim, width=kwargs.pop("width", 64) or 64,
+        pair = sndcgan_pair if arch == "sndcgan" else sndcgan_small_pair
+        return pair(image_shape, latent_dim, width=kwargs.pop("width", 64) or 64,
+                    transpose_impl=kwargs.pop("transpose_impl", "native"), upsample=upsample, generator_norm=g_norm,
+                    **heads)
+    if arch == "infogan":
+        if kwargs.get("width") not in (None, 64):
+            raise ValueError("the infogan networks have compare_gan's fixed widths (1024/128/64 units); drop width.")
+        kwargs.pop("width", None)
+        norm = kwargs.pop("norm", None)
+        return infogan_pair(image_shape, latent_dim, norm=None if norm == "none" else norm,
                             transpose_impl=kwargs.pop("transpose_impl", "native"), upsample=upsample,
                             generator_norm=g_norm, **heads)
     raise ValueError(f"Unknown architecture {arch!r}. Valid architectures: {', '.join(ARCHITECTURES)}.")
@@ -88,4 +99,5 @@ __all__ = ["build", "resnet_pair", "PadImage", "GlobalSumPooling2D", "Conditiona
            "CascadingRejection", "score_count", "ARCHITECTURES", "TRANSPOSE_IMPLS", "SubpixelConv2D", "SubpixelConvTranspose",
            "resolve_transpose_impl", "strided_conv", "subpixel_conv_transpose", "mlp_generator",
            "mlp_discriminator", "mlp_pair", "dcgan_generator", "dcgan_discriminator", "dcgan_pair", "sndcgan_pair",
+           "sndcgan_small_pair", "infogan_pair",
            "upsampling_plan", "MinibatchDiscrimination", "MinibatchStdDev", "Maxout", "toy_generator", "toy_discriminator", "toy_pair"]

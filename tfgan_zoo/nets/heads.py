@@ -64,15 +64,18 @@ def discriminator_inputs(image_shape: Sequence[int], mode: str | None = None, nu
 
 
 def discriminator_heads(features: keras.KerasTensor, mode: str | None = None, num_classes: int | None = None,
-                        y: keras.KerasTensor | None = None, info_codes: tuple[int, int] = (0, 0), cascade: int = 1):
+                        y: keras.KerasTensor | None = None, info_codes: tuple[int, int] = (0, 0), cascade: int = 1,
+                        head_initializer: Callable | None = None):
     """The output(s) on top of the trunk's flat ``features`` (float32 logits). ``cascade = N > 1`` makes the
-    logit ``N`` cascading-rejection scores (:mod:`.cascade`; the projection term is added to each)."""
+    logit ``N`` cascading-rejection scores (:mod:`.cascade`; the projection term is added to each).
+    ``head_initializer()`` (a factory of Keras initialisers) starts the logit layer's kernel; default Keras'."""
     if int(cascade) > 1:
         from .cascade import CascadingRejection
 
         logit = CascadingRejection(int(cascade), name="logit")(features)
     else:
-        logit = layers.Dense(1, dtype="float32", name="logit")(features)
+        init = {"kernel_initializer": head_initializer()} if head_initializer else {}
+        logit = layers.Dense(1, dtype="float32", name="logit", **init)(features)
     if mode == "projection":
         e = layers.Embedding(num_classes, features.shape[-1], name="label_projection")(y)
         proj = layers.Dot(axes=1, dtype="float32", name="projection")([e, features])
@@ -100,7 +103,8 @@ def widened(image_shape: Sequence[int], extra_channels: int) -> tuple[int, int, 
 def build_pair(generator_body: Callable, discriminator_trunk: Callable, image_shape: Sequence[int],
                latent_dim: int, mode: str | None, num_classes: int | None, info_codes: tuple[int, int],
                names: tuple[str, str], minibatch: dict | None = None, cascade: int = 1,
-               generator_norm: str = "batch", d_extra_channels: int = 0) -> tuple[keras.Model, keras.Model]:
+               generator_norm: str = "batch", d_extra_channels: int = 0,
+               head_initializer: Callable | None = None) -> tuple[keras.Model, keras.Model]:
     """Assemble ``(generator, discriminator)`` from an architecture's body and trunk functions.
 
     ``generator_body(h) -> images`` maps the input vector to images; ``discriminator_trunk(t) -> features``
@@ -109,7 +113,8 @@ def build_pair(generator_body: Callable, discriminator_trunk: Callable, image_sh
     gives ``N`` cascading-rejection scores (:mod:`.cascade`). ``generator_norm`` ("batch", "cbn" or
     "self-modulation") chooses the generator's batch normalizations (:mod:`.norms`): ``generator_body(h, norm)``.
     ``d_extra_channels = B``: the discriminator reads images with ``B`` more channels than the generator makes
-    (build ``discriminator_trunk`` for :func:`widened` ``(image_shape, B)``).
+    (build ``discriminator_trunk`` for :func:`widened` ``(image_shape, B)``). ``head_initializer``: see
+    :func:`discriminator_heads`.
     """
     check_mode(mode, num_classes, info_codes)
     g_latent = latent_dim + (sum(info_codes) if mode == "infogan" else 0)
@@ -135,6 +140,6 @@ def build_pair(generator_body: Callable, discriminator_trunk: Callable, image_sh
         from .minibatch import minibatch_features
 
         features = minibatch_features(features, **minibatch)
-    out = discriminator_heads(features, mode, num_classes, y, info_codes, cascade)
+    out = discriminator_heads(features, mode, num_classes, y, info_codes, cascade, head_initializer)
     discriminator = keras.Model(d_in if len(d_in) > 1 else d_in[0], out, name=names[1])
     return generator, discriminator

@@ -1,75 +1,116 @@
-"""The "standard CNN" of Miyato et al. (2018, Spectral Normalization for GANs, Table 3), for any square
-size ``s * 2**k``; PA-GAN (Zhang & Khoreva, 2019) reports its MNIST and Fashion-MNIST FIDs with it.
+"""``--arch sndcgan``: the SN-DCGAN of google/compare_gan (``compare_gan/architectures/sndcgan.py``), the network
+PA-GAN (Zhang & Khoreva, 2019) reports its MNIST and Fashion-MNIST FIDs with (2.9 at 40k iterations on MNIST).
 
-Generator: ``z`` -> dense ``s x s x (width * 2**k)`` + BN + ReLU, then ``k`` 4x4 stride-2 transposed
-convolutions halving the channels (BN + ReLU), then a 3x3 convolution to the image channels + tanh.
-Discriminator: for each of the ``k`` resolutions a 3x3 stride-1 and a 4x4 stride-2 convolution with
-``width * 2**i`` channels, then a 3x3 stride-1 convolution with ``width * 2**k``, LeakyReLU(0.1) after
-each, flatten, dense to one logit. Spectral normalization is not part of the networks: it is the
-GAN's ``constraint="sn"`` (``--constraint sn``), which wraps every layer.
+compare_gan sizes it by ceiling division: ``s2 = ceil(s / 2)``, ``s4 = ceil(s2 / 2)``, ``s8 = ceil(s4 / 2)``
+(28 -> 14 -> 7 -> 4; 32 -> 16 -> 8 -> 4). With ``w = width`` (64):
 
-=========  ===========  ====================================  ======================================
-size       start map    generator channels (width 64)         discriminator channels
-=========  ===========  ====================================  ======================================
-28 x 28    7 x 7        256 -> 128 -> 64 -> C (3x3)           64,64 -> 128,128 -> 256
-32 x 32    4 x 4        512 -> 256 -> 128 -> 64 -> C (3x3)    64,64 -> 128,128 -> 256,256 -> 512
-=========  ===========  ====================================  ======================================
+Generator: ``z`` -> dense ``s8 x s8 x 8w``, batch norm (over the 8w s8^2 units, before the reshape), ReLU;
+4x4 stride-2 transposed convolutions to ``s4 x s4 x 4w``, ``s2 x s2 x 2w`` and ``s x s x w`` ("SAME"
+padding for the given output size: 4 -> 7 takes Keras' ``output_padding=1``), each with batch norm and
+ReLU; a 3x3 stride-1 transposed convolution to the image channels, tanh.
 
-At 32 x 32 this is the paper's network; at 28 x 28 (MNIST, Fashion-MNIST without padding) it has one
-resolution fewer, since 7 is odd. ``transpose_impl`` is as in :mod:`.dcgan` (the stride-2 layers).
+Discriminator: convolutions 3x3 s1 ``w``, 4x4 s2 ``2w``, 3x3 s1 ``2w``, 4x4 s2 ``4w``, 3x3 s1 ``4w``,
+4x4 s2 ``8w``, 3x3 s1 ``8w`` ("SAME"; 28 -> 14 -> 7 -> 4), LeakyReLU(0.1) after each, flatten, dense to
+one logit. Spectral normalization is the GAN's ``constraint="sn"`` (``--constraint sn``), which wraps every
+layer; PA-GAN trains it so.
+
+Every layer has a bias, weights start from N(0, 0.02) (compare_gan's default initialiser) and the batch
+norms are compare_gan's (momentum 0.999, epsilon 1e-3). compare_gan's generator returns ``(tanh + 1) / 2``
+and its discriminator reads ``2x - 1``: in the library's [-1, 1] both maps cancel, so they are left out.
+
+This differs from Miyato et al.'s Table 3, which keeps the channels on the strided layers (64, 64, 128,
+128, ...); that network, laid out from a 7 x 7 start at 28 x 28, is ``--arch sndcgan-small``
+(:mod:`.sndcgan_small`). At 28 x 28 x 1 with ``z`` of 128 this generator has 3,827,585 trainable parameters and
+the discriminator 5,859,713 (``tests/test_sndcgan_nets.py`` lists them layer by layer).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import keras
 from keras import layers
 
-from ..shapes import upsampling_plan
-from .dcgan import _check_shape, _downsample, _plain_norm, _upsample, project_to_map
+from .dcgan import _check_shape, _downsample, _upsample
 from .heads import build_pair, widened
+from .infogan import BN_EPSILON, BN_MOMENTUM, normal_init
 from .subpixel import resolve_transpose_impl
+
+
+def sizes(size: int) -> tuple[int, int, int, int]:
+    """``(s, s2, s4, s8)``: compare_gan's sizes, each the ceiling of half the one before."""
+    s2 = math.ceil(size / 2)
+    s4 = math.ceil(s2 / 2)
+    return size, s2, s4, math.ceil(s4 / 2)
+
+
+def _check(image_shape: Sequence[int], upsample: str, discriminator: bool = False) -> tuple[int, int]:
+    size, _, channels = _check_shape(image_shape, discriminator)
+    if size < 8:
+        raise ValueError(f"The SN-DCGAN halves the image three times; it needs at least 8x8, got {size}x{size}.")
+    if upsample != "transpose" and size % 8:
+        raise ValueError(f"upsample={upsample!r} doubles sizes, but the SN-DCGAN at {size}x{size} grows "
+                         f"{' -> '.join(map(str, reversed(sizes(size))))}; use upsample='transpose' (or a size "
+                         "divisible by 8).")
+    return size, channels
+
+
+def batch_norm(x, name):
+    return layers.BatchNormalization(momentum=BN_MOMENTUM, epsilon=BN_EPSILON, name=name)(x)
+
+
+def _grow(filters: int, size_in: int, size_out: int, impl: str, upsample: str, name: str):
+    """A 4x4 stride-2 transposed convolution from ``size_in`` to ``size_out`` (2 size_in or 2 size_in - 1). Keras'
+    "same" output size is ``2 (size_in - 1) + output_padding``; TensorFlow then pads as compare_gan's
+    ``conv2d_transpose`` with that output shape does."""
+    if size_out == 2 * size_in:
+        return _upsample(filters, impl, upsample, kernel_initializer=normal_init(), name=name)
+    return layers.Conv2DTranspose(filters, 4, strides=2, padding="same", output_padding=size_out - 2 * size_in + 2,
+                                  kernel_initializer=normal_init(), name=name)
 
 
 def sndcgan_generator_body(image_shape: Sequence[int], width: int = 64, transpose_impl: str = "native",
                            upsample: str = "transpose"):
-    """``h -> images``: dense projection, ``k`` 2x upsampling layers, a 3x3 convolution to the image."""
-    size, _, channels = _check_shape(image_shape)
-    start, k = upsampling_plan(size)
+    """``h -> images``: dense to ``s8 x s8 x 8w``, three 4x4 stride-2 transposed convolutions, a 3x3 one.
+    The body takes ``norm(x, name)`` for its batch norms (:func:`.norms.norm_factory`)."""
+    size, channels = _check(image_shape, upsample)
+    s = sizes(size)
     impl = resolve_transpose_impl(transpose_impl)
 
     def body(h, norm=None):
-        norm = norm or _plain_norm
-        ch = width * 2**k
-        h = project_to_map(h, start, ch, norm)
-        for i in range(k):
-            ch //= 2
-            h = _upsample(ch, impl, upsample, use_bias=False, name=f"up_{i}")(h)
-            h = norm(h, f"up_{i}_bn")
-            h = layers.ReLU(name=f"up_{i}_relu")(h)
-        h = layers.Conv2D(channels, 3, padding="same", name="to_image")(h)
+        norm = norm or batch_norm
+        h = layers.Dense(s[3] * s[3] * 8 * width, kernel_initializer=normal_init(), name="g_fc1")(h)
+        h = layers.ReLU(name="g_fc1_relu")(norm(h, "g_bn1"))
+        h = layers.Reshape((s[3], s[3], 8 * width), name="to_map")(h)
+        for i, (filters, size_in, size_out) in enumerate(((4 * width, s[3], s[2]), (2 * width, s[2], s[1]),
+                                                          (width, s[1], s[0])), start=2):
+            h = _grow(filters, size_in, size_out, impl, upsample, f"g_dc{i}")(h)
+            h = layers.ReLU(name=f"g_dc{i}_relu")(norm(h, f"g_bn{i}"))
+        h = layers.Conv2DTranspose(channels, 3, padding="same", kernel_initializer=normal_init(), name="g_dc5")(h)
         return layers.Activation("tanh", dtype="float32", name="tanh")(h)
 
     return body
 
 
 def sndcgan_discriminator_trunk(image_shape: Sequence[int], width: int = 64, transpose_impl: str = "native"):
-    """``images -> flat features``: pairs of 3x3 and 4x4 stride-2 convolutions, LeakyReLU(0.1)."""
-    size, _, channels = _check_shape(image_shape, discriminator=True)
-    _, k = upsampling_plan(size)
+    """``images -> flat features``: seven convolutions (3x3 s1 / 4x4 s2 alternating), LeakyReLU(0.1)."""
+    size, channels = _check(image_shape, "transpose", discriminator=True)
     impl = resolve_transpose_impl(transpose_impl)
+    plan = ((width, 3, 1), (2 * width, 4, 2), (2 * width, 3, 1), (4 * width, 4, 2), (4 * width, 3, 1),
+            (8 * width, 4, 2), (8 * width, 3, 1))
 
     def trunk(h):
-        ch = width
-        for i in range(k):
-            h = layers.Conv2D(ch, 3, padding="same", name=f"conv_{i}")(h)
-            h = layers.LeakyReLU(0.1, name=f"conv_{i}_lrelu")(h)
-            h = _downsample(ch, ch, impl, name=f"down_{i}")(h)
-            h = layers.LeakyReLU(0.1, name=f"down_{i}_lrelu")(h)
-            ch *= 2
-        h = layers.Conv2D(ch, 3, padding="same", name="conv_last")(h)
-        h = layers.LeakyReLU(0.1, name="conv_last_lrelu")(h)
+        in_ch, side = channels, size
+        for i, (filters, kernel, stride) in enumerate(plan, start=1):
+            name = f"d_conv{i}"
+            if stride == 2 and side % 2 == 0:  # the sub-pixel input gradient needs an even input size
+                conv = _downsample(filters, in_ch, impl, kernel_initializer=normal_init(), name=name)
+            else:
+                conv = layers.Conv2D(filters, kernel, strides=stride, padding="same",
+                                     kernel_initializer=normal_init(), name=name)
+            h = layers.LeakyReLU(0.1, name=f"{name}_lrelu")(conv(h))
+            in_ch, side = filters, math.ceil(side / stride)
         return layers.Flatten(name="flatten")(h)
 
     return trunk
@@ -80,10 +121,11 @@ def sndcgan_pair(image_shape: Sequence[int], latent_dim: int, width: int = 64, c
                  transpose_impl: str = "native", minibatch: dict | None = None,
                  cascade: int = 1, upsample: str = "transpose", generator_norm: str = "batch",
                  d_extra_channels: int = 0) -> tuple[keras.Model, keras.Model]:
-    """SN-DCGAN ``(generator, discriminator)``, optionally conditional or InfoGAN (see :mod:`.heads`)."""
-    size = _check_shape(image_shape)[0]
+    """compare_gan's SN-DCGAN ``(generator, discriminator)``, optionally conditional (see :mod:`.heads`); the
+    logit layer starts from N(0, 0.02) like the others."""
+    size = _check(image_shape, upsample)[0]
     return build_pair(sndcgan_generator_body(image_shape, width, transpose_impl, upsample),
                       sndcgan_discriminator_trunk(widened(image_shape, d_extra_channels), width, transpose_impl),
                       image_shape, latent_dim, conditional, num_classes, info_codes,
                       (f"sndcgan_generator_{size}", f"sndcgan_discriminator_{size}"), minibatch, cascade,
-                      generator_norm, d_extra_channels)
+                      generator_norm, d_extra_channels, head_initializer=normal_init)
