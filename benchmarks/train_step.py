@@ -29,6 +29,16 @@ machine's speed drifts by 10-20% over minutes; adjacent timings cancel most of i
 median over rounds. ``profile``: timed sub-graphs per
 layer for the nsgan step with each implementation (``layer_profile.profile_layers``).
 
+``--networks infogan,sndcgan,dcgan`` measures instead the step of each network as the recipes train it
+(batch ``--batch-size``, 64 for the recipes; NS loss; infogan: compare_gan's InfoGAN pair with batch norm
+in D and z of 64 (``mnist-lucic``); sndcgan: compare_gan's SN-DCGAN with spectral normalization and z of 128
+(``mnist-pagan``); dcgan: the tutorial pair, z of 100) under each configuration: float32 with the native and
+the sub-pixel transposed convolutions, float32 through XLA, and ``mixed_bfloat16`` (where the CPU has
+AVX512_BF16 or AMX and oneDNN is on; otherwise recorded as skipped with the reason). Rates as above: the
+step's GFLOP (op statistics of the float32 native step) per second, as a share of a 2048x2048 matmul of the
+step's compute dtype timed just before it in each round (float32, or bfloat16 for ``mixed_bfloat16``), and
+the generator iterations per hour.
+
 Prints one JSON object.
 """
 
@@ -97,8 +107,8 @@ def ours_gan(loss, impl, jit="auto"):
     return gan
 
 
-def matmul_fn(n=2048):
-    a = tf.random.stateless_normal((n, n), seed=(0, 3))
+def matmul_fn(n=2048, dtype=tf.float32):
+    a = tf.cast(tf.random.stateless_normal((n, n), seed=(0, 3)), dtype)
     mm = tf.function(lambda a: tf.matmul(a, a))
     return lambda _: mm(a).numpy(), 2 * n ** 3 / 1e9
 
@@ -110,6 +120,108 @@ def time_steps(fn, x, steps):
     return (time.perf_counter() - t0) / steps
 
 
+NETWORKS = {  # name: (nets.build arguments, latent size, GAN keyword arguments) as the recipes train them
+    "infogan": (dict(arch="infogan", norm="batch"), 64, dict(prior="uniform")),
+    "sndcgan": (dict(arch="sndcgan"), 128, dict(prior="uniform", constraint="sn")),
+    "dcgan": (dict(arch="dcgan"), 100, {}),
+}
+CONFIGS = ("float32/native", "float32/subpixel", "float32/xla", "mixed_bfloat16")
+
+
+def bfloat16_skip_reason() -> str | None:
+    """Why ``mixed_bfloat16`` is not timed on this machine (None: it is)."""
+    from tfgan_zoo.precision import _cpu_flags, bfloat16_conflict, onednn_enabled
+
+    if (why := bfloat16_conflict()):
+        return why
+    flags = _cpu_flags()
+    if not ({"avx512_bf16", "amx_bf16"} & flags):
+        return "the CPU has neither AVX512_BF16 nor AMX: oneDNN would emulate bfloat16"
+    if not onednn_enabled():
+        return "oneDNN is off (TF_ENABLE_ONEDNN_OPTS)"
+    return None
+
+
+def network_gan(name: str, config: str, default_impl: str):
+    """The compiled GAN of ``NETWORKS[name]`` under ``config`` (one of ``CONFIGS``)."""
+    build, latent, gan_kwargs = NETWORKS[name]
+    precision = "mixed_bfloat16" if config == "mixed_bfloat16" else "float32"
+    impl = config.split("/")[1] if config.split("/")[-1] in ("native", "subpixel") else default_impl
+    keras.config.set_dtype_policy(precision)
+    try:
+        keras.utils.set_random_seed(0)
+        g, d = nets.build(build["arch"], SHAPE, latent, transpose_impl=impl,
+                          **{k: v for k, v in build.items() if k != "arch"})
+        gan = models.build_gan("nsgan", g, d, latent_dim=latent, seed=0, **gan_kwargs)
+        gan.compile(jit_compile=config == "float32/xla")
+    finally:
+        keras.config.set_dtype_policy("float32")
+    return gan
+
+
+def networks_main(args) -> dict:
+    """``--networks``: the step of each recipe network under each configuration (module docstring)."""
+    facts = machine_facts()
+    names = args.networks.split(",")
+    unknown = [n for n in names if n not in NETWORKS]
+    if unknown:
+        raise SystemExit(f"unknown network(s) {unknown}; choose from {', '.join(NETWORKS)}")
+    default_impl = nets.resolve_transpose_impl("auto")
+    skip = bfloat16_skip_reason()
+    configs = [c for c in CONFIGS if c != "mixed_bfloat16" or skip is None]
+    x = tf.constant(np.random.default_rng(0).uniform(-1, 1, (args.batch_size, *SHAPE)).astype("float32"))
+    mm = {"float32": matmul_fn(), "bfloat16": matmul_fn(dtype=tf.bfloat16)} if skip is None else \
+        {"float32": matmul_fn()}
+    fns, gflop = {}, {}
+    for name in names:
+        for config in configs:
+            gan = network_gan(name, config, default_impl)
+            if config == "float32/native":
+                gflop[name] = step_gflop(gan.train_step, args.batch_size, SHAPE)
+            fns[(name, config)] = lambda x, gan=gan: gan.train_on_batch(x, return_dict=True)
+            for _ in range(args.warmup):
+                fns[(name, config)](x)
+    times = {k: [] for k in fns}
+    shares = {k: [] for k in fns}
+    for _ in range(args.rounds):
+        for (name, config), fn in fns.items():
+            mm_fn, mm_gflop = mm["bfloat16" if config == "mixed_bfloat16" else "float32"]
+            rate = mm_gflop / time_steps(mm_fn, x, 3)
+            t = time_steps(fn, x, args.steps)
+            times[(name, config)].append(t)
+            shares[(name, config)].append(gflop[name] / t / rate)
+    mm_rates = {k: round(g / statistics.median(time_steps(f, x, 3) for _ in range(3)), 1) for k, (f, g) in mm.items()}
+    rows = {}
+    for name in names:
+        rows[name] = {"gflop_per_step": round(gflop[name], 2)}
+        for config in configs:
+            t = statistics.median(times[(name, config)])
+            rows[name][config] = {"ms_per_step": round(1000 * t, 1), "iterations_per_hour": round(3600 / t),
+                                  "gflop_per_s": round(gflop[name] / t, 1),
+                                  "share_of_matmul": round(statistics.median(shares[(name, config)]), 3)}
+        best = min(configs, key=lambda c: rows[name][c]["ms_per_step"])
+        rows[name]["fastest"] = best
+    result = {
+        "benchmark": "train_step_networks",
+        "protocol": {"networks": {n: {"build": NETWORKS[n][0], "latent_dim": NETWORKS[n][1], **NETWORKS[n][2]}
+                                  for n in names},
+                     "image_shape": list(SHAPE), "loss": "nsgan", "batch_size": args.batch_size, "n_critic": 1,
+                     "configs": list(CONFIGS), "steps": args.steps, "warmup": args.warmup, "rounds": args.rounds,
+                     "statistic": "median of rounds",
+                     "flops": "op statistics of the float32 native step graph",
+                     "matmul": "2048x2048 of the step's compute dtype, 3 timed just before each model's steps",
+                     "machine": f"{platform.machine()} {os.cpu_count()} cpus", **facts,
+                     "onednn_max_cpu_isa": os.environ.get("ONEDNN_MAX_CPU_ISA"),
+                     "tensorflow": tf.__version__, "keras": keras.__version__,
+                     "default_transpose_impl": default_impl},
+        "matmul_gflop_per_s": mm_rates,
+        "mixed_bfloat16": "timed" if skip is None else f"skipped: {skip}",
+        "networks": rows,
+    }
+    print(json.dumps(result, indent=2))
+    return result
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--batch-size", type=int, default=128)
@@ -119,7 +231,11 @@ def main(argv=None):
     p.add_argument("--losses", default="gan,nsgan,lsgan,wgan,wgan-gp,hinge")
     p.add_argument("--impls", default="native,subpixel")
     p.add_argument("--no-profile", dest="profile", action="store_false", help="skip the per-layer profile")
+    p.add_argument("--networks", default=None, metavar="NAMES",
+                   help=f"time these recipe networks ({', '.join(NETWORKS)}) under {', '.join(CONFIGS)} instead")
     args = p.parse_args(argv)
+    if args.networks:
+        return networks_main(args)
     facts = machine_facts()  # before the timed steps: the load at the start
     keras.utils.set_random_seed(0)
     x = tf.constant(np.random.default_rng(0).uniform(-1, 1, (args.batch_size, *SHAPE)).astype("float32"))
