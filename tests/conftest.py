@@ -136,3 +136,33 @@ def quality():
         yield importlib.import_module("quality")
     finally:
         sys.path.remove(bench)
+
+
+def trainable_count(layer) -> int:
+    """Trainable parameters of a layer or model."""
+    import numpy as np
+
+    return int(sum(np.prod(w.shape) for w in layer.trainable_weights))
+
+
+def assert_layer_table(model, table: dict, total: int) -> None:
+    """Each ``name: (output shape, trainable parameters)`` of ``table`` holds for ``model``, and the model's
+    trainable parameters are ``total``, the table's sum (a layer missing from the table would break it)."""
+    for name, (shape, params) in table.items():
+        layer = model.get_layer(name)
+        assert tuple(layer.output.shape) == shape, name
+        assert trainable_count(layer) == params, name
+    assert trainable_count(model) == total == sum(p for _, p in table.values())
+
+
+def assert_compare_gan_defaults(*models) -> None:
+    """compare_gan's starting point: every bias 0, every batch norm with momentum 0.999 and epsilon 1e-3."""
+    import keras
+    import numpy as np
+
+    for model in models:
+        for layer in model.layers:
+            if getattr(layer, "bias", None) is not None:
+                assert not np.any(layer.bias.numpy()), layer.name
+            if isinstance(layer, keras.layers.BatchNormalization):
+                assert (layer.momentum, layer.epsilon) == (0.999, 1e-3), layer.name

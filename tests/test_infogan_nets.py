@@ -12,12 +12,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from conftest import assert_compare_gan_defaults, assert_layer_table, trainable_count
 from tfgan_zoo import models, nets
-from tfgan_zoo.nets import infogan
 
 
-def count(layer) -> int:
-    return int(sum(np.prod(w.shape) for w in layer.trainable_weights))
+count = trainable_count
 
 
 # For 28x28x1 and z of 64 (Lucic et al.'s MNIST setup), compare_gan's layers and their trainable parameters:
@@ -59,12 +58,8 @@ def pair():
 def test_every_layer_has_compare_gans_shape_and_parameter_count(impl, pair):
     """The table above, layer by layer, for both transposed-convolution implementations (the same function)."""
     g, d = pair if impl == "native" else nets.build("infogan", (28, 28, 1), 64, norm="batch", transpose_impl=impl)
-    for model, expected, total in ((g, G_LAYERS, 6_642_241), (d, D_LAYERS, 6_559_169)):
-        for name, (shape, params) in expected.items():
-            layer = model.get_layer(name)
-            assert tuple(layer.output.shape) == shape, name
-            assert count(layer) == params, name
-        assert count(model) == total == sum(p for _, p in expected.values())
+    assert_layer_table(g, G_LAYERS, 6_642_241)
+    assert_layer_table(d, D_LAYERS, 6_559_169)
 
 
 def test_discriminator_norms_and_other_sizes():
@@ -115,12 +110,7 @@ def test_initialisers_and_batch_norm_are_compare_gans(pair):
     c = d.get_layer("d_conv2").kernel.numpy()
     assert abs(c.std() / truncated_std - 1) < 0.02 and np.abs(c).max() <= 0.04
     assert abs(d.get_layer("logit").kernel.numpy().std() / 0.02 - 1) < 0.15  # 1,024 weights: s.e. 2.2%
-    for model in (g, d):
-        for layer in model.layers:
-            if getattr(layer, "bias", None) is not None:
-                assert not np.any(layer.bias.numpy()), layer.name
-            if isinstance(layer, keras.layers.BatchNormalization):
-                assert (layer.momentum, layer.epsilon) == (0.999, 1e-3), layer.name
+    assert_compare_gan_defaults(g, d)
     glorot = keras.layers.Dense(1)
     glorot.build((None, 1024))
     assert glorot.kernel.numpy().std() > 0.035

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from conftest import assert_compare_gan_defaults, assert_layer_table, trainable_count
 from tfgan_zoo import models, nets
 from tfgan_zoo.nets import sndcgan
 
 
-def count(layer) -> int:
-    return int(sum(np.prod(w.shape) for w in layer.trainable_weights))
+count = trainable_count
 
 
 # For 28x28x1 and z of 128 (PA-GAN's MNIST setup); sizes s=28, s2=14, s4=7, s8=4 (ceilings):
@@ -66,12 +66,8 @@ def test_every_layer_has_compare_gans_shape_and_parameter_count(impl, pair):
     """The table above, layer by layer, for both transposed-convolution implementations. Kernel sizes and
     strides of D alternate 3x3 s1 and 4x4 s2, slopes 0.1."""
     g, d = pair if impl == "native" else nets.build("sndcgan", (28, 28, 1), 128, transpose_impl=impl)
-    for model, expected, total in ((g, G_LAYERS, 3_827_585), (d, D_LAYERS, 5_859_713)):
-        for name, (shape, params) in expected.items():
-            layer = model.get_layer(name)
-            assert tuple(layer.output.shape) == shape, name
-            assert count(layer) == params, name
-        assert count(model) == total == sum(p for _, p in expected.values())
+    assert_layer_table(g, G_LAYERS, 3_827_585)
+    assert_layer_table(d, D_LAYERS, 5_859_713)
     convs = [d.get_layer(f"d_conv{i}") for i in range(1, 8)]
     assert [c.kernel_size for c in convs] == [(3, 3), (4, 4)] * 3 + [(3, 3)]
     assert [c.strides for c in convs] == [(1, 1), (2, 2)] * 3 + [(1, 1)]
@@ -118,12 +114,7 @@ def test_initialisers_and_batch_norm(pair):
     g, d = pair
     assert abs(g.get_layer("g_dc2").kernel.numpy().std() / 0.02 - 1) < 0.005
     assert abs(d.get_layer("d_conv7").kernel.numpy().std() / 0.02 - 1) < 0.005
-    for model in (g, d):
-        for layer in model.layers:
-            if getattr(layer, "bias", None) is not None:
-                assert not np.any(layer.bias.numpy()), layer.name
-            if isinstance(layer, keras.layers.BatchNormalization):
-                assert (layer.momentum, layer.epsilon) == (0.999, 1e-3), layer.name
+    assert_compare_gan_defaults(g, d)
 
 
 def test_bad_arguments_are_refused():
