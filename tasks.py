@@ -6,7 +6,11 @@
     python3 tasks.py test --all  # every test, the slow end-to-end tier too (what CI runs)
     python3 tasks.py docs    # build the HTML documentation into docs/_build/html (warnings are errors)
     python3 tasks.py notebooks [NN ...] [--quick]  # re-execute the course notebooks in place
-    python3 tasks.py setup   # only create/update .venv
+    python3 tasks.py setup   # only create/update .venv (runtime dependencies)
+
+``train`` installs what training needs (the package and its runtime dependencies); ``test``, ``docs`` and
+``notebooks`` add their tools (setup.cfg's extras ``dev``, ``docs``, ``notebooks``). To use ``tfgan-zoo``,
+``tensorboard`` and ``scripts/`` directly afterwards, activate the environment: ``source .venv/bin/activate``.
 
 Extra arguments after ``train`` go to ``scripts/train.py``; after ``test``, to pytest (which runs
 with pytest-xdist, one worker per core up to 4, unless you pass ``-n``). Tests marked ``slow`` (the
@@ -36,20 +40,38 @@ def sh(*cmd: str) -> None:
     subprocess.check_call(cmd, cwd=ROOT)
 
 
-def setup(extras: str = "dev") -> None:
+#: what each task installs beside the package and its runtime dependencies (setup.cfg's extras)
+EXTRAS = {"train": (), "setup": (), "test": ("dev",), "docs": ("docs",), "notebooks": ("notebooks",)}
+
+
+def setup(extras: tuple[str, ...] = ()) -> None:
+    """Create or update .venv with the package (editable), its runtime dependencies and ``extras``.
+
+    The stamp file records setup.cfg's digest and the extras installed so far: nothing is installed when
+    setup.cfg is unchanged and the extras asked for are there already; otherwise the package is installed
+    with every extra installed so far plus the new ones (so ``test`` after ``train`` adds the test tools,
+    and ``train`` after ``test`` installs nothing)."""
     with open(os.path.join(ROOT, "setup.cfg"), "rb") as f:
-        stamp = hashlib.sha256(f.read() + extras.encode() + " ".join(NO_DEPS).encode()).hexdigest()
+        digest = hashlib.sha256(f.read() + " ".join(NO_DEPS).encode()).hexdigest()
     stamp_file = os.path.join(VENV, ".tfgan_zoo-installed")
-    if os.path.isfile(stamp_file) and open(stamp_file).read() == stamp and os.path.exists(PY):
-        return
+    have: set[str] = set()
+    if os.path.isfile(stamp_file) and os.path.exists(PY):
+        with open(stamp_file, encoding="utf-8") as f:
+            line = f.read().split()
+        if line and line[0] == digest:
+            have = set(line[1:])
+            if set(extras) <= have:
+                return
+            have.add("")  # the runtime part is installed: only extras are missing
+    want = sorted((have | set(extras)) - {""})
     if not os.path.exists(PY):
         print(f"creating virtual environment in {VENV}", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     sh(PY, "-m", "pip", "install", "--upgrade", "pip", "setuptools", "wheel")
-    sh(PY, "-m", "pip", "install", "-e", f".[{extras}]" if extras else ".")
+    sh(PY, "-m", "pip", "install", "-e", f".[{','.join(want)}]" if want else ".")
     sh(PY, "-m", "pip", "install", "--no-deps", *NO_DEPS)
-    with open(stamp_file, "w") as f:
-        f.write(stamp)
+    with open(stamp_file, "w", encoding="utf-8") as f:
+        f.write(" ".join([digest, *want]))
 
 
 def main(argv: list[str]) -> int:
@@ -57,7 +79,7 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     task, rest = argv[0], argv[1:]
-    setup("dev")
+    setup(EXTRAS[task])
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
     if task == "train":
         args = rest or ["--recipe", "quickstart"]  # tfgan_zoo/recipes/quickstart.json, into runs/quickstart
