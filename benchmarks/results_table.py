@@ -2,7 +2,7 @@
 """The results tables, written from the recipes' results of record: each number is typed nowhere.
 
     python benchmarks/results_table.py record RECIPE RESULT.json  # a recipe's result of record from a result file
-    python benchmarks/results_table.py write                      # rewrite the tables in README.md and benchmarks/README.md
+    python benchmarks/results_table.py write                      # rewrite the tables (README, docs, benchmarks)
     python benchmarks/results_table.py check                      # exit 1 (with a diff) where a table is out of date
 
 The chain is: ``benchmarks/quality.py`` (or ``scripts/evaluate.py``) writes a result file under
@@ -10,7 +10,9 @@ The chain is: ``benchmarks/quality.py`` (or ``scripts/evaluate.py``) writes a re
 RECIPE.json``: mean, sample standard deviation and each seed's FID, KID, domain-classifier FID, generator
 iterations, training wall time and CPU, with the FID protocol and the source file), keeping the recipe's
 hand-written ``note``; ``write`` renders every recipe's result into the tables between the markers
-``<!-- results-table:start -->`` and ``<!-- results-table:end -->``. ``tests/test_results_table.py`` checks
+``<!-- results-table:start -->`` and ``<!-- results-table:end -->`` of ``docs/results.md`` and
+``benchmarks/README.md``, and a short table (recipe, data, FID, seeds) into the README's
+``results-table-short`` markers. ``tests/test_results_table.py`` checks
 both links: the tables are what ``write`` makes of the recipes, and each recipe's numbers are what ``record``
 makes of its source file.
 """
@@ -30,7 +32,10 @@ sys.path.insert(0, ROOT)
 from tfgan_zoo import recipes  # noqa: E402  (no TensorFlow import)
 
 START, END = "<!-- results-table:start -->", "<!-- results-table:end -->"
-TABLE_FILES = ("README.md", os.path.join("benchmarks", "README.md"))
+SHORT_START, SHORT_END = "<!-- results-table-short:start -->", "<!-- results-table-short:end -->"
+#: the files that hold a table: the full one (docs/results.md, benchmarks/README.md) or the short one (README.md)
+TABLE_FILES = {os.path.join("docs", "results.md"): "full", os.path.join("benchmarks", "README.md"): "full",
+               "README.md": "short"}
 DOMAIN_FIDS = {"mnist_classifier_fid": "MNIST", "fashion_classifier_fid": "Fashion"}
 #: result keys that ``record`` derives from the source file (everything else in a result is kept as it is)
 DERIVED = ("metric", "value", "std", "seeds", "kid", "kid_std", *DOMAIN_FIDS,
@@ -189,23 +194,40 @@ def render() -> str:
     return text
 
 
-def _replace(text: str, table: str, path: str) -> str:
-    if text.count(START) != 1 or text.count(END) != 1 or text.index(START) > text.index(END):
-        raise SystemExit(f"{path} needs one {START} ... {END} pair for the results table.")
-    head, rest = text.split(START)
-    _, tail = rest.split(END)
-    return f"{head}{START}\n{table}\n{END}{tail}"
+def render_short() -> str:
+    """The README's table: each measured recipe's dataset, standard FID and seeds, best first per dataset."""
+    rows = []
+    for name in recipes.names():
+        r = recipes.load(name)
+        res = r["result"]
+        if not res or "per_seed" not in res:
+            continue
+        dataset = "Fashion-MNIST" if r["flags"].get("dataset") == "fashion_mnist" else "MNIST"
+        cond = " (conditional)" if r["flags"].get("conditional", "none") != "none" else ""
+        rows.append(((dataset, res["value"]), f"| `{name}`{cond} | {dataset} | {_pm(res['value'], res.get('std'), 2)} "
+                                             f"| {res['seeds']} |"))
+    return "\n".join(["| recipe | data | standard FID | seeds |", "|---|---|---|---|"] +
+                     [row for _, row in sorted(rows)])
+
+
+def _replace(text: str, table: str, path: str, start: str = START, end: str = END) -> str:
+    if text.count(start) != 1 or text.count(end) != 1 or text.index(start) > text.index(end):
+        raise SystemExit(f"{path} needs one {start} ... {end} pair for the results table.")
+    head, rest = text.split(start)
+    _, tail = rest.split(end)
+    return f"{head}{start}\n{table}\n{end}{tail}"
 
 
 def updated() -> dict[str, tuple[str, str]]:
     """``{path: (current text, text with the table rewritten)}`` for the files that hold a table."""
-    table = render()
+    tables = {"full": (render(), START, END), "short": (render_short(), SHORT_START, SHORT_END)}
     out = {}
-    for rel in TABLE_FILES:
+    for rel, kind in TABLE_FILES.items():
         path = os.path.join(ROOT, rel)
         with open(path, encoding="utf-8") as f:
             text = f.read()
-        out[path] = (text, _replace(text, table, rel))
+        table, start, end = tables[kind]
+        out[path] = (text, _replace(text, table, rel, start, end))
     return out
 
 

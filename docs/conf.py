@@ -12,9 +12,11 @@ import tfgan_zoo  # noqa: E402
 project = "tfgan_zoo"
 author = "the tfgan_zoo authors"
 release = version = tfgan_zoo.__version__
-extensions = ["sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.viewcode", "myst_parser"]
-source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+# myst_nb: the Markdown pages (it includes myst_parser) and the course notebooks with their committed outputs
+extensions = ["sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.viewcode", "myst_nb"]
+source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 exclude_patterns = ["_build"]
+nb_execution_mode = "off"  # render the notebooks as committed (tasks.py notebooks re-executes them)
 napoleon_google_docstring = False
 napoleon_numpy_docstring = True
 napoleon_use_rtype = False
@@ -23,8 +25,8 @@ autodoc_typehints = "description"
 # a package's __all__ re-exports its modules' names: documented once, in the module that defines them
 autodoc_default_options = {"members": True, "show-inheritance": True, "ignore-module-all": True}
 myst_heading_anchors = 3
-myst_enable_extensions = ["html_image"]
-html_theme = "alabaster"
+myst_enable_extensions = ["html_image", "dollarmath", "amsmath"]  # the notebooks write $...$ (MathJax renders it)
+html_theme = "furo"
 html_title = f"tfgan_zoo {release}"
 # "ref.python": a word in a numpy-style type ("array (n, num_classes)") that names two attributes somewhere
 suppress_warnings = ["myst.header", "ref.python"]

@@ -38,22 +38,52 @@ def test_a_wrong_example_fails():
     assert runner.failures == 1
 
 
-def test_readme_sections_become_pages_without_repository_links(tmp_path, monkeypatch):
+def _docs_build(tmp_path, monkeypatch):
     spec = importlib.util.spec_from_file_location("tfgan_zoo_docs_build", os.path.join(ROOT, "docs", "build_docs.py"))
     docs_build = importlib.util.module_from_spec(spec)  # by path: "build" is also PyPA's package
     spec.loader.exec_module(docs_build)
-    monkeypatch.setattr(docs_build, "README_DIR", str(tmp_path / "_readme"))
-    pages = docs_build.readme_pages()
-    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
-    titles = re.findall(r"^## (.+)$", readme, flags=re.M)
-    link = r"(?<!!)\[[^\]]*\]\((?!https?:)[^)]+\)"
-    assert re.findall(link, readme)  # control: the README has such links, which the pages must not keep
-    assert len(pages) == len(titles) and "Quick start" in titles
-    for page, title in zip(pages, titles):
-        text = open(tmp_path / "_readme" / f"{page}.md", encoding="utf-8").read()
-        assert text.startswith(f"# {title}\n")
-        # links to files of the repository (which are not pages) are named, not linked
-        assert not re.findall(link, text), page
-    # the images the README shows are copied beside the pages
-    for src in re.findall(r'<img src="([^"]+)"', readme):
-        assert os.path.isfile(tmp_path / "_readme" / src), src
+    monkeypatch.setattr(docs_build, "SRC", str(tmp_path / "_src"))
+    return docs_build
+
+
+def test_the_pages_are_staged_with_working_links_and_images(tmp_path, monkeypatch):
+    """Every page (README as the index, the guide, course, results, the notebooks) is staged; each relative
+    link of a staged page reaches another staged page, each image is there; links to other repository files
+    are named, not linked. Control: the repository pages do link to files that are not pages."""
+    docs_build = _docs_build(tmp_path, monkeypatch)
+    pages = docs_build.stage_pages()
+    src = tmp_path / "_src"
+    assert pages["README.md"] == "index.md" and (src / "index.md").is_file()
+    guide = [r for r in pages if r.startswith("docs/guide/")]
+    assert len(guide) >= 10 and all((src / pages[r]).is_file() for r in pages)
+    link = re.compile(r"(!?)\[[^\]]*\]\(((?!https?:|mailto:|#)[^)\s]+)\)")
+    named = 0
+    for repo, staged in pages.items():
+        if repo.endswith(".ipynb") or repo == "docs/guide":
+            continue
+        original = open(os.path.join(ROOT, repo), encoding="utf-8").read()
+        named += sum(1 for bang, t in link.findall(original)
+                     if not bang and docs_build._resolve(t, repo)[0].rstrip("/") not in pages)
+        text = (src / staged).read_text(encoding="utf-8")
+        for bang, target in link.findall(text):
+            path = os.path.normpath(os.path.join(src, os.path.dirname(staged), target.split("#")[0]))
+            assert os.path.isfile(path), (staged, target)
+            assert bang or path.endswith((".md", ".ipynb")), (staged, target)  # pages only, no other files
+        for target in re.findall(r'<img src="([^"]+)"', text):
+            assert os.path.isfile(os.path.join(src, os.path.dirname(staged), target)), (staged, target)
+    assert named > 0  # control: some repository links were not pages and had to be named
+
+
+def test_every_module_has_an_api_page_or_is_internal(tmp_path, monkeypatch):
+    """Each public module lands on one concept page; the internals (cli, cache, choices, testing) on none.
+    Control: a module of no concept is refused with the fix."""
+    docs_build = _docs_build(tmp_path, monkeypatch)
+    (tmp_path / "_src").mkdir()
+    concepts = docs_build.api_pages()
+    assert set(concepts) >= {"models", "losses", "nets", "data", "callbacks", "metrics", "sampling", "analysis"}
+    text = {c: (tmp_path / "_src" / "api" / f"{c}.rst").read_text() for c in concepts}
+    assert ".. automodule:: tfgan_zoo.models.gan" in text["models"]
+    assert not any("tfgan_zoo.cli" in t or "tfgan_zoo.choices" in t or "tfgan_zoo.testing" in t
+                   for t in text.values())
+    with pytest.raises(SystemExit, match="belongs to no API page"):
+        docs_build.concept_of("tfgan_zoo.newthing")

@@ -96,6 +96,27 @@ class SampleGrid(keras.callbacks.Callback):
     grids of successive epochs show the same latent points. For a conditional
     model each row is one class (label 0 on top) and each column one noise
     vector, so a column shows one "style" across classes.
+
+    Parameters
+    ----------
+    out_dir : str
+        Folder of the PNG grids and the GIF (created when missing).
+    n_images : int
+        Images per grid, at least 1; an unconditional grid has ``ceil(sqrt(n_images))`` per row. A conditional
+        grid has one row per class of ``max(1, n_images // num_classes)`` images.
+    seed : int
+        Seed of the fixed noise (drawn from the model's prior), the same latent points in every grid.
+    every_n_epochs : int
+        Save a grid after every epoch whose number (counted from 1) is a multiple of this, at least 1.
+    scale : int
+        Integer factor the PNG is enlarged by, nearest-neighbour pixels (1: the images' own size).
+    gif : bool
+        At the end of training also write ``progress.gif`` from the epoch grids on disk.
+
+    Raises
+    ------
+    ValueError
+        If ``n_images`` or ``every_n_epochs`` is below 1.
     """
 
     def __init__(self, out_dir: str, n_images: int = 64, seed: int = 0, every_n_epochs: int = 1,
@@ -144,7 +165,18 @@ class SampleGrid(keras.callbacks.Callback):
 
     def save_progress_gif(self, duration_ms: int = 400) -> str | None:
         """``{out_dir}/progress.gif`` from the epoch grids on disk (those of earlier sessions of a resumed
-        run included), in epoch order, the last frame held 4 times as long; None without any grid."""
+        run included), in epoch order, the last frame held 4 times as long; None without any grid.
+
+        Parameters
+        ----------
+        duration_ms : int
+            How long each frame is shown, in milliseconds (the last one 4 times as long).
+
+        Returns
+        -------
+        str or None
+            The GIF's path, or None when ``out_dir`` holds no epoch grid.
+        """
         from PIL import Image
 
         paths = sorted(glob.glob(os.path.join(self.out_dir, "epoch_[0-9][0-9][0-9][0-9].png")))
@@ -173,6 +205,21 @@ class CodeTraversal(keras.callbacks.Callback):
     category ``i``; ``{out_dir}/epoch_NNNN_continuous_J.png``: columns sweep continuous
     code ``J`` over ``values`` (other continuous codes 0, category 0). Each column (or
     row) keeps one noise vector, so only the code changes along the sweep.
+
+    Parameters
+    ----------
+    out_dir : str
+        Folder of the PNG grids (created when missing).
+    n_noise : int
+        Noise vectors per grid: the columns of the categorical grid, the rows of each continuous one.
+    values : sequence of float
+        The values each continuous code sweeps over, one column each (default ``-2`` to ``2``).
+    seed : int
+        Seed of the fixed noise (drawn from the model's prior), the same in every epoch's grids.
+    every_n_epochs : int
+        Save the grids after every epoch whose number (counted from 1) is a multiple of this.
+    scale : int
+        Integer factor the PNGs are enlarged by, nearest-neighbour pixels (1: the images' own size).
     """
 
     def __init__(self, out_dir: str, n_noise: int = 8, values=(-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0),
@@ -218,6 +265,14 @@ class HistoryCSV(keras.callbacks.Callback):
 
     Unlike ``keras.callbacks.CSVLogger`` a crash never leaves a half-written
     file; with ``append=True`` rows of an earlier run are kept.
+
+    Parameters
+    ----------
+    path : str
+        The CSV file: a header row, then one row per epoch (``epoch`` counted from 1, then the epoch logs).
+    append : bool
+        Read the rows of an existing file at ``path`` now and keep them before this run's rows; False
+        overwrites the file at the first epoch end.
     """
 
     def __init__(self, path: str, append: bool = False) -> None:
@@ -301,6 +356,19 @@ class LossCurves(IntervalCallback):
     ``p_g = p_data`` (``2 ln 2`` for BCE, ``(b - a)^2 / 4`` for LSGAN, 2 for
     hinge) when the model defines one. With ``path=None`` it only records
     (``steps`` and ``values``, e.g. for :mod:`tfgan_zoo.analysis`).
+
+    Parameters
+    ----------
+    path : str or None
+        The PNG file of the plot; None records the values without plotting.
+    keys : tuple of str
+        The log keys recorded and plotted, one curve each (a key missing from the logs records NaN).
+    every_n_epochs : int
+        Redraw the plot after every epoch whose number (counted from 1) is a multiple of this; it is also
+        drawn at the end of training.
+    smoothing : int
+        Window, in recorded steps, of the moving mean drawn over each raw curve (at most the steps recorded;
+        1 or less: the raw curves only).
     """
 
     def __init__(self, path: str | None, keys: tuple[str, ...] = ("d_loss", "g_loss"), every_n_epochs: int = 1,
@@ -339,7 +407,13 @@ class LossCurves(IntervalCallback):
         self.plot()
 
     def plot(self) -> str | None:
-        """Draw the curves now; returns the PNG path (None before the first step, or without a path)."""
+        """Draw the curves now; returns the PNG path (None before the first step, or without a path).
+
+        Returns
+        -------
+        str or None
+            The PNG's path, or None when nothing was drawn.
+        """
         if not self.steps or self.path is None:
             return None
         from .images import pyplot, save_figure
@@ -513,6 +587,25 @@ class FIDCallback(keras.callbacks.Callback):
     kid : bool
         Also add ``kid`` (:func:`tfgan_zoo.metrics.kid.kernel_inception_distance` of the same features,
         subsets of ``min(1000, n_samples)``; the real features are cached).
+    every_n_epochs : int
+        Evaluate after every epoch whose number (counted from 1) is a multiple of this, at least 1.
+    n_samples : int
+        Generated images per evaluation, at least 2; the real statistics are taken from as many images
+        of ``real``.
+    split : str
+        Split of ``real`` the real images come from (``"train"``, ``"test"``).
+    batch_size : int
+        Images generated (and embedded) per call.
+    seed : int
+        Seed of the noise, drawn again from it at each evaluation (the same latent points every time), and
+        of the KID subsets.
+    data_dir : str, optional
+        Where the real dataset's files are (as for :func:`tfgan_zoo.data.load`); None: the default place.
+
+    Raises
+    ------
+    ValueError
+        If ``every_n_epochs`` is below 1, ``n_samples`` below 2, or ``network`` does not fit ``real``.
     """
 
     def __init__(self, every_n_epochs: int = 1, n_samples: int = 2000, real: str = "mnist",
@@ -536,7 +629,13 @@ class FIDCallback(keras.callbacks.Callback):
 
     def compute(self) -> float:
         """FID of ``n_samples`` generated images against the real statistics (and, with ``kid``, the KID in
-        ``last_kid``)."""
+        ``last_kid``).
+
+        Returns
+        -------
+        float
+            The FID: the Fréchet distance between Gaussians fitted to the generated and the real features.
+        """
         from .metrics import evaluate, frechet
 
         if self.featurizer is None:
@@ -588,6 +687,13 @@ class KeepBest(StepCallback):
     Epochs without the metric, or with a non-finite value, change nothing. The best value so far
     is part of the checkpoint state (``get_state``), so a resumed run compares against the best
     of the steps it continues, not of a crashed run's later ones.
+
+    Parameters
+    ----------
+    path : str
+        Folder of the exported generator (a SavedModel, replaced at each improvement).
+    monitor : str
+        Key of the epoch logs compared, lower being better (``"fid"``, ``"kid"``).
     """
 
     def __init__(self, path: str, monitor: str = "fid") -> None:
@@ -640,6 +746,24 @@ class ProgressiveAugmentationSchedule(keras.callbacks.Callback):
     after which the next evaluation is the new baseline. The model fades the new bit in over its
     ``progressive_fade_steps`` (:mod:`tfgan_zoo.progressive`); ``start`` bits are on from the first step.
     Adds ``pa_target`` to the epoch logs; ``events`` lists ``(epoch, level)`` of each change. Its state is part of the checkpoint state.
+
+    Parameters
+    ----------
+    monitor : str
+        Key of the epoch logs judged, lower being better (``"kid"``, ``"fid"``).
+    patience : int
+        Evaluations in a row without progress that add a bit, at least 1.
+    min_delta : float
+        Relative improvement that counts as progress, in ``[0, 1)``: a value must be below
+        ``best * (1 - min_delta)`` (0: any decrease).
+    start : int
+        Bits on from the first step, from 0 to the model's ``progressive_bits`` (the model refuses more when
+        training begins).
+
+    Raises
+    ------
+    ValueError
+        If ``patience`` is below 1, ``min_delta`` outside ``[0, 1)`` or ``start`` negative.
     """
 
     def __init__(self, monitor: str = "kid", patience: int = 1, min_delta: float = 0.0, start: int = 0) -> None:

@@ -82,7 +82,17 @@ class CorruptCheckpointWarning(UserWarning):
 
 @dataclasses.dataclass(frozen=True)
 class Position:
-    """Where training is: ``epoch`` epochs done, ``step`` steps done in the next one, ``global_step`` in all."""
+    """Where training is: ``epoch`` epochs done, ``step`` steps done in the next one, ``global_step`` in all.
+
+    Parameters
+    ----------
+    epoch : int
+        Epochs completed (0 before the first one ends).
+    step : int
+        Steps done in the epoch after those, 0 at an epoch's end.
+    global_step : int
+        Steps done since the run began, over all epochs and sessions.
+    """
 
     epoch: int
     step: int
@@ -91,7 +101,16 @@ class Position:
 
 @dataclasses.dataclass(frozen=True)
 class Checkpoint:
-    """A checkpoint on disk: the ``.keras`` path and the parsed state of its ``.json``."""
+    """A checkpoint on disk: the ``.keras`` path and the parsed state of its ``.json``.
+
+    Parameters
+    ----------
+    path : str
+        Path of the checkpoint's ``.keras`` file; its ``.json`` state has the same name (``state_path``).
+    state : dict
+        The parsed ``.json`` state: ``position`` (the fields of :class:`Position`), the metrics' running
+        means, the callbacks' states, the run's metadata, and the ``.keras`` file's size and SHA-256.
+    """
 
     path: str
     state: dict

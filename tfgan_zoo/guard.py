@@ -25,7 +25,17 @@ from .checkpointing import Checkpoint
 
 
 class TrainingDiverged(RuntimeError):
-    """Training produced non-finite values. ``step`` is the global step; ``last_good`` the last good checkpoint."""
+    """Training produced non-finite values. ``step`` is the global step; ``last_good`` the last good checkpoint.
+
+    Parameters
+    ----------
+    message : str
+        The error message (what went non-finite, where, and the last good checkpoint).
+    step : int
+        The global step at which it happened.
+    last_good : Checkpoint or None
+        The last checkpoint written before it, None when there is none.
+    """
 
     def __init__(self, message: str, step: int, last_good: Checkpoint | None) -> None:
         super().__init__(message)

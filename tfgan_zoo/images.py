@@ -21,6 +21,25 @@ def make_grid(images, nrow: int | None = None, padding: int = 2) -> np.ndarray:
     """Tile ``(n, h, w, c)`` images in [-1, 1] into one uint8 image ``(H, W, c)``.
 
     ``nrow`` images per row (default: ``ceil(sqrt(n))``); empty cells stay black.
+
+    Parameters
+    ----------
+    images : array_like
+        Float images, shape ``(n, h, w, c)`` with ``n >= 1``, values in [-1, 1] (values outside are clipped).
+    nrow : int, optional
+        Images per row, i.e. the grid's columns; None: ``ceil(sqrt(n))``.
+    padding : int
+        Black pixels between neighbouring images and around the grid.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 image of shape ``(rows * (h + padding) + padding, nrow * (w + padding) + padding, c)``.
+
+    Raises
+    ------
+    ValueError
+        If ``images`` is not 4-dimensional or holds no image.
     """
     x = to_uint8(images)
     if x.ndim != 4:
@@ -39,7 +58,22 @@ def make_grid(images, nrow: int | None = None, padding: int = 2) -> np.ndarray:
 
 
 def save_png(array: np.ndarray, path: str | os.PathLike, scale: int = 1) -> str:
-    """Atomically save a uint8 ``(H, W, C)`` array as PNG, optionally upscaled by ``scale``."""
+    """Atomically save a uint8 ``(H, W, C)`` array as PNG, optionally upscaled by ``scale``.
+
+    Parameters
+    ----------
+    array : numpy.ndarray
+        uint8 image, ``(H, W)``, ``(H, W, 1)`` (both saved as grayscale), ``(H, W, 3)`` or ``(H, W, 4)``.
+    path : str or os.PathLike
+        The PNG file (its folder is created when missing; an existing file is replaced).
+    scale : int
+        Integer factor the image is enlarged by, nearest-neighbour pixels (1 or less: its own size).
+
+    Returns
+    -------
+    str
+        ``path``.
+    """
     a = np.asarray(array)
     if a.ndim == 3 and a.shape[-1] == 1:
         a = a[..., 0]
@@ -52,7 +86,24 @@ def save_png(array: np.ndarray, path: str | os.PathLike, scale: int = 1) -> str:
 
 
 def save_grid(images, path: str | os.PathLike, nrow: int | None = None, scale: int = 2) -> str:
-    """Save images in [-1, 1] as one PNG grid."""
+    """Save images in [-1, 1] as one PNG grid.
+
+    Parameters
+    ----------
+    images : array_like
+        Float images, shape ``(n, h, w, c)``, values in [-1, 1] (as for :func:`make_grid`).
+    path : str or os.PathLike
+        The PNG file (its folder is created when missing; an existing file is replaced).
+    nrow : int, optional
+        Images per row; None: ``ceil(sqrt(n))``.
+    scale : int
+        Integer factor the grid is enlarged by, nearest-neighbour pixels (1 or less: its own size).
+
+    Returns
+    -------
+    str
+        ``path``.
+    """
     return save_png(make_grid(images, nrow), path, scale=scale)
 
 
@@ -64,6 +115,29 @@ def save_gif(frames, path: str | os.PathLike, duration_ms: int | Sequence[int] =
     ``(h, w, c)`` in [-1, 1]; all frames must have the same shape. ``duration_ms`` per frame (one
     value, or one per frame),
     ``loop=0`` repeats forever, ``scale`` upscales with nearest-neighbour pixels.
+
+    Parameters
+    ----------
+    frames : sequence of array_like
+        The frames in order, each a uint8 ``(H, W, C)`` array or float images in [-1, 1]; all of one shape.
+    path : str or os.PathLike
+        The GIF file (its folder is created when missing; an existing file is replaced).
+    duration_ms : int or sequence of int
+        How long each frame is shown, in milliseconds: one value for all, or one per frame.
+    scale : int
+        Integer factor the frames are enlarged by, nearest-neighbour pixels (1 or less: their own size).
+    loop : int
+        The GIF's loop count as Pillow writes it: 0 repeats forever.
+
+    Returns
+    -------
+    str
+        ``path``.
+
+    Raises
+    ------
+    ValueError
+        If there is no frame, or the frames differ in shape.
     """
     arrays = [to_uint8(f) if np.asarray(f).dtype != np.uint8 else np.asarray(f) for f in frames]
     if not arrays:

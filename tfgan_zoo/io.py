@@ -117,7 +117,15 @@ def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[str]:
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:
-    """Atomically and durably write ``text`` to ``path`` (UTF-8)."""
+    """Atomically and durably write ``text`` to ``path`` (UTF-8).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file (its folder is created when missing; an existing file is replaced).
+    text : str
+        The whole content, written as UTF-8.
+    """
     with atomic_path(path) as tmp:
         with open(tmp, "w", encoding="utf-8") as f:
             f.write(text)

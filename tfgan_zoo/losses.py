@@ -69,6 +69,21 @@ def minimax_discriminator_loss(real_logits, fake_logits, real_label: float = 1.0
 
     At the equilibrium ``D = 1/2`` everywhere this equals ``2 ln 2 ~ 1.386``.
 
+    Parameters
+    ----------
+    real_logits : tensor-like
+        Discriminator logits ``r`` on real images, any shape (e.g. ``(batch, 1)``); cast to float32.
+    fake_logits : tensor-like
+        Discriminator logits ``f`` on generated images, any shape; cast to float32.
+    real_label : float
+        Target ``t`` of the real images: 1 (default) is the plain loss, ``t < 1`` (e.g. 0.9) one-sided label
+        smoothing. Generated images always have target 0.
+
+    Returns
+    -------
+    tensor
+        Scalar float32 loss.
+
     Examples
     --------
     Logits 0 everywhere are ``D = 1/2``, the equilibrium:
@@ -91,6 +106,16 @@ def minimax_generator_loss(fake_logits):
     Its gradient vanishes when the discriminator confidently rejects the
     samples (``sigma(f) -> 0``), which is why it "saturates".
     At ``D = 1/2`` it equals ``-ln 2``.
+
+    Parameters
+    ----------
+    fake_logits : tensor-like
+        Discriminator logits ``f`` on generated images, any shape; cast to float32.
+
+    Returns
+    -------
+    tensor
+        Scalar float32 loss.
     """
     return -ops.mean(ops.softplus(_f32(fake_logits)))
 
@@ -101,6 +126,16 @@ def nonsaturating_generator_loss(fake_logits):
     ``L_G = -E[log sigma(f)] = E[softplus(-f)]``
 
     At ``D = 1/2`` it equals ``ln 2``.
+
+    Parameters
+    ----------
+    fake_logits : tensor-like
+        Discriminator logits ``f`` on generated images, any shape; cast to float32.
+
+    Returns
+    -------
+    tensor
+        Scalar float32 loss.
     """
     return ops.mean(ops.softplus(-_f32(fake_logits)))
 
@@ -114,13 +149,42 @@ def least_squares_discriminator_loss(real_logits, fake_logits, real_label=1.0, f
 
     With ``p_g = p_data`` the optimal output is ``(a + b) / 2`` and the loss
     equals ``(b - a)^2 / 4``.
+
+    Parameters
+    ----------
+    real_logits : tensor-like
+        Raw discriminator outputs ``r`` on real images, any shape; cast to float32.
+    fake_logits : tensor-like
+        Raw discriminator outputs ``f`` on generated images, any shape; cast to float32.
+    real_label : float
+        ``b``, the regression target of real images (default 1).
+    fake_label : float
+        ``a``, the regression target of generated images (default 0).
+
+    Returns
+    -------
+    tensor
+        Scalar float32 loss.
     """
     r, f = _f32(real_logits), _f32(fake_logits)
     return 0.5 * ops.mean(ops.square(r - real_label)) + 0.5 * ops.mean(ops.square(f - fake_label))
 
 
 def least_squares_generator_loss(fake_logits, target_label=1.0):
-    """Least-squares generator loss (LSGAN): ``L_G = 1/2 E[(f - c)^2]``, ``c = target_label``."""
+    """Least-squares generator loss (LSGAN): ``L_G = 1/2 E[(f - c)^2]``, ``c = target_label``.
+
+    Parameters
+    ----------
+    fake_logits : tensor-like
+        Raw discriminator outputs ``f`` on generated images, any shape; cast to float32.
+    target_label : float
+        ``c``, the value the generator wants the discriminator to output on its images (default 1).
+
+    Returns
+    -------
+    tensor
+        Scalar float32 loss.
+    """
     return 0.5 * ops.mean(ops.square(_f32(fake_logits) - target_label))
 
 
@@ -129,12 +193,35 @@ def wasserstein_discriminator_loss(real_logits, fake_logits):
 
     ``L_D = E[f] - E[r]``: minimising it maximises ``E[r] - E[f]``, an estimate
     of the Wasserstein-1 distance when the critic is 1-Lipschitz.
+
+    Parameters
+    ----------
+    real_logits : tensor-like
+        Critic outputs ``r`` on real images, any shape; cast to float32.
+    fake_logits : tensor-like
+        Critic outputs ``f`` on generated images, any shape; cast to float32.
+
+    Returns
+    -------
+    tensor
+        Scalar float32 loss.
     """
     return ops.mean(_f32(fake_logits)) - ops.mean(_f32(real_logits))
 
 
 def wasserstein_generator_loss(fake_logits):
-    """Wasserstein generator loss: ``L_G = -E[f]``."""
+    """Wasserstein generator loss: ``L_G = -E[f]``.
+
+    Parameters
+    ----------
+    fake_logits : tensor-like
+        Critic outputs ``f`` on generated images, any shape; cast to float32.
+
+    Returns
+    -------
+    tensor
+        Scalar float32 loss.
+    """
     return -ops.mean(_f32(fake_logits))
 
 
@@ -144,13 +231,36 @@ def hinge_discriminator_loss(real_logits, fake_logits):
     ``L_D = E[max(0, 1 - r)] + E[max(0, 1 + f)]``
 
     With ``p_g = p_data`` every output in [-1, 1] is optimal and the loss is 2.
+
+    Parameters
+    ----------
+    real_logits : tensor-like
+        Discriminator logits ``r`` on real images, any shape (e.g. ``(batch, 1)``); cast to float32.
+    fake_logits : tensor-like
+        Discriminator logits ``f`` on generated images, any shape; cast to float32.
+
+    Returns
+    -------
+    tensor
+        Scalar float32 loss.
     """
     r, f = _f32(real_logits), _f32(fake_logits)
     return ops.mean(ops.relu(1.0 - r)) + ops.mean(ops.relu(1.0 + f))
 
 
 def hinge_generator_loss(fake_logits):
-    """Hinge-GAN generator loss: ``L_G = -E[f]``."""
+    """Hinge-GAN generator loss: ``L_G = -E[f]``.
+
+    Parameters
+    ----------
+    fake_logits : tensor-like
+        Discriminator logits ``f`` on generated images, any shape; cast to float32.
+
+    Returns
+    -------
+    tensor
+        Scalar float32 loss.
+    """
     return -ops.mean(_f32(fake_logits))
 
 
@@ -182,6 +292,23 @@ def fgan_activation(v, divergence: str):
     ==========  =========================  ======================  ===========================
 
     ``v`` is cast to float32; exponentials take arguments clipped to ``[-EXP_LIMIT, EXP_LIMIT]``.
+
+    Parameters
+    ----------
+    v : tensor-like
+        Raw critic outputs (logits), any shape.
+    divergence : {"kl", "reverse-kl", "pearson", "hellinger", "js", "gan"}
+        The f-divergence, a row of the table (one of ``F_DIVERGENCES``).
+
+    Returns
+    -------
+    tensor
+        ``T = g_f(v)``, float32, elementwise (the shape of ``v``).
+
+    Raises
+    ------
+    ValueError
+        If ``divergence`` is not one of ``F_DIVERGENCES``.
     """
     _check_divergence(divergence)
     v = _f32(v)
@@ -202,6 +329,23 @@ def fgan_conjugate(v, divergence: str):
     Composed, never ``f*`` applied to a rounded ``g_f(v)``: for Hellinger at ``v = 20``, ``g_f(v) = 1 - 2e-9``
     rounds to 1 in float32 and ``f*(t) = t / (1 - t)`` would be infinite, while ``exp(v) - 1`` is exact.
     Table in :func:`fgan_activation`.
+
+    Parameters
+    ----------
+    v : tensor-like
+        Raw critic outputs (logits), any shape.
+    divergence : {"kl", "reverse-kl", "pearson", "hellinger", "js", "gan"}
+        The f-divergence, a row of the table (one of ``F_DIVERGENCES``).
+
+    Returns
+    -------
+    tensor
+        ``f*(g_f(v))``, float32, elementwise (the shape of ``v``).
+
+    Raises
+    ------
+    ValueError
+        If ``divergence`` is not one of ``F_DIVERGENCES``.
     """
     _check_divergence(divergence)
     v = _f32(v)
@@ -225,6 +369,25 @@ def fgan_discriminator_loss(real_logits, fake_logits, divergence: str = "kl"):
     Nowozin et al. (2016) with ``T = g_f(v)``, ``P`` the data and ``Q`` the generator: at the optimum
     ``-L_D`` estimates the divergence. When ``p_g = p_data`` the optimal ``T`` is ``f'(1)`` and
     ``L_D = f(1)``: 0 for every row but ``gan`` (``2 ln 2``, the BCE loss).
+
+    Parameters
+    ----------
+    real_logits : tensor-like
+        Raw critic outputs ``r`` (before ``g_f``) on real images, any shape.
+    fake_logits : tensor-like
+        Raw critic outputs ``f`` (before ``g_f``) on generated images, any shape.
+    divergence : {"kl", "reverse-kl", "pearson", "hellinger", "js", "gan"}
+        The f-divergence (default ``kl``); table in :func:`fgan_activation`.
+
+    Returns
+    -------
+    tensor
+        Scalar float32 loss.
+
+    Raises
+    ------
+    ValueError
+        If ``divergence`` is not one of ``F_DIVERGENCES``.
     """
     return -ops.mean(fgan_activation(real_logits, divergence)) + ops.mean(fgan_conjugate(fake_logits, divergence))
 
@@ -232,7 +395,27 @@ def fgan_discriminator_loss(real_logits, fake_logits, divergence: str = "kl"):
 def fgan_generator_loss(fake_logits, divergence: str = "kl", saddle: bool = False):
     """f-GAN generator loss: ``L_G = -E[g_f(f)]`` (Nowozin et al.'s practical form, the default), or with
     ``saddle=True`` the saddle-point form ``L_G = -E[f*(g_f(f))]`` (for ``gan``: the non-saturating and the
-    saturating minimax losses)."""
+    saturating minimax losses).
+
+    Parameters
+    ----------
+    fake_logits : tensor-like
+        Raw critic outputs ``f`` (before ``g_f``) on generated images, any shape.
+    divergence : {"kl", "reverse-kl", "pearson", "hellinger", "js", "gan"}
+        The f-divergence (default ``kl``); table in :func:`fgan_activation`.
+    saddle : bool
+        False (default): the practical form ``-E[g_f(f)]``; True: the saddle-point form ``-E[f*(g_f(f))]``.
+
+    Returns
+    -------
+    tensor
+        Scalar float32 loss.
+
+    Raises
+    ------
+    ValueError
+        If ``divergence`` is not one of ``F_DIVERGENCES``.
+    """
     if saddle:
         return -ops.mean(fgan_conjugate(fake_logits, divergence))
     return -ops.mean(fgan_activation(fake_logits, divergence))
@@ -249,13 +432,38 @@ def relativistic_discriminator_loss(real_logits, fake_logits):
 
     ``sigma(r - f)`` is the probability that a real image is more realistic than a generated one, over
     pairs ``(r_i, f_i)`` of the batch. At ``p_g = p_data`` (``r = f``) it is ``ln 2``.
+
+    Parameters
+    ----------
+    real_logits : tensor-like
+        Discriminator logits ``r`` on real images, e.g. ``(batch, 1)``; cast to float32.
+    fake_logits : tensor-like
+        Discriminator logits ``f`` on generated images, the shape of ``real_logits`` (compared pairwise).
+
+    Returns
+    -------
+    tensor
+        Scalar float32 loss.
     """
     r, f = _f32(real_logits), _f32(fake_logits)
     return ops.mean(ops.softplus(f - r))
 
 
 def relativistic_generator_loss(fake_logits, real_logits):
-    """RSGAN generator loss: ``L_G = E[softplus(-(f_i - r_i))]`` (the discriminator's, roles swapped)."""
+    """RSGAN generator loss: ``L_G = E[softplus(-(f_i - r_i))]`` (the discriminator's, roles swapped).
+
+    Parameters
+    ----------
+    fake_logits : tensor-like
+        Discriminator logits ``f`` on generated images, e.g. ``(batch, 1)``; cast to float32.
+    real_logits : tensor-like
+        Discriminator logits ``r`` on real images, the shape of ``fake_logits`` (compared pairwise).
+
+    Returns
+    -------
+    tensor
+        Scalar float32 loss.
+    """
     return relativistic_discriminator_loss(fake_logits, real_logits)
 
 
@@ -265,13 +473,38 @@ def relativistic_average_discriminator_loss(real_logits, fake_logits):
     Each real logit is compared with the mean fake logit and each fake with the mean real one
     (Jolicoeur-Martineau, 2019, eq. 7-8). At ``p_g = p_data`` it is ``2 ln 2``. The means are over the batch,
     per score column (a cascading-rejection discriminator has several).
+
+    Parameters
+    ----------
+    real_logits : tensor-like
+        Discriminator logits ``r`` on real images, ``(batch, k)`` (``k`` score columns, usually 1).
+    fake_logits : tensor-like
+        Discriminator logits ``f`` on generated images, ``(batch', k)``; the batch sizes may differ.
+
+    Returns
+    -------
+    tensor
+        Scalar float32 loss.
     """
     r, f = _f32(real_logits), _f32(fake_logits)
     return ops.mean(ops.softplus(_batch_mean(f) - r)) + ops.mean(ops.softplus(f - _batch_mean(r)))
 
 
 def relativistic_average_generator_loss(fake_logits, real_logits):
-    """RaGAN generator loss: ``L_G = E[softplus(-(f - mean r))] + E[softplus(r - mean f)]``."""
+    """RaGAN generator loss: ``L_G = E[softplus(-(f - mean r))] + E[softplus(r - mean f)]``.
+
+    Parameters
+    ----------
+    fake_logits : tensor-like
+        Discriminator logits ``f`` on generated images, ``(batch, k)`` (``k`` score columns, usually 1).
+    real_logits : tensor-like
+        Discriminator logits ``r`` on real images, ``(batch', k)``; the batch sizes may differ.
+
+    Returns
+    -------
+    tensor
+        Scalar float32 loss.
+    """
     return relativistic_average_discriminator_loss(fake_logits, real_logits)
 
 
@@ -279,13 +512,38 @@ def relativistic_average_least_squares_discriminator_loss(real_logits, fake_logi
     """Relativistic average LSGAN (RaLSGAN): ``L_D = E[(r - mean f - 1)^2] + E[(f - mean r + 1)^2]``.
 
     At ``p_g = p_data`` with a constant output it is 2.
+
+    Parameters
+    ----------
+    real_logits : tensor-like
+        Discriminator logits ``r`` on real images, ``(batch, k)`` (``k`` score columns, usually 1).
+    fake_logits : tensor-like
+        Discriminator logits ``f`` on generated images, ``(batch', k)``; the batch sizes may differ.
+
+    Returns
+    -------
+    tensor
+        Scalar float32 loss.
     """
     r, f = _f32(real_logits), _f32(fake_logits)
     return ops.mean(ops.square(r - _batch_mean(f) - 1.0)) + ops.mean(ops.square(f - _batch_mean(r) + 1.0))
 
 
 def relativistic_average_least_squares_generator_loss(fake_logits, real_logits):
-    """RaLSGAN generator loss: ``L_G = E[(f - mean r - 1)^2] + E[(r - mean f + 1)^2]``."""
+    """RaLSGAN generator loss: ``L_G = E[(f - mean r - 1)^2] + E[(r - mean f + 1)^2]``.
+
+    Parameters
+    ----------
+    fake_logits : tensor-like
+        Discriminator logits ``f`` on generated images, ``(batch, k)`` (``k`` score columns, usually 1).
+    real_logits : tensor-like
+        Discriminator logits ``r`` on real images, ``(batch', k)``; the batch sizes may differ.
+
+    Returns
+    -------
+    tensor
+        Scalar float32 loss.
+    """
     return relativistic_average_least_squares_discriminator_loss(fake_logits, real_logits)
 
 
@@ -313,14 +571,44 @@ def _squared_distances(x, y):
 
 def rbf_mixture_kernel(x, y, sigmas=(1.0, 2.0, 4.0, 8.0, 16.0)):
     """``k(x, y) = sum_s exp(-||x - y||^2 / (2 s^2))`` over the bandwidths ``sigmas`` (Li et al., 2017); each
-    bandwidth a number or a scalar tensor."""
+    bandwidth a number or a scalar tensor.
+
+    Parameters
+    ----------
+    x : tensor-like
+        ``m`` samples, shape ``(m, ...)``, flattened to ``(m, d)`` and cast to float32.
+    y : tensor-like
+        ``n`` samples, shape ``(n, ...)``, flattened to ``(n, d)`` (the same ``d``).
+    sigmas : sequence of float or scalar tensors
+        The bandwidths ``s``, in the units of the (flattened) features; default 1, 2, 4, 8 and 16.
+
+    Returns
+    -------
+    tensor
+        The kernel matrix ``k(x_i, y_j)``, float32, shape ``(m, n)``.
+    """
     d2 = _squared_distances(_flat(x), _flat(y))
     return sum(ops.exp(-d2 / (2.0 * ops.square(ops.cast(s, d2.dtype)))) for s in sigmas)
 
 
 def rational_quadratic_linear_kernel(x, y, alphas=(0.2, 0.5, 1.0, 2.0, 5.0)):
     """``k(x, y) = sum_a (1 + ||x - y||^2 / (2 a))^(-a) + x . y``: the mixture of rational-quadratic kernels
-    plus a linear kernel of Bińkowski et al. (2018)."""
+    plus a linear kernel of Bińkowski et al. (2018).
+
+    Parameters
+    ----------
+    x : tensor-like
+        ``m`` samples, shape ``(m, ...)``, flattened to ``(m, d)`` and cast to float32.
+    y : tensor-like
+        ``n`` samples, shape ``(n, ...)``, flattened to ``(n, d)`` (the same ``d``).
+    alphas : sequence of float
+        The rational-quadratic shape parameters ``a`` (> 0); default 0.2, 0.5, 1, 2 and 5.
+
+    Returns
+    -------
+    tensor
+        The kernel matrix ``k(x_i, y_j)``, float32, shape ``(m, n)``.
+    """
     x, y = _flat(x), _flat(y)
     d2 = _squared_distances(x, y)
     return sum(ops.power(1.0 + d2 / (2.0 * float(a)), -float(a)) for a in alphas) + ops.matmul(x, ops.transpose(y))
@@ -331,7 +619,30 @@ MMD_KERNELS = {"rbf": rbf_mixture_kernel, "rq-linear": rational_quadratic_linear
 
 def mmd2(x, y, kernel: str = "rbf", **kernel_args):
     """Unbiased ``MMD^2`` between the rows of ``x`` and ``y`` (flattened) with a kernel of ``MMD_KERNELS``; the
-    estimator is :func:`tfgan_zoo.metrics.mmd.mmd2_unbiased_from_kernels`, the one KID uses."""
+    estimator is :func:`tfgan_zoo.metrics.mmd.mmd2_unbiased_from_kernels`, the one KID uses.
+
+    Parameters
+    ----------
+    x : tensor-like
+        ``m >= 2`` samples, shape ``(m, ...)``.
+    y : tensor-like
+        ``n >= 2`` samples, shape ``(n, ...)``, of the same size per sample as ``x``.
+    kernel : {"rbf", "rq-linear"}
+        The kernel, a key of ``MMD_KERNELS``: :func:`rbf_mixture_kernel` (default) or
+        :func:`rational_quadratic_linear_kernel`.
+    **kernel_args
+        Passed to the kernel (``sigmas`` for ``rbf``, ``alphas`` for ``rq-linear``).
+
+    Returns
+    -------
+    tensor
+        Scalar float32 ``MMD^2_u``; unbiased, so it can be slightly negative.
+
+    Raises
+    ------
+    ValueError
+        If ``kernel`` is not a key of ``MMD_KERNELS``.
+    """
     from .metrics.mmd import mmd2_unbiased_from_kernels
 
     if kernel not in MMD_KERNELS:
@@ -341,12 +652,48 @@ def mmd2(x, y, kernel: str = "rbf", **kernel_args):
 
 
 def mmd_discriminator_loss(real_features, fake_features, kernel: str = "rbf", **kernel_args):
-    """MMD GAN critic loss: ``L_D = -MMD^2(phi(x), phi(G(z)))`` (the feature map ``phi`` maximises it)."""
+    """MMD GAN critic loss: ``L_D = -MMD^2(phi(x), phi(G(z)))`` (the feature map ``phi`` maximises it).
+
+    Parameters
+    ----------
+    real_features : tensor-like
+        Features ``phi(x)`` of ``m >= 2`` real images, shape ``(m, ...)``.
+    fake_features : tensor-like
+        Features ``phi(G(z))`` of ``n >= 2`` generated images, shape ``(n, ...)``.
+    kernel : {"rbf", "rq-linear"}
+        The kernel, a key of ``MMD_KERNELS``: :func:`rbf_mixture_kernel` (default) or
+        :func:`rational_quadratic_linear_kernel`.
+    **kernel_args
+        Passed to the kernel (``sigmas`` for ``rbf``, ``alphas`` for ``rq-linear``).
+
+    Returns
+    -------
+    tensor
+        Scalar float32 loss.
+    """
     return -mmd2(real_features, fake_features, kernel, **kernel_args)
 
 
 def mmd_generator_loss(fake_features, real_features, kernel: str = "rbf", **kernel_args):
-    """MMD GAN generator loss: ``L_G = MMD^2(phi(x), phi(G(z)))``."""
+    """MMD GAN generator loss: ``L_G = MMD^2(phi(x), phi(G(z)))``.
+
+    Parameters
+    ----------
+    fake_features : tensor-like
+        Features ``phi(G(z))`` of ``n >= 2`` generated images, shape ``(n, ...)``.
+    real_features : tensor-like
+        Features ``phi(x)`` of ``m >= 2`` real images, shape ``(m, ...)``.
+    kernel : {"rbf", "rq-linear"}
+        The kernel, a key of ``MMD_KERNELS``: :func:`rbf_mixture_kernel` (default) or
+        :func:`rational_quadratic_linear_kernel`.
+    **kernel_args
+        Passed to the kernel (``sigmas`` for ``rbf``, ``alphas`` for ``rq-linear``).
+
+    Returns
+    -------
+    tensor
+        Scalar float32 loss.
+    """
     return mmd2(real_features, fake_features, kernel, **kernel_args)
 
 
@@ -372,6 +719,16 @@ LOSSES: dict[str, LossPair] = {
 def get_loss_pair(name: str) -> LossPair:
     """Return the :class:`LossPair` registered under ``name``.
 
+    Parameters
+    ----------
+    name : str
+        A key of ``LOSSES``: ``gan``, ``nsgan``, ``lsgan``, ``wgan``, ``wgan-gp`` or ``hinge``.
+
+    Returns
+    -------
+    LossPair
+        The discriminator loss, the generator loss and the discriminator loss at equilibrium.
+
     Raises
     ------
     ValueError
@@ -393,7 +750,26 @@ def adversarial_losses(name: str) -> tuple[Callable, Callable, bool]:
     every loss name of ``train.py --loss`` that compares two sets of logits (all but ``mmd``/``mmd-gp``, whose
     critic is a feature map): the classic pairs of :data:`LOSSES` (``wgan-gp`` is ``wgan`` plus a penalty, added
     by the caller), the f-GAN rows and the relativistic losses. Models with their own step (pix2pix, CycleGAN)
-    take their adversarial terms from here; logits of any shape (patches too) are averaged."""
+    take their adversarial terms from here; logits of any shape (patches too) are averaged.
+
+    Parameters
+    ----------
+    name : str
+        A loss name: a key of ``LOSSES``, ``fgan-<divergence>`` with a divergence of ``F_DIVERGENCES``, or a key
+        of ``RELATIVISTIC``.
+
+    Returns
+    -------
+    tuple of (callable, callable, bool)
+        The discriminator loss ``d_loss(real_logits, fake_logits)``, the generator loss
+        ``g_loss(fake_logits, real_logits)`` (``real_logits`` ignored, and optional, unless the flag is True) and
+        whether the generator loss needs the real logits (True for the relativistic losses).
+
+    Raises
+    ------
+    ValueError
+        For an unknown name or one without a real-vs-fake logit form (``mmd``, ``mmd-gp``).
+    """
     if name in LOSSES:
         d, g = LOSSES[name].discriminator, LOSSES[name].generator
         return d, (lambda fake, real=None: g(fake)), False

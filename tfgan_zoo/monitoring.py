@@ -96,6 +96,10 @@ def read_scalars(log_dir: str | os.PathLike) -> dict[str, list[tuple[int, float]
 class TensorBoardGAN(IntervalCallback):
     """Write a GAN run to TensorBoard event files in ``log_dir`` (``tensorboard --logdir LOG_DIR``).
 
+    Tags: the step's metrics under their own names (``d_loss``, ``g_loss``, ``d_real``, ``d_fake``,
+    penalties, ...), ``lr/d`` and ``lr/g``, the epoch-level metrics other callbacks add to the epoch
+    logs (``fid``, ``kid``, ``wall_s``) as ``epoch/NAME``, and ``samples``.
+
     Parameters
     ----------
     log_dir : str
@@ -106,12 +110,17 @@ class TensorBoardGAN(IntervalCallback):
     grid : SampleGrid, optional
         The run's sample-grid callback (put it before this one): its epoch grid is written as the
         ``samples`` image. Without one, a grid of ``n_images`` fixed-noise samples (``seed``) is drawn.
+    n_images : int
+        Images of the ``samples`` grid drawn without ``grid`` (conditional models cycle through the labels).
+    seed : int
+        Seed of that grid's fixed noise (drawn from the model's prior), the same latent points every epoch.
     graphs : bool
         Write the generator's and discriminator's ``summary()`` as text at step 0.
 
-    Tags: the step's metrics under their own names (``d_loss``, ``g_loss``, ``d_real``, ``d_fake``,
-    penalties, ...), ``lr/d`` and ``lr/g``, the epoch-level metrics other callbacks add to the epoch
-    logs (``fid``, ``kid``, ``wall_s``) as ``epoch/NAME``, and ``samples``.
+    Raises
+    ------
+    ValueError
+        If ``every_n_steps`` is below 1.
     """
 
     def __init__(self, log_dir: str, every_n_steps: int = 50, grid: SampleGrid | None = None, n_images: int = 64,
@@ -218,6 +227,26 @@ class ProgressLog(IntervalCallback):
     (``img`` unless given), the ETA divides the steps left by this session's rate. Each epoch end adds a line
     with the epoch logs (``fid`` and the like included). Lines go to ``stream`` (stdout by default) and are
     flushed at once.
+
+    Parameters
+    ----------
+    every_n_steps : int
+        A line every this many (global) steps, at least 1.
+    batch_size : int, optional
+        Real samples per step, for the rate; None leaves the rate out.
+    max_interval_s : float
+        Seconds after which a line is written even before ``every_n_steps`` steps (checked at each step end).
+    stream : file-like, optional
+        Where the lines go (an object with ``write``, as ``sys.stderr`` or an open file); None: stdout.
+    keys : tuple of str, optional
+        The log keys averaged on each line; None: every scalar of the logs.
+    unit : str
+        Name of the samples in the rate (``img/s``).
+
+    Raises
+    ------
+    ValueError
+        If ``every_n_steps`` is below 1.
     """
 
     def __init__(self, every_n_steps: int = 100, batch_size: int | None = None, max_interval_s: float = 30.0,

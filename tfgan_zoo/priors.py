@@ -16,7 +16,23 @@ from .choices import PRIORS
 
 
 def check_prior(prior: str) -> str:
-    """Return ``prior`` or raise ``ValueError`` naming the valid ones."""
+    """Return ``prior`` or raise ``ValueError`` naming the valid ones.
+
+    Parameters
+    ----------
+    prior : str
+        Name of a distribution of ``z``: ``"normal"`` or ``"uniform"``.
+
+    Returns
+    -------
+    str
+        ``prior``, unchanged.
+
+    Raises
+    ------
+    ValueError
+        If ``prior`` is not a valid name.
+    """
     if prior not in PRIORS:
         raise ValueError(f"Unknown prior {prior!r}. Valid priors: {', '.join(PRIORS)}.")
     return prior
@@ -47,6 +63,27 @@ def sample_numpy(prior: str, rng: np.random.Generator, shape, truncation: float 
     ``truncation=t`` draws each entry from the prior conditioned on ``|z_i| <= t``: for ``normal`` the
     truncated normal on ``[-t, t]`` (density ``phi(z) / (2 Phi(t) - 1)`` there), for ``uniform`` ``U(-t, t)``
     (``t >= 1`` changes nothing). Without it the draws are the same as they always were for a seed.
+
+    Parameters
+    ----------
+    prior : {"normal", "uniform"}
+        ``N(0, 1)`` or ``U(-1, 1)`` entries.
+    rng : numpy.random.Generator
+        The generator the draws come from (advanced by them).
+    shape : int or tuple of int
+        Shape of the result, e.g. ``(n, latent_dim)``.
+    truncation : float, optional
+        Bound ``t > 0`` on ``|z_i|`` (finite); None draws from the whole prior.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 array of ``shape``.
+
+    Raises
+    ------
+    ValueError
+        If ``prior`` is unknown or ``truncation`` is not a finite number above 0.
     """
     t = check_truncation(truncation)
     if check_prior(prior) == "uniform":

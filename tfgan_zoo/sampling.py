@@ -23,6 +23,18 @@ from .priors import check_prior, sample_numpy
 class Sampler:
     """A generator seen from outside: ``generate(z, labels=None) -> images`` (NumPy, float32, [-1, 1]).
 
+    Parameters
+    ----------
+    fn : callable
+        ``fn(z, labels) -> images``: ``z`` float32 ``(n, latent_dim)``, ``labels`` int32 ``(n,)`` or None,
+        images ``(n, h, w, c)`` in [-1, 1] (anything ``numpy.asarray`` takes, e.g. a tensor).
+    latent_dim : int
+        Size of ``z``.
+    prior : {"normal", "uniform"}
+        The distribution ``z`` is drawn from in training.
+    num_classes : int or None
+        Classes of a label-conditional generator (it then needs ``labels``), None otherwise.
+
     Attributes
     ----------
     latent_dim : int
@@ -40,12 +52,49 @@ class Sampler:
 
     def noise(self, n: int, seed: int | np.random.Generator = 0, truncation: float | None = None) -> np.ndarray:
         """``n`` latent vectors from the generator's prior (float32, ``(n, latent_dim)``); ``truncation=t``
-        draws each entry conditioned on ``|z_i| <= t`` (:func:`tfgan_zoo.priors.sample_numpy`)."""
+        draws each entry conditioned on ``|z_i| <= t`` (:func:`tfgan_zoo.priors.sample_numpy`).
+
+        Parameters
+        ----------
+        n : int
+            Number of vectors.
+        seed : int or numpy.random.Generator
+            Seed of a new NumPy generator, or a generator to draw from (advanced by the draws).
+        truncation : float, optional
+            Bound ``t > 0`` on each ``|z_i|``; None draws from the whole prior.
+
+        Returns
+        -------
+        numpy.ndarray
+            float32, shape ``(n, latent_dim)``.
+        """
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         return sample_numpy(self.prior, rng, (int(n), self.latent_dim), truncation)
 
     def generate(self, z, labels=None, batch_size: int = 500) -> np.ndarray:
-        """Images for the rows of ``z`` (labels default to 0, 1, ..., cycling, for conditional generators)."""
+        """Images for the rows of ``z`` (labels default to 0, 1, ..., cycling, for conditional generators).
+
+        Parameters
+        ----------
+        z : array_like
+            Latent vectors, shape ``(n, latent_dim)`` with ``n >= 1`` (converted to float32).
+        labels : int or array_like, optional
+            Class of each image for a label-conditional generator, in ``[0, num_classes)``: one per row of
+            ``z``, or one for all; None: ``0, 1, ...`` cycling. Must be None for other generators.
+        batch_size : int
+            Rows of ``z`` passed to the generator per call.
+
+        Returns
+        -------
+        numpy.ndarray
+            float32 images, shape ``(n, h, w, c)``, values in [-1, 1].
+
+        Raises
+        ------
+        ValueError
+            If ``z`` has another shape or no row, or ``labels`` are out of range or given to a generator that
+            takes none.
+        """
         z = np.asarray(z, np.float32)
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (n, {self.latent_dim}) for this generator, got {z.shape}.")
@@ -69,10 +118,24 @@ class Sampler:
 def as_sampler(generator: Any) -> Sampler:
     """A :class:`Sampler` for a GAN model, a Keras generator or an exported generator folder.
 
+    Parameters
+    ----------
+    generator : GAN, keras.Model, str, os.PathLike or Sampler
+        A :class:`tfgan_zoo.models.GAN` (sampled through ``generate``: its EMA generator when it has one,
+        its prior and classes), a bare Keras generator (inputs ``z``, or ``[z, label]`` when conditional, with
+        the classes of its label embedding, else 10; its prior is taken to be ``normal``), the folder of an
+        exported generator (:func:`from_export`), or a :class:`Sampler`, returned as it is.
+
+    Returns
+    -------
+    Sampler
+        The sampler of ``generator``.
+
     Raises
     ------
     ValueError
-        For a folder that is not an exported generator, or an object that is none of the three.
+        For a folder that is not an exported generator, an InfoGAN model (it takes codes besides ``z``), or
+        an object that is none of the three.
     """
     if isinstance(generator, Sampler):
         return generator
@@ -106,6 +169,16 @@ def from_export(path: str | os.PathLike) -> Sampler:
 
     The latent size comes from the ``serve`` signature; the prior and the number of classes from
     ``tfgan_zoo_generator.json`` (exports without it: ``normal`` and 10 classes).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The folder :func:`tfgan_zoo.export.export_generator` wrote (holding ``saved_model.pb``).
+
+    Returns
+    -------
+    Sampler
+        A sampler calling the SavedModel's ``serve`` endpoint.
 
     Raises
     ------

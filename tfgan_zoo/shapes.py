@@ -6,6 +6,19 @@ from __future__ import annotations
 def upsampling_plan(size: int) -> tuple[int, int]:
     """Return ``(start, k)`` with ``size == start * 2**k``, ``4 <= start <= 8`` and ``k >= 2``.
 
+    The DCGAN-style generators (:mod:`tfgan_zoo.nets.dcgan`, :mod:`tfgan_zoo.nets.sndcgan_small`) project ``z``
+    to a ``start x start`` map and double it ``k`` times; their discriminators halve the image ``k`` times.
+
+    Parameters
+    ----------
+    size : int
+        Height (= width) of the square images, in pixels (for example 28 gives ``(7, 2)``, 64 gives ``(4, 4)``).
+
+    Returns
+    -------
+    tuple (int, int)
+        ``(start, k)``: the side of the first feature map and the number of 2x upsamplings (stride-2 layers).
+
     Raises
     ------
     ValueError

@@ -45,10 +45,29 @@ MEMORY_BUDGET_BYTES = 2 * 1024**3
 def source_kind(source) -> str:
     """``"builtin"``, ``"array"``, ``"file"``, ``"folder"`` or ``"tfds"``.
 
+    Parameters
+    ----------
+    source : str, os.PathLike or np.ndarray
+        A source as :func:`load` takes it: a built-in name (one of ``SOURCES``), a numpy array,
+        a folder, a ``.npz``/``.npy`` file, or any other name (taken as a TFDS dataset). A built-in
+        name wins over a folder of the same name; the file system is only looked at for the others.
+
+    Returns
+    -------
+    str
+        ``"builtin"`` (a name in ``SOURCES``), ``"array"`` (a numpy array), ``"folder"`` (an
+        existing directory), ``"file"`` (an existing ``.npz``/``.npy`` file) or ``"tfds"``
+        (any other name, not checked here).
+
     Raises
     ------
     FileNotFoundError
-        If ``source`` looks like a path (has a separator or an array suffix) but does not exist.
+        If ``source`` looks like a path (has a separator or an array suffix, or starts with ``.``
+        or ``~``) but does not exist.
+    TypeError
+        If ``source`` is neither a string, a path nor a numpy array.
+    ValueError
+        If ``source`` is an existing file that is not ``.npz``/``.npy``.
     """
     if isinstance(source, np.ndarray):
         return "array"
@@ -84,6 +103,23 @@ def load_arrays(source, split: str = "train", data_dir: str | None = None,
                 labels: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Images and labels of an in-memory source (built-in dataset, ``.npz``/``.npy`` file or array).
 
+    Parameters
+    ----------
+    source : str, os.PathLike or np.ndarray
+        ``"mnist"``, ``"fashion_mnist"``, the path of a ``.npz``/``.npy`` file, or a numpy array of
+        images (``(n, h, w)`` or ``(n, h, w, c)``, value-range rule in :mod:`~tfgan_zoo.data.arrays`).
+        Folders and TFDS names are refused (use :func:`load`).
+    split : {"train", "test", "all"}
+        For built-in datasets and ``.npz`` files (images under ``x_<split>``, else ``images``,
+        ``x`` or ``arr_0``); ``"all"`` concatenates train and test (for a ``.npz``: when it holds
+        both ``x_train`` and ``x_test``). A ``.npy`` file or an array is one split, whatever the
+        value. Default ``"train"``.
+    data_dir : str, optional
+        Where Fashion-MNIST's IDX files are; unused by the other sources.
+    labels : np.ndarray, optional
+        Class indices of an array source, shape ``(n,)`` (or ``(n, 1)``), integers >= 0; ignored
+        for the other sources, whose labels come with them.
+
     Returns
     -------
     images : np.ndarray
@@ -110,6 +146,24 @@ def convert_arrays(x: np.ndarray, image_size: int | None = None, channels: int |
     """Convert in-memory images to ``channels`` and to ``image_size`` (resize + centre crop), batch-wise.
 
     uint8 stays uint8 (rounded); float32 stays float32.
+
+    Parameters
+    ----------
+    x : np.ndarray
+        NHWC images ``(n, h, w, c)``, ``c`` in {1, 3}: uint8 in [0, 255] or float32 in [-1, 1]
+        (as :func:`load_arrays` returns them).
+    image_size : int, optional
+        Resize (shorter side, bilinear, antialiased) and centre-crop to ``image_size`` squared.
+        Default: keep the size.
+    channels : {1, 3}, optional
+        Convert to grayscale (ITU-R 601 luma) or RGB (the gray channel repeated). Default: keep
+        the channels.
+
+    Returns
+    -------
+    np.ndarray
+        ``(n, image_size, image_size, channels)`` images of the dtype of ``x``; ``x`` itself when
+        it already has that size and channel count.
     """
     need_size = image_size is not None and x.shape[1:3] != (image_size, image_size)
     need_channels = channels is not None and channels != x.shape[-1]
@@ -166,17 +220,30 @@ def load(
     with_labels : bool
         Yield ``(images, labels)``; refused for sources without labels.
     shuffle, seed
-        Shuffle each epoch, reproducibly for a given seed.
+        Shuffle each epoch, reproducibly for a given seed. ``shuffle`` (bool, default True)
+        turns shuffling on; ``seed`` (int, optional) fixes the order (None: the order is left
+        to TensorFlow's random state and is not reproducible).
     data_dir : str, optional
         Where Fashion-MNIST's IDX files or prepared TFDS datasets are.
     skip_corrupt : bool
         Leave out unreadable image files (with a :class:`SkippedImagesWarning` giving
         how many and which) instead of raising :class:`CorruptImageError`.
+    drop_remainder : bool
+        Drop the last, incomplete batch of each pass (default True), so that every batch has
+        ``batch_size`` images; a source with fewer than ``batch_size`` images is then refused.
+        False keeps the last, smaller batch.
     labels : np.ndarray, optional
         Labels of an array source.
     cache : bool, optional
         Keep decoded images in memory; default: when they take at most
         ``MEMORY_BUDGET_BYTES`` (2 GiB).
+
+    Returns
+    -------
+    tf.data.Dataset
+        One pass over the data per iteration (reshuffled at each iteration when ``shuffle``):
+        batches of float32 images ``(batch_size, h, w, c)`` in [-1, 1], or ``(images, labels)``
+        with int32 ``labels`` of shape ``(batch_size,)`` when ``with_labels``.
     """
     return _load(source, split, image_size, channels, batch_size, with_labels, shuffle, seed, data_dir,
                  skip_corrupt, drop_remainder, labels, cache)[0]
@@ -192,6 +259,31 @@ def stream(source, start_batch: int = 0, **kwargs) -> tuple[tf.data.Dataset, int
     sees the batches an uninterrupted run would have seen. Reaching batch ``k`` costs
     at most one pass of skipped examples (dropped before decoding). Each pass drops
     its remainder as :func:`load` does.
+
+    Parameters
+    ----------
+    source : str, os.PathLike or np.ndarray
+        As in :func:`load`.
+    start_batch : int
+        Index of the first batch yielded, counted from batch 0 of pass 0 over all passes
+        (default 0); usually the number of training steps already taken.
+    **kwargs
+        The other arguments of :func:`load` (``split``, ``image_size``, ``batch_size``, ...);
+        ``seed`` must be given and not be None.
+
+    Returns
+    -------
+    dataset : tf.data.Dataset
+        Endless: the batches ``start_batch, start_batch + 1, ...``, each as :func:`load` yields
+        them (float32 images in [-1, 1], with int32 labels when ``with_labels``).
+    batches_per_pass : int
+        Batches in one pass over the data: ``n // batch_size`` when ``drop_remainder`` (the
+        default), else ``ceil(n / batch_size)``.
+
+    Raises
+    ------
+    ValueError
+        If no ``seed`` is given, and as :func:`load` for the other arguments.
 
     Examples
     --------
@@ -277,6 +369,23 @@ def _load(
 def num_classes(source, data_dir: str | None = None) -> int:
     """Number of classes of a labelled source (labels are ``0 .. n - 1``).
 
+    Parameters
+    ----------
+    source : str, os.PathLike or np.ndarray
+        As in :func:`load`. A folder needs class sub-folders, a ``.npz`` file labels (under
+        ``y_train``/``y_test``, ``labels`` or ``y``), a TFDS dataset a ``label`` class feature;
+        a numpy array or a ``.npy`` file carries no labels and is refused.
+    data_dir : str, optional
+        Where prepared TFDS datasets are (default: ``TFDS_DATA_DIR`` or ``~/tensorflow_datasets``);
+        unused by the other sources.
+
+    Returns
+    -------
+    int
+        10 for the built-in datasets, the number of class sub-folders of a folder, the
+        ``num_classes`` of a TFDS ``label`` feature, the largest label + 1 of a ``.npz`` file
+        (train and test splits together).
+
     Raises
     ------
     ValueError
@@ -311,6 +420,20 @@ def check_folder(root: str) -> None:
 
     The check behind the message of a folder whose files changed while a run streamed them
     (:func:`load` decodes every file before the first batch, so the files were good then).
+
+    Parameters
+    ----------
+    root : str or os.PathLike
+        A folder of images, searched recursively as :func:`load` does.
+
+    Raises
+    ------
+    CorruptImageError
+        If any image file cannot be read or decoded; its ``paths`` lists them all.
+    FileNotFoundError
+        If ``root`` is not a folder.
+    ValueError
+        If the folder holds no image files.
     """
     decode_all(scan_folder(os.fspath(root)), 1, 1, skip_corrupt=False)
 
@@ -321,6 +444,22 @@ def image_shape(source, image_size: int | None = None, channels: int | None = No
 
     Built-in datasets need no reading; folders read image headers only; TFDS reads
     dataset metadata. Raises the same errors as :func:`load` for a size or colour mix.
+
+    Parameters
+    ----------
+    source : str, os.PathLike or np.ndarray
+        As in :func:`load`; an array or ``.npz``/``.npy`` file is read (its ``"train"`` split).
+    image_size : int, optional
+        As in :func:`load`: the side of the square images; default: the source's own size.
+    channels : {1, 3}, optional
+        As in :func:`load`; default: the source's own (3 when a TFDS dataset does not say).
+    data_dir : str, optional
+        Where prepared TFDS datasets are; unused by the other sources.
+
+    Returns
+    -------
+    tuple of int
+        ``(h, w, c)``: height, width and channels of one image as :func:`load` yields it.
     """
     kind = source_kind(source)
     if kind == "builtin":

@@ -12,7 +12,16 @@ class CorruptDatasetError(ValueError):
 
 
 class CorruptImageError(CorruptDatasetError):
-    """One or more image files cannot be decoded; ``paths`` lists them."""
+    """One or more image files cannot be decoded; ``paths`` lists them.
+
+    Parameters
+    ----------
+    message : str
+        The error message: which files fail, why, and how to fix it.
+    paths : list of str
+        The paths of the files that cannot be read or decoded; kept (as a new list) in the
+        ``paths`` attribute.
+    """
 
     def __init__(self, message: str, paths: list[str]):
         super().__init__(message)

@@ -107,6 +107,41 @@ def from_arrays(
 
     Scaling to [-1, 1] happens after batching (one vectorised op per batch);
     ``start_batch`` as in :func:`batched`.
+
+    Parameters
+    ----------
+    images : np.ndarray
+        ``(n, h, w, c)`` images, uint8 in [0, 255] (scaled as ``x / 127.5 - 1``) or float32
+        already in [-1, 1]; other dtypes and shapes are refused (normalise them with
+        ``tfgan_zoo.data.load(array)``).
+    labels : np.ndarray, optional
+        One class index per image, shape ``(n,)``; given, the dataset yields
+        ``(images, labels)`` with the labels cast to int32.
+    batch_size : int
+        Images per batch (default 128), >= 1.
+    shuffle : bool
+        Shuffle the whole array (buffer = ``n``) at each pass (default True).
+    seed : int, optional
+        Seed of the shuffle; None: the order is not reproducible.
+    drop_remainder : bool
+        Drop the last, incomplete batch (default True); ``n`` must then be at least ``batch_size``.
+    name : str
+        What the error messages call the data (default ``"The dataset"``).
+    start_batch : int, optional
+        None (default): one pass per iteration, reshuffled at each iteration. An integer: an
+        endless, resumable stream of passes starting at that batch (see :func:`batched`).
+
+    Returns
+    -------
+    tf.data.Dataset
+        Batches of float32 images ``(batch_size, h, w, c)`` in [-1, 1], or ``(images, labels)``
+        with int32 labels when ``labels`` is given; prefetched.
+
+    Raises
+    ------
+    ValueError
+        On another dtype or shape of ``images``, no images, ``batch_size < 1``, or fewer images
+        than one batch with ``drop_remainder``.
     """
     images = np.asarray(images)
     if images.ndim != 4 or not (images.dtype == np.uint8 or images.dtype == np.float32):

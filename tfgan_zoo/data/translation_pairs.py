@@ -302,6 +302,52 @@ def pairs(name_or_folder: str | os.PathLike, split: str = "train", batch_size: i
     domains of different lengths (folders): a pass is as long as the longer domain, the shorter
     one is repeated (reshuffled at each repetition). Batches are exactly ``batch_size`` when
     ``drop_remainder``; labels are int32 (refused for folders, which have none).
+
+    Parameters
+    ----------
+    name_or_folder : str or os.PathLike
+        One of :data:`PAIR_SOURCES`, or a folder with sub-folders ``A/`` and ``B/`` (as in
+        :func:`pair_arrays`).
+    split : {"train", "test", "all"}
+        As in :func:`pair_arrays` (default ``"train"``; a folder has no ``"test"``).
+    batch_size : int
+        Examples per batch (default 64), >= 1.
+    paired : bool
+        True (default, pix2pix): ``a[i]`` and ``b[i]`` are two views of one image. False
+        (CycleGAN): the two domains of :func:`pair_arrays`, shuffled independently.
+    seed : int, optional
+        Seed of the shuffle (default 0); unpaired domains use ``2 seed`` and ``2 seed + 1``.
+        None: the order is not reproducible.
+    shuffle : bool
+        Shuffle the whole array (buffer = number of examples) at each pass (default True);
+        False keeps the order of :func:`pair_arrays`.
+    drop_remainder : bool
+        Drop the last, incomplete batch of each pass (default True); a source with fewer
+        examples than ``batch_size`` is then refused.
+    data_dir : str, optional
+        Where Fashion-MNIST's IDX files are (as for :func:`tfgan_zoo.data.load`).
+    image_size : int, optional
+        Resize (bilinear, antialiased) and centre-crop every view to ``image_size`` squared.
+    with_labels : bool
+        Yield ``(a, b, labels_a)`` with the int32 labels of the A images (default False);
+        refused for folders.
+    channels : {1, 3}, optional
+        Convert both domains to grayscale or RGB (default: each source's own).
+
+    Returns
+    -------
+    tf.data.Dataset
+        One pass per iteration (reshuffled at each when ``shuffle``): batches ``(a, b)`` of float32 NHWC
+        images in [-1, 1], shapes ``(batch_size, size, size, channels)`` (A and B may differ in
+        channels), or ``(a, b, labels_a)`` with int32 ``labels_a`` of shape ``(batch_size,)``.
+
+    Raises
+    ------
+    ValueError
+        ``with_labels`` for a folder, fewer examples than one batch with ``drop_remainder``, and
+        the errors of :func:`pair_arrays`.
+    FileNotFoundError
+        A folder without ``A/`` or ``B/``.
     """
     a, b, y, name = _uint8_pairs(name_or_folder, split, paired, data_dir, image_size, channels)
     if with_labels and y is None:

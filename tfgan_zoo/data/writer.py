@@ -26,6 +26,40 @@ def write_image_folder(
     Files are numbered from ``start`` (zero-padded to 5 digits at least, so names sort
     in order). Each file is written under a temporary name and renamed, so an
     interrupted run never leaves a half-written image behind. Returns the paths written.
+
+    Parameters
+    ----------
+    images : np.ndarray
+        uint8 images ``(n, h, w, c)`` with ``c`` 1 (saved as grayscale) or 3 (RGB); other
+        dtypes and shapes are refused.
+    root : str
+        Folder to write into; it and the class sub-folders are created as needed, and existing
+        files of the same name are replaced.
+    labels : np.ndarray, optional
+        One class index per image (``len(labels) == n``): image ``i`` goes into the sub-folder of
+        class ``labels[i]``. Default: every image directly in ``root``.
+    class_names : sequence of str, optional
+        Name of the sub-folder of each class index (``class_names[label]``). Default: the
+        index itself (``root/0/``, ``root/1/``, ...). Unused without ``labels``.
+    fmt : {"png", "jpg", "jpeg", "bmp", "gif"}
+        Image format and file extension (case-insensitive; default ``"png"``, lossless).
+    quality : int
+        JPEG quality passed to Pillow (default 95; Pillow's scale runs from 0, worst, to 95, best);
+        ignored by the other formats.
+    start : int
+        Number of the first file (default 0), e.g. the count already written when adding
+        images to a folder.
+
+    Returns
+    -------
+    list of str
+        The paths written, one per image, in the order of ``images``.
+
+    Raises
+    ------
+    ValueError
+        On an unknown ``fmt``, images that are not uint8 ``(n, h, w, 1 or 3)``, or a number of
+        labels that differs from the number of images.
     """
     from PIL import Image
 

@@ -131,6 +131,19 @@ def ssim_per_image(
 
     See :func:`ssim` for the formula and the conventions.
 
+    Parameters
+    ----------
+    pred, target : array (N, H, W, C)
+        Translated and true images, float in [-1, 1]; ``H, W >= win_size``.
+    data_range : float
+        ``L`` in ``C1`` and ``C2``: the span of possible values, 2 for [-1, 1] (default); > 0.
+    win_size : int, optional
+        Odd side (>= 3) of the uniform window (default 7). Must stay None with ``gaussian=True``.
+    gaussian : bool
+        Gaussian-weighted windows (Wang et al.) instead of uniform ones (default False).
+    k1, k2 : float
+        The stabilising constants of Wang et al. (defaults 0.01 and 0.03), >= 0.
+
     Returns
     -------
     np.ndarray, float64, shape (N,)

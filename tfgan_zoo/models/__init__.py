@@ -31,7 +31,25 @@ MODELS: dict[str, tuple[type[GAN], dict]] = {
 
 def n_critic_of(loss: str, n_critic: int | None = None) -> int:
     """The discriminator updates per generator step of a ``loss`` model: ``n_critic``, or the loss's default
-    (5 for ``wgan``, ``wgan-gp``, ``mmd`` and ``mmd-gp``, else 1) when None."""
+    (5 for ``wgan``, ``wgan-gp``, ``mmd`` and ``mmd-gp``, else 1) when None.
+
+    Parameters
+    ----------
+    loss : str
+        A loss name, a key of ``MODELS`` (e.g. ``nsgan``, ``wgan-gp``, ``fgan-kl``, ``ragan``, ``mmd``).
+    n_critic : int, optional
+        The number asked for; None (default) takes the default of the loss's model class.
+
+    Returns
+    -------
+    int
+        Discriminator updates per generator update.
+
+    Raises
+    ------
+    ValueError
+        For an unknown loss name; the message lists the valid names.
+    """
     if loss not in MODELS:
         raise ValueError(f"Unknown loss {loss!r}. Valid losses: {', '.join(MODELS)}.")
     return MODELS[loss][0].default_n_critic if n_critic is None else int(n_critic)
@@ -39,6 +57,27 @@ def n_critic_of(loss: str, n_critic: int | None = None) -> int:
 
 def build_gan(loss: str, generator: keras.Model, discriminator: keras.Model, **kwargs: Any) -> GAN:
     """Build the GAN model for a loss name (``gan``, ``nsgan``, ``lsgan``, ``wgan``, ``wgan-gp``, ``hinge``).
+
+    The f-GAN (``fgan-<divergence>``), relativistic (``rsgan``, ``ragan``, ``ralsgan``) and MMD (``mmd``,
+    ``mmd-gp``) names of ``MODELS`` work too: each name maps to a model class and its fixed arguments.
+
+    Parameters
+    ----------
+    loss : str
+        A loss name, a key of ``MODELS``.
+    generator : keras.Model
+        The generator, noise ``z`` (plus any labels or codes) to images (see :class:`GAN`).
+    discriminator : keras.Model
+        The discriminator, images (plus any labels) to one logit per example (see :class:`GAN`).
+    **kwargs
+        Further constructor arguments of the model class (:class:`GAN` and its variants), e.g. ``latent_dim``,
+        ``n_critic``, ``penalty`` or ``ema``; they must not repeat the fixed arguments ``MODELS`` gives the
+        loss (such as ``generator_loss``, ``divergence``, ``kind`` or ``variant``).
+
+    Returns
+    -------
+    GAN
+        The model (an instance of :class:`GAN` or of the variant the loss names), not yet compiled.
 
     Raises
     ------

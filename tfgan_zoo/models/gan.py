@@ -49,7 +49,19 @@ PACKAGE = "tfgan_zoo"
 def apply_update(optimizer, loss, tape, variables) -> None:
     """One optimizer update of ``variables`` from ``loss`` recorded on ``tape``, loss-scaled when the optimizer
     is a ``LossScaleOptimizer`` and divided by the replicas under a strategy (the optimizer sums their
-    gradients). Every model's step updates through it."""
+    gradients). Every model's step updates through it.
+
+    Parameters
+    ----------
+    optimizer : keras.optimizers.Optimizer
+        The optimizer of ``variables`` (a ``LossScaleOptimizer`` under ``mixed_float16``).
+    loss : tensor
+        Scalar loss of this replica, computed under ``tape``.
+    tape : tf.GradientTape
+        The tape that recorded ``loss``, its gradient not yet taken; the loss scaling is recorded on it too.
+    variables : list of keras.Variable
+        The variables to update (e.g. a network's ``trainable_variables``).
+    """
     with tape:  # scaling must be recorded, or no gradient reaches the variables
         scaled = optimizer.scale_loss(distribute.replica_share(loss))
     grads = tape.gradient(scaled, variables)
@@ -59,6 +71,20 @@ def apply_update(optimizer, loss, tape, variables) -> None:
 def split_critic_batches(images, labels, parts: int) -> tuple[list, list]:
     """The real images (and labels, or None) of a step split into ``parts`` equal consecutive parts, one per
     critic update (``critic_batches="fresh"``); ``parts=1`` returns the batch whole.
+
+    Parameters
+    ----------
+    images : tensor
+        The step's real images, ``(parts * B, ...)``.
+    labels : tensor or None
+        Their labels, ``(parts * B,)``, or None for unlabelled data.
+    parts : int
+        Number of parts (``n_critic``), >= 1.
+
+    Returns
+    -------
+    tuple of (list, list)
+        ``parts`` image tensors of ``B`` rows each, and ``parts`` label tensors (or ``parts`` Nones).
 
     Raises
     ------
@@ -83,7 +109,17 @@ def split_critic_batches(images, labels, parts: int) -> tuple[list, list]:
 def track(tracker, value, *optimizers) -> None:
     """Add a step's value to its epoch mean. Under loss scaling (any of ``optimizers`` a LossScaleOptimizer) a
     non-finite value is left out: its update was skipped, and one skipped step must not turn the rest of the
-    epoch's means into NaN."""
+    epoch's means into NaN.
+
+    Parameters
+    ----------
+    tracker : keras.metrics.Mean
+        The metric that averages the value over the epoch.
+    value : tensor
+        The step's scalar value (e.g. a loss).
+    *optimizers : keras.optimizers.Optimizer
+        The optimizers of the step; whether any of them scales the loss decides if non-finite values are dropped.
+    """
     if any(isinstance(o, keras.optimizers.LossScaleOptimizer) for o in optimizers):
         value = tf.cast(value, tf.float32)
         finite = tf.math.is_finite(value)
@@ -93,7 +129,18 @@ def track(tracker, value, *optimizers) -> None:
 
 
 def deserialize_optimizers(config: dict) -> dict:
-    """A saved compile configuration with its ``d_optimizer``/``g_optimizer`` rebuilt, for ``compile(**...)``."""
+    """A saved compile configuration with its ``d_optimizer``/``g_optimizer`` rebuilt, for ``compile(**...)``.
+
+    Parameters
+    ----------
+    config : dict
+        A compile configuration as ``get_compile_config`` returns it, the optimizers serialized.
+
+    Returns
+    -------
+    dict
+        A copy of ``config`` with ``d_optimizer`` and ``g_optimizer`` as optimizer objects.
+    """
     config = dict(config)
     for key in ("d_optimizer", "g_optimizer"):
         config[key] = keras.optimizers.deserialize(config[key])
@@ -101,7 +148,20 @@ def deserialize_optimizers(config: dict) -> dict:
 
 
 def with_loss_scaling(optimizer: keras.optimizers.Optimizer, name: str) -> keras.optimizers.Optimizer:
-    """``optimizer`` wrapped in a ``LossScaleOptimizer`` under the ``mixed_float16`` policy (else as is)."""
+    """``optimizer`` wrapped in a ``LossScaleOptimizer`` under the ``mixed_float16`` policy (else as is).
+
+    Parameters
+    ----------
+    optimizer : keras.optimizers.Optimizer
+        The optimizer; one that already is a ``LossScaleOptimizer`` is returned as is.
+    name : str
+        Name of the wrapping ``LossScaleOptimizer`` (e.g. ``"d_loss_scale"``).
+
+    Returns
+    -------
+    keras.optimizers.Optimizer
+        The wrapped optimizer under ``mixed_float16``, else ``optimizer`` itself.
+    """
     if _is_mixed_float16() and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
         return keras.optimizers.LossScaleOptimizer(optimizer, name=name)
     return optimizer
@@ -214,6 +274,36 @@ class GAN(TwoOptimizers, keras.Model):
         DiffAugment policy applied to every discriminator input in training,
         real and generated, in both updates (:mod:`tfgan_zoo.augment`), e.g.
         ``"color,translation,cutout"``.
+    conditional : {None, "concat", "projection", "acgan", "infogan"}, optional
+        How labels or codes enter the networks (:mod:`tfgan_zoo.models.conditioning`); build both networks
+        for the same mode (``nets.build(..., conditional=...)``). None or ``"none"`` (default): unconditional.
+        ``"concat"``/``"projection"``: both networks take ``[input, label]``; ``"acgan"``: only the generator
+        does, and the discriminator's class head adds a cross-entropy term to both losses (Odena et al., 2017).
+        These three train on ``(images, labels)`` batches (``data.load(..., with_labels=True)``).
+        ``"infogan"``: latent codes are appended to ``z`` and the discriminator's Q head adds the
+        mutual-information term to both losses (Chen et al., 2016).
+    num_classes : int, optional
+        Number of labels (>= 2); required by ``"concat"``, ``"projection"`` and ``"acgan"``.
+    info_categorical : int
+        InfoGAN: categories of the categorical code ``c_cat`` (0, the default: none; else >= 2).
+    info_continuous : int
+        InfoGAN: number of continuous codes ``c_cont ~ U(-1, 1)`` (default 0). InfoGAN needs at least one
+        code of either kind.
+    info_weight : float
+        InfoGAN: weight lambda of the mutual-information loss added to both losses (default 1).
+    ac_weight : float
+        AC-GAN: weight (>= 0) of the class cross-entropy terms (default 1).
+    label_smoothing : float
+        One-sided label smoothing ``eps`` in [0, 1) (Salimans et al., 2016): real images get the target
+        ``1 - eps``. Only for the BCE losses (``gan``, ``nsgan``) and not with progressive augmentation;
+        0 (default): off.
+    feature_matching : {None, "only", "add"}, optional
+        Feature matching (Salimans et al., 2016): the generator matches the batch-mean discriminator features of
+        real and generated images, ``||E f(x) - E f(G(z))||^2`` (reported as ``fm``). ``"only"``: that term is
+        the generator's loss; ``"add"``: it is added to the adversarial loss; None or ``"none"`` (default): off.
+    feature_layer : str, optional
+        Name of the discriminator layer whose output is the features ``f`` of feature matching (and of the MMD
+        GANs' feature map); None (default): the input of the discriminator's output layer ``logit``.
     progressive_bits : int
         Progressive augmentation (PA-GAN, :mod:`tfgan_zoo.progressive`): the
         discriminator gets this many extra input channels (build it for
@@ -558,6 +648,10 @@ class GAN(TwoOptimizers, keras.Model):
             uses XLA on GPUs/TPUs and not on the CPU, where it was measured
             no faster: on an AVX-512 CPU our nsgan step ran at 0.91x the plain
             reference with XLA and 1.19x without (``benchmarks/train_step.py``).
+        steps_per_execution : int
+            Training steps run per call of the compiled function (Keras' ``steps_per_execution``; default 1).
+        run_eagerly : bool
+            Run the step eagerly, without ``tf.function`` (for debugging; default False).
         """
         self._compile_two(d_optimizer, g_optimizer, self.discriminator.trainable_variables,
                           self.generator.trainable_variables, jit_compile=jit_compile,
@@ -583,6 +677,23 @@ class GAN(TwoOptimizers, keras.Model):
 
         Conditional models take ``labels`` (default: 0, 1, ..., cycling); InfoGAN takes
         ``codes = (c_cat, c_cont)`` (default: drawn at random).
+
+        Parameters
+        ----------
+        n_or_z : int or tensor-like
+            A number ``n`` of images to draw noise for, or the noise ``z`` itself, ``(n, latent_dim)``.
+        labels : tensor-like, optional
+            Conditional models: the ``n`` integer labels of the images; ignored otherwise.
+        codes : tuple, optional
+            InfoGAN: ``(c_cat, c_cont)``, ``n`` integer categories and ``(n, info_continuous)`` floats in
+            [-1, 1]; ignored otherwise.
+        training : bool
+            Run the generator in training mode (batch norm on batch statistics); default False.
+
+        Returns
+        -------
+        tf.Tensor
+            ``n`` images in [-1, 1], float32, of the generator's output shape.
         """
         if isinstance(n_or_z, int):
             z = self.sample_noise(n_or_z)

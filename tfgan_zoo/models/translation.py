@@ -45,7 +45,17 @@ TRANSLATION_CONSTRAINTS = ("none", "clip", "sn")
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class ConstantThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
     """``lr(t) = lr0`` for ``t < hold``, then linearly to 0 at ``hold + decay`` (pix2pix/CycleGAN: 100 epochs
-    constant, 100 decaying)."""
+    constant, 100 decaying).
+
+    Parameters
+    ----------
+    initial_learning_rate : float
+        ``lr0``, the learning rate of the constant phase.
+    hold_steps : int
+        ``hold``, the optimizer steps at ``lr0``.
+    decay_steps : int
+        ``decay``, the optimizer steps of the linear decay to 0 (at least 1); the rate stays 0 afterwards.
+    """
 
     def __init__(self, initial_learning_rate: float, hold_steps: int, decay_steps: int) -> None:
         self.initial_learning_rate = float(initial_learning_rate)
@@ -68,6 +78,17 @@ class ImagePool:
     full, with probability ½ a uniformly chosen stored image is returned and replaced by the new one, otherwise
     the new image is returned. The pool lives in non-trainable variables of the model that owns it, so it is
     saved and restored with the model.
+
+    Parameters
+    ----------
+    owner : keras.Model
+        The model whose (non-trainable) weights hold the pool.
+    name : str
+        Prefix of the weights' names (``<name>_images``, ``<name>_count``), unique within ``owner``.
+    size : int
+        Images the pool holds (>= 0); 0: no pool, :meth:`query` returns its input.
+    image_shape : tuple of int
+        Shape of one image, e.g. ``(height, width, channels)``.
     """
 
     def __init__(self, owner: keras.Model, name: str, size: int, image_shape) -> None:
@@ -78,6 +99,20 @@ class ImagePool:
                                       dtype="int32")
 
     def query(self, images, seed) -> tf.Tensor:
+        """The images the discriminator sees for a batch of newly generated ``images``, updating the pool.
+
+        Parameters
+        ----------
+        images : tensor
+            Generated images, ``(batch, *image_shape)``; cast to float32.
+        seed : keras.random.SeedGenerator
+            Draws the coin flips and the pool slots.
+
+        Returns
+        -------
+        tf.Tensor
+            ``(batch, *image_shape)`` float32: each image, or a stored one it replaced (class docstring).
+        """
         images = tf.cast(images, tf.float32)
         if self.size == 0:
             return images
@@ -291,6 +326,17 @@ class CycleGAN(_TranslationGAN):
         λ_id, the identity losses' weight relative to λ (0.5; 0 turns them off).
     pool_size : int
         Generated images kept per domain for the discriminators (50; 0: none).
+    constraint : {"none", "clip", "sn"}
+        Lipschitz constraint on both discriminators (:mod:`tfgan_zoo.constraints`; default ``none``).
+    penalty : {"none", "gp", "gp-one-sided", "r1", "dragan"}
+        Gradient penalty on each discriminator's mean patch score (:mod:`tfgan_zoo.penalties`); default
+        ``none``, which the ``wgan-gp`` loss turns into ``gp``.
+    penalty_weight : float, optional
+        Its weight; None (default): the penalty's default (10).
+    clip_value : float
+        Weight-clipping bound for ``constraint="clip"`` (default 0.01).
+    seed : int, optional
+        Seed of the ``keras.random.SeedGenerator`` of the penalties and the image pools.
     """
 
     def __init__(self, generator_ab: keras.Model, generator_ba: keras.Model, discriminator_a: keras.Model,

@@ -32,6 +32,17 @@ class LSGAN(_RawOutput, GAN):
 
     ``L_D = 1/2 E[(D(x) - b)^2] + 1/2 E[(D(G(z)) - a)^2]``,
     ``L_G = 1/2 E[(D(G(z)) - c)^2]``; defaults ``a=0, b=1, c=1``.
+    Other arguments are those of :class:`~tfgan_zoo.models.gan.GAN`.
+
+    Parameters
+    ----------
+    real_label : float
+        ``b``, the discriminator's regression target on real images (default 1).
+    fake_label : float
+        ``a``, its target on generated images (default 0); must differ from ``real_label``. Progressive
+        augmentation needs ``fake_label = -real_label`` (e.g. the paper's ``a=-1, b=1``).
+    target_label : float
+        ``c``, the value the generator wants the discriminator to output on its images (default 1).
     """
 
     loss_name = "lsgan"
@@ -112,6 +123,13 @@ class WGANGP(_Wasserstein):
     ``x_hat = x + alpha (G(z) - x)``, ``alpha ~ U(0,1)`` per example.
     Paper defaults: ``lambda=10``, ``n_critic=5``, Adam(1e-4, 0, 0.9).
     ``gp_weight`` is ``penalty_weight``; ``penalty=`` picks another penalty.
+    Other arguments are those of :class:`~tfgan_zoo.models.gan.GAN`.
+
+    Parameters
+    ----------
+    gp_weight : float, optional
+        lambda, the penalty's weight: another name for ``penalty_weight``, which it overrides when given.
+        None (default): ``penalty_weight``, or the penalty's default (10).
     """
 
     loss_name = "wgan-gp"
@@ -209,6 +227,12 @@ class RelativisticGAN(_RawOutput, GAN):
     ``"ragan"``: ``L_D = E[softplus(mean f - r)] + E[softplus(f - mean r)]``, ``L_G`` with ``r`` and ``f`` swapped;
     ``"ralsgan"``: ``L_D = E[(r - mean f - 1)^2] + E[(f - mean r + 1)^2]``, ``L_G`` swapped
     (:mod:`tfgan_zoo.losses`). ``d_real``/``d_fake`` report the raw outputs.
+    Other arguments are those of :class:`~tfgan_zoo.models.gan.GAN`.
+
+    Parameters
+    ----------
+    kind : {"rsgan", "ragan", "ralsgan"}
+        The relativistic loss (default ``ragan``), a key of :data:`tfgan_zoo.losses.RELATIVISTIC`.
     """
 
     generator_uses_real_logits = True
@@ -254,6 +278,17 @@ class MMDGAN(GAN):
     ``w(x) = mean_i k(phi(x), phi(x_i)) - mean_j k(phi(x), phi(G(z_j)))`` at random interpolates.
     ``phi`` is the input of the discriminator's ``logit`` layer (``feature_layer`` picks another layer's output);
     ``MMD^2_u`` is :func:`tfgan_zoo.losses.mmd2` (the estimator KID uses). Unconditional only.
+    Other arguments are those of :class:`~tfgan_zoo.models.gan.GAN`. The default ``n_critic`` is 5.
+
+    Parameters
+    ----------
+    variant : {"mmd", "mmd-gp"}
+        ``"mmd"`` (default): RBF mixture kernel, no penalty by default. ``"mmd-gp"``: rational-quadratic plus
+        linear kernel and by default the ``gp`` penalty on the witness function, with weight 1 unless
+        ``penalty_weight`` is given.
+    sigmas : sequence of float
+        Bandwidths of the RBF mixture kernel (``variant="mmd"``; unused by ``mmd-gp``), in the units of the
+        features ``phi``; default 1, 2, 4, 8 and 16.
     """
 
     generator_uses_real_logits = True

@@ -22,6 +22,10 @@ from .norms import ConditionalBatchNorm, SelfModulatedBatchNorm
 from .resnet import GlobalSumPooling2D, PadImage, resnet_pair
 
 
+def _none(norm: str | None) -> str | None:
+    return None if norm == "none" else norm
+
+
 def build(arch: str, image_shape: Sequence[int], latent_dim: int, conditional: str | None = None,
           num_classes: int | None = None, info_codes: tuple[int, int] = (0, 0),
           **kwargs: Any) -> tuple[keras.Model, keras.Model]:
@@ -38,6 +42,88 @@ def build(arch: str, image_shape: Sequence[int], latent_dim: int, conditional: s
     ``variant``, ``width``, ``d_width`` for resnet: :mod:`.resnet`).
     ``d_extra_channels=B`` builds the discriminator for images with ``B`` more channels than the generator makes
     (progressive augmentation's bit channels, :mod:`tfgan_zoo.progressive`; features for the mlp).
+
+    The keyword arguments after ``info_codes`` are read from ``**kwargs``; a keyword that the chosen architecture
+    does not use is ignored, except where an entry below says it is refused.
+
+    Parameters
+    ----------
+    arch : str
+        The architecture, one of ``ARCHITECTURES``: "mlp" (:func:`mlp_pair`), "dcgan" (:func:`dcgan_pair`),
+        "sndcgan" (:func:`sndcgan_pair`), "sndcgan-small" (:func:`sndcgan_small_pair`), "infogan"
+        (:func:`infogan_pair`) or "resnet" (:func:`resnet_pair`).
+    image_shape : sequence of 3 int
+        ``(height, width, channels)`` of the generated images (channels last, values in [-1, 1]). The
+        convolutional networks need square images with 1 or 3 channels; the sizes each accepts: dcgan and
+        sndcgan-small ``s * 2**k`` with ``4 <= s <= 8``, ``k >= 2`` (:func:`upsampling_plan`), infogan a multiple
+        of 4, sndcgan at least 8, resnet 28, 32, 64 or 128. The mlp takes any ``(height, width, channels)``.
+    latent_dim : int
+        Size of the noise vector ``z`` the generator reads (>= 1). Under ``conditional="infogan"`` the generator
+        reads ``latent_dim + n_categorical + n_continuous`` values: ``z`` followed by the codes.
+    conditional : str or None
+        How labels or codes enter the networks (:mod:`.heads`): None or "none" (default: unconditional),
+        "concat", "projection", "acgan" (class labels; need ``num_classes``) or "infogan" (latent codes; need
+        ``info_codes``).
+    num_classes : int or None
+        Number of class labels (>= 2) for ``conditional`` "concat", "projection" or "acgan" and for
+        ``generator_norm="cbn"``; unused otherwise (default None).
+    info_codes : tuple (int, int)
+        ``(n_categorical, n_continuous)``: the InfoGAN codes under ``conditional="infogan"``, one categorical
+        code with ``n_categorical`` values (0: none) and ``n_continuous`` continuous codes; their sum must be
+        at least 1. Default ``(0, 0)``, unused by the other modes.
+    minibatch_discrimination : tuple (int, int) or None
+        ``(B, C)``: append Salimans et al.'s minibatch discrimination (:class:`MinibatchDiscrimination`,
+        ``B`` kernels of dimension ``C``) to the discriminator's features. Default None: none.
+    minibatch_stddev : int
+        ``G`` >= 2: append ProGAN's minibatch standard deviation over groups of ``G`` samples
+        (:class:`MinibatchStdDev`) to the discriminator's features. Default 0: none.
+    cascade : int
+        Number ``N`` of cascading-rejection scores the discriminator outputs instead of one logit
+        (:class:`CascadingRejection`); >= 1, default 1 (a plain logit).
+    upsample : str
+        The generator's 2x upsampling for dcgan, sndcgan, sndcgan-small and infogan: "transpose" (default,
+        4x4 stride-2 transposed convolutions), "nearest-conv" or "bilinear-conv" (2x resize, then a 3x3
+        convolution). The mlp and resnet refuse anything but "transpose".
+    generator_norm : str
+        The generator's batch normalizations (:mod:`.norms`): "batch" (default, plain batch norm), "cbn"
+        (:class:`ConditionalBatchNorm`, needs a class-conditional ``conditional``) or "self-modulation"
+        (:class:`SelfModulatedBatchNorm`, unconditional only). The mlp refuses anything but "batch".
+    width : int or None
+        Base channel count: for dcgan, sndcgan and sndcgan-small the channels of the discriminator's first
+        convolution, the other layers' being multiples of it (default 64, see each ``*_pair``); for resnet the
+        generator's width (default None: the variant's, see :func:`resnet_pair`). infogan has fixed widths and
+        refuses anything but None or 64; the mlp ignores it.
+    transpose_impl : str
+        How the stride-2 (transposed) convolutions of dcgan, sndcgan, sndcgan-small and infogan run, one of
+        ``TRANSPOSE_IMPLS``: "native" (default), "subpixel" or "auto" (:func:`resolve_transpose_impl`). resnet
+        refuses "subpixel".
+    norm : str or None
+        The discriminator's normalization, dcgan and infogan only: None (default) or "batch", and "layer" for
+        dcgan (see :func:`dcgan_discriminator`); "none" is None. sndcgan, sndcgan-small and resnet refuse
+        anything but None or "none".
+    variant : str
+        resnet only: "sngan" (default) or "wgan-gp", the default widths and the discriminator's global pooling
+        (:mod:`.resnet`).
+    d_width : int or None
+        resnet only: the discriminator's width (default None: the variant's, see :func:`resnet_pair`).
+    d_extra_channels : int
+        ``B`` >= 0: the discriminator reads images with ``B`` more channels than ``image_shape`` has
+        (progressive augmentation's bit channels, :mod:`tfgan_zoo.progressive`). Default 0.
+
+    Returns
+    -------
+    tuple (keras.Model, keras.Model)
+        ``(generator, discriminator)``. The generator maps ``z`` (or ``[z, label]``) to float32 images in
+        [-1, 1]; the discriminator maps images (or ``[image, label]``) to a float32 logit of shape
+        ``(batch, 1)``, ``(batch, N)`` under ``cascade=N``, or the head outputs of :mod:`.heads` under
+        "acgan" and "infogan".
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``arch``, ``upsample`` or ``generator_norm``, ``latent_dim < 1``, ``cascade < 1``,
+        ``d_extra_channels < 0``, a keyword the architecture refuses, an image shape it cannot build, or
+        inconsistent conditioning arguments.
     """
     extra = int(kwargs.pop("d_extra_channels", 0) or 0)
     if extra < 0:
@@ -73,8 +159,8 @@ def build(arch: str, image_shape: Sequence[int], latent_dim: int, conditional: s
                            width=kwargs.pop("width", None), d_width=kwargs.pop("d_width", None),
                            generator_norm=g_norm, **heads)
     if arch == "dcgan":
-        return dcgan_pair(image_shape, latent_dim, width=kwargs.pop("width", 64) or 64, norm=kwargs.pop("norm", None),
-                          transpose_impl=kwargs.pop("transpose_impl", "native"), upsample=upsample,
+        return dcgan_pair(image_shape, latent_dim, width=kwargs.pop("width", 64) or 64,
+                          norm=_none(kwargs.pop("norm", None)), transpose_impl=kwargs.pop("transpose_impl", "native"), upsample=upsample,
                           generator_norm=g_norm, **heads)
     if arch in ("sndcgan", "sndcgan-small"):
         if kwargs.get("norm") not in (None, "none"):
@@ -88,8 +174,7 @@ def build(arch: str, image_shape: Sequence[int], latent_dim: int, conditional: s
         if kwargs.get("width") not in (None, 64):
             raise ValueError("the infogan networks have compare_gan's fixed widths (1024/128/64 units); drop width.")
         kwargs.pop("width", None)
-        norm = kwargs.pop("norm", None)
-        return infogan_pair(image_shape, latent_dim, norm=None if norm == "none" else norm,
+        return infogan_pair(image_shape, latent_dim, norm=_none(kwargs.pop("norm", None)),
                             transpose_impl=kwargs.pop("transpose_impl", "native"), upsample=upsample,
                             generator_norm=g_norm, **heads)
     raise ValueError(f"Unknown architecture {arch!r}. Valid architectures: {', '.join(ARCHITECTURES)}.")

@@ -28,7 +28,21 @@ PACKAGE = "tfgan_zoo"
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class CascadingRejection(keras.layers.Layer):
-    """``v -> (s_1, ..., s_N)`` by the cascade of the module docstring (float32 scores)."""
+    """``v -> (s_1, ..., s_N)`` by the cascade of the module docstring (float32 scores).
+
+    Reads flat features ``v`` of shape ``(batch, d)`` and outputs ``(batch, N)``; its weights are a kernel
+    ``(d, N)`` (the directions ``w_k``, Glorot-uniform) and a bias ``(N,)`` (zeros).
+
+    Parameters
+    ----------
+    scores : int
+        Number ``N`` of scores, >= 1 (default 2; 1 is an ordinary ``Dense(1)`` logit).
+    spectral_normalize : bool
+        Divide each direction ``w_k`` by its Euclidean norm (its exact spectral norm), as ``--constraint sn``
+        does; default False.
+    ``**kwargs``
+        Arguments of ``keras.layers.Layer`` (``name``, ...); ``dtype`` defaults to "float32".
+    """
 
     def __init__(self, scores: int = 2, spectral_normalize: bool = False, **kwargs: Any) -> None:
         kwargs.setdefault("dtype", "float32")
@@ -64,6 +78,18 @@ class CascadingRejection(keras.layers.Layer):
 
 def score_count(discriminator: keras.Model) -> int:
     """How many cascading-rejection scores ``discriminator`` outputs (1 without a cascade); looks inside
-    gradient-normalization wrappers."""
+    gradient-normalization wrappers.
+
+    Parameters
+    ----------
+    discriminator : keras.Model
+        A discriminator, possibly wrapped (a wrapper exposing the network as ``inner``, such as
+        :class:`tfgan_zoo.constraints.PiecewiseGradientNormalized`).
+
+    Returns
+    -------
+    int
+        The ``scores`` of its :class:`CascadingRejection` layer, or 1 if it has none.
+    """
     net = getattr(discriminator, "inner", discriminator)
     return next((layer.scores for layer in getattr(net, "layers", []) if isinstance(layer, CascadingRejection)), 1)

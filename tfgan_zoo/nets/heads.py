@@ -115,6 +115,50 @@ def build_pair(generator_body: Callable, discriminator_trunk: Callable, image_sh
     ``d_extra_channels = B``: the discriminator reads images with ``B`` more channels than the generator makes
     (build ``discriminator_trunk`` for :func:`widened` ``(image_shape, B)``). ``head_initializer``: see
     :func:`discriminator_heads`.
+
+    Parameters
+    ----------
+    generator_body : callable
+        ``generator_body(h) -> images`` (or ``generator_body(h, norm)`` when ``generator_norm`` is not "batch"):
+        maps the generator's input vector ``h`` to float32 images in [-1, 1] of shape ``image_shape``.
+    discriminator_trunk : callable
+        ``discriminator_trunk(t) -> features``: maps the discriminator's input tensor ``t`` (images with
+        ``d_extra_channels`` more channels, plus the label map under "concat") to flat features ``(batch, A)``.
+    image_shape : sequence of 3 int
+        ``(height, width, channels)`` of the generated images.
+    latent_dim : int
+        Size of the noise ``z``; under ``mode="infogan"`` the generator's input has ``sum(info_codes)`` more
+        entries (the codes).
+    mode : str or None
+        The conditioning, one of ``CONDITIONING`` or None (unconditional); see the module docstring.
+    num_classes : int or None
+        Number of labels (>= 2) for the modes "concat", "projection" and "acgan"; otherwise unused.
+    info_codes : tuple (int, int)
+        ``(n_categorical, n_continuous)`` InfoGAN codes for ``mode="infogan"`` (their sum >= 1).
+    names : tuple (str, str)
+        Keras names of the generator and the discriminator models.
+    minibatch : dict or None
+        Keyword arguments of :func:`.minibatch.minibatch_features`: ``discrimination=(B, C)`` and/or
+        ``stddev=G``; None (default) adds no minibatch features.
+    cascade : int
+        Number of cascading-rejection scores (default 1: one ``Dense(1)`` logit).
+    generator_norm : str
+        "batch" (default), "cbn" (class-conditional modes only) or "self-modulation" (unconditional only).
+    d_extra_channels : int
+        Extra input channels of the discriminator, >= 0 (default 0).
+    head_initializer : callable or None
+        Factory of the Keras initialiser of the logit layer's kernel (default None: Keras' default).
+
+    Returns
+    -------
+    tuple (keras.Model, keras.Model)
+        ``(generator, discriminator)`` with the inputs and outputs of the module docstring.
+
+    Raises
+    ------
+    ValueError
+        For inconsistent conditioning arguments (:func:`check_mode`), or a ``generator_norm`` that does not fit
+        ``mode``.
     """
     check_mode(mode, num_classes, info_codes)
     g_latent = latent_dim + (sum(info_codes) if mode == "infogan" else 0)

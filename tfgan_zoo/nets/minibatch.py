@@ -23,7 +23,20 @@ PACKAGE = "tfgan_zoo"
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class MinibatchDiscrimination(keras.layers.Layer):
-    """Salimans et al. (2016)'s minibatch discrimination (module docstring); ``kernels`` = B, ``kernel_dim`` = C."""
+    """Salimans et al. (2016)'s minibatch discrimination (module docstring); ``kernels`` = B, ``kernel_dim`` = C.
+
+    Maps features ``(n, A)`` to ``(n, A + B)``; its weight ``T`` (stored as ``(A, B C)``) starts from
+    N(0, 0.02).
+
+    Parameters
+    ----------
+    kernels : int
+        ``B``, the number of kernels, i.e. of appended features (>= 1, default 100).
+    kernel_dim : int
+        ``C``, the dimension of each kernel's projection ``M_ib`` (>= 1, default 5).
+    ``**kwargs``
+        Arguments of ``keras.layers.Layer`` (``name``, ``dtype``, ...).
+    """
 
     def __init__(self, kernels: int = 100, kernel_dim: int = 5, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -50,7 +63,20 @@ class MinibatchDiscrimination(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class MinibatchStdDev(keras.layers.Layer):
-    """ProGAN's minibatch standard deviation feature (module docstring)."""
+    """ProGAN's minibatch standard deviation feature (module docstring).
+
+    Maps features ``(n, A)`` to ``(n, A + 1)``; no weights.
+
+    Parameters
+    ----------
+    group_size : int
+        ``G``, the samples per group (>= 2, default 4, ProGAN's). A batch smaller than ``G`` is one group; a
+        batch that ``G`` does not divide is one group too.
+    epsilon : float
+        Added to each variance before its square root (default 1e-8).
+    ``**kwargs``
+        Arguments of ``keras.layers.Layer`` (``name``, ``dtype``, ...).
+    """
 
     def __init__(self, group_size: int = 4, epsilon: float = 1e-8, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -34,7 +34,22 @@ def _per_example(v, x):
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class ConditionalBatchNorm(layers.Layer):
-    """``[x, label] -> γ[label] · BN(x) + β[label]`` (module docstring); ``x`` of rank 2 or 4 (channels last)."""
+    """``[x, label] -> γ[label] · BN(x) + β[label]`` (module docstring); ``x`` of rank 2 or 4 (channels last).
+
+    Called on ``[x, label]`` with integer labels of shape ``(batch,)`` (or ``(batch, 1)``) in
+    ``[0, num_classes)``; returns a tensor of ``x``'s shape.
+
+    Parameters
+    ----------
+    num_classes : int
+        Number of labels (>= 2): the rows of the per-class ``γ`` (initialised to 1) and ``β`` (to 0).
+    momentum : float
+        Momentum of the batch norm's moving mean and variance (default 0.99, Keras').
+    epsilon : float
+        Added to the variance in the batch norm (default 1e-3, Keras').
+    ``**kwargs``
+        Arguments of ``keras.layers.Layer`` (``name``, ``dtype``, ...).
+    """
 
     def __init__(self, num_classes: int, momentum: float = 0.99, epsilon: float = 1e-3, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -68,7 +83,22 @@ class ConditionalBatchNorm(layers.Layer):
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class SelfModulatedBatchNorm(layers.Layer):
-    """``[x, z] -> (1 + γ(z)) · BN(x) + β(z)`` (module docstring); ``x`` of rank 2 or 4 (channels last)."""
+    """``[x, z] -> (1 + γ(z)) · BN(x) + β(z)`` (module docstring); ``x`` of rank 2 or 4 (channels last).
+
+    Called on ``[x, z]`` with the noise ``z`` of shape ``(batch, latent_dim)``; returns a tensor of ``x``'s
+    shape.
+
+    Parameters
+    ----------
+    hidden : int
+        Units of the hidden ReLU layer of the MLP from ``z`` to ``γ`` and ``β`` (default 32).
+    momentum : float
+        Momentum of the batch norm's moving mean and variance (default 0.99, Keras').
+    epsilon : float
+        Added to the variance in the batch norm (default 1e-3, Keras').
+    ``**kwargs``
+        Arguments of ``keras.layers.Layer`` (``name``, ``dtype``, ...).
+    """
 
     def __init__(self, hidden: int = 32, momentum: float = 0.99, epsilon: float = 1e-3, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -47,7 +47,19 @@ VARIANTS = {"sngan": {"pool": "sum"}, "wgan-gp": {"pool": "mean"}}
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class PadImage(layers.Layer):
-    """Pad each side of an image batch by ``pad`` pixels of ``value`` (default -1, the background in [-1, 1])."""
+    """Pad each side of an image batch by ``pad`` pixels of ``value`` (default -1, the background in [-1, 1]).
+
+    ``(batch, H, W, C) -> (batch, H + 2 pad, W + 2 pad, C)``.
+
+    Parameters
+    ----------
+    pad : int
+        Pixels added on each of the four sides (default 2: 28 x 28 to 32 x 32).
+    value : float
+        The value of the added pixels (default -1.0).
+    ``**kwargs``
+        Arguments of ``keras.layers.Layer`` (``name``, ``dtype``, ...).
+    """
 
     def __init__(self, pad: int = 2, value: float = -1.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -187,7 +199,59 @@ def resnet_pair(image_shape: Sequence[int], latent_dim: int, variant: str = "sng
                 d_width: int | None = None, conditional: str | None = None, num_classes: int | None = None,
                 info_codes: tuple[int, int] = (0, 0), minibatch: dict | None = None, cascade: int = 1,
                 generator_norm: str = "batch", d_extra_channels: int = 0) -> tuple[keras.Model, keras.Model]:
-    """ResNet ``(generator, discriminator)``, optionally conditional or InfoGAN (see :mod:`.heads`)."""
+    """ResNet ``(generator, discriminator)``, optionally conditional or InfoGAN (see :mod:`.heads`).
+
+    Parameters
+    ----------
+    image_shape : sequence of 3 int
+        ``(size, size, channels)`` of the generated images: square, 1 or 3 channels, ``size`` 28, 32, 64 or
+        128 (28 x 28 is made at 32 x 32 and cropped; the discriminator pads it back, module docstring).
+    latent_dim : int
+        Size of the noise vector ``z`` (>= 1). Under ``conditional="infogan"`` the generator reads
+        ``latent_dim + n_categorical + n_continuous`` values: ``z`` followed by the codes.
+    variant : str
+        "sngan" (default: Miyato et al.'s networks, global sum pooling in the discriminator) or "wgan-gp"
+        (Gulrajani et al.'s, global mean pooling); it sets the default widths.
+    width : int or None
+        The generator's ``ch`` of the module docstring's table. Default None: 256 ("sngan") or 128
+        ("wgan-gp") at 28 and 32, 64 at 64 and 128.
+    d_width : int or None
+        The discriminator's ``ch`` of the module docstring's table. Default None: 128 at 28 and 32, 64 at 64
+        and 128.
+    conditional : str or None
+        How labels or codes enter the networks (:mod:`.heads`): None (default, unconditional), "concat",
+        "projection", "acgan" (class labels, with ``num_classes``) or "infogan" (latent codes, with
+        ``info_codes``). :func:`tfgan_zoo.nets.build` also takes "none" for None.
+    num_classes : int or None
+        Number of class labels (>= 2) for ``conditional`` "concat", "projection" or "acgan" (and
+        ``generator_norm="cbn"``); default None, unused otherwise.
+    info_codes : tuple (int, int)
+        ``(n_categorical, n_continuous)``: the InfoGAN codes under ``conditional="infogan"`` (one categorical
+        code with ``n_categorical`` values, 0 for none, and ``n_continuous`` continuous codes; their sum >= 1).
+        Default ``(0, 0)``, unused by the other modes.
+    minibatch : dict or None
+        Batch-level features appended to the discriminator's features before its heads (:mod:`.minibatch`):
+        keyword arguments of ``minibatch_features``, ``discrimination=(B, C)`` (or None) and ``stddev=G`` (or 0).
+        Default None: none. :func:`tfgan_zoo.nets.build` fills it from ``minibatch_discrimination`` and
+        ``minibatch_stddev``.
+    cascade : int
+        Number ``N`` of cascading-rejection scores the discriminator outputs instead of one logit
+        (:mod:`.cascade`); default 1: a plain ``Dense(1)`` logit.
+    generator_norm : str
+        The generator's batch normalizations (:mod:`.norms`): "batch" (default, plain batch norm), "cbn"
+        (conditional batch norm; needs ``conditional`` "concat", "projection" or "acgan") or
+        "self-modulation" (unconditional generators only).
+    d_extra_channels : int
+        ``B`` >= 0: the discriminator reads images with ``B`` more channels than ``image_shape`` has
+        (progressive augmentation's bit channels, :mod:`tfgan_zoo.progressive`). Default 0.
+
+    Returns
+    -------
+    tuple (keras.Model, keras.Model)
+        ``(generator, discriminator)``: the generator maps ``z`` (or ``[z, label]``) to float32 images in
+        [-1, 1]; the discriminator maps images (or ``[image, label]``) to a float32 logit ``(batch, 1)``,
+        ``(batch, N)`` scores under ``cascade=N``, or the outputs of the "acgan"/"infogan" heads (:mod:`.heads`).
+    """
     size, _ = _check(image_shape)
     return build_pair(generator_body(image_shape, variant, width),
                       discriminator_trunk(widened(image_shape, d_extra_channels), variant, d_width),

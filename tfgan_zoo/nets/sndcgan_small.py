@@ -84,7 +84,64 @@ def sndcgan_small_pair(image_shape: Sequence[int], latent_dim: int, width: int =
                  transpose_impl: str = "native", minibatch: dict | None = None,
                  cascade: int = 1, upsample: str = "transpose", generator_norm: str = "batch",
                  d_extra_channels: int = 0) -> tuple[keras.Model, keras.Model]:
-    """The small SN-DCGAN ``(generator, discriminator)``, optionally conditional or InfoGAN (see :mod:`.heads`)."""
+    """The small SN-DCGAN ``(generator, discriminator)``, optionally conditional or InfoGAN (see :mod:`.heads`).
+
+    Parameters
+    ----------
+    image_shape : sequence of 3 int
+        ``(size, size, channels)`` of the generated images: square, 1 or 3 channels, ``size = s * 2**k`` with
+        ``4 <= s <= 8`` and ``k >= 2`` (:func:`tfgan_zoo.shapes.upsampling_plan`; e.g. 28, 32, 64).
+    latent_dim : int
+        Size of the noise vector ``z`` (>= 1). Under ``conditional="infogan"`` the generator reads
+        ``latent_dim + n_categorical + n_continuous`` values: ``z`` followed by the codes.
+    width : int
+        Base channel count (default 64): the generator's map starts with ``width * 2**k`` channels and halves
+        ``k`` times down to ``width``; the discriminator's convolutions go from ``width`` to ``width * 2**k``
+        (table of the module docstring).
+    conditional : str or None
+        How labels or codes enter the networks (:mod:`.heads`): None (default, unconditional), "concat",
+        "projection", "acgan" (class labels, with ``num_classes``) or "infogan" (latent codes, with
+        ``info_codes``). :func:`tfgan_zoo.nets.build` also takes "none" for None.
+    num_classes : int or None
+        Number of class labels (>= 2) for ``conditional`` "concat", "projection" or "acgan" (and
+        ``generator_norm="cbn"``); default None, unused otherwise.
+    info_codes : tuple (int, int)
+        ``(n_categorical, n_continuous)``: the InfoGAN codes under ``conditional="infogan"`` (one categorical
+        code with ``n_categorical`` values, 0 for none, and ``n_continuous`` continuous codes; their sum >= 1).
+        Default ``(0, 0)``, unused by the other modes.
+    transpose_impl : str
+        How the stride-2 convolutions run: "native" (default, Keras' layers), "subpixel" (as forward
+        convolutions, faster on CPUs) or "auto" (sub-pixel on CPUs, native on GPUs and TPUs); see
+        :func:`.subpixel.resolve_transpose_impl` and :mod:`.dcgan`.
+        Here it applies to the generator's 2x upsampling and the discriminator's 4x4 stride-2
+        convolutions.
+    minibatch : dict or None
+        Batch-level features appended to the discriminator's features before its heads (:mod:`.minibatch`):
+        keyword arguments of ``minibatch_features``, ``discrimination=(B, C)`` (or None) and ``stddev=G`` (or 0).
+        Default None: none. :func:`tfgan_zoo.nets.build` fills it from ``minibatch_discrimination`` and
+        ``minibatch_stddev``.
+    cascade : int
+        Number ``N`` of cascading-rejection scores the discriminator outputs instead of one logit
+        (:mod:`.cascade`); default 1: a plain ``Dense(1)`` logit.
+    upsample : str
+        The generator's 2x upsampling: "transpose" (default, 4x4 stride-2 transposed convolutions),
+        "nearest-conv" or "bilinear-conv" (a nearest or bilinear 2x resize, then a 3x3 convolution, which
+        cannot make the transposed convolution's checkerboard).
+    generator_norm : str
+        The generator's batch normalizations (:mod:`.norms`): "batch" (default, plain batch norm), "cbn"
+        (conditional batch norm; needs ``conditional`` "concat", "projection" or "acgan") or
+        "self-modulation" (unconditional generators only).
+    d_extra_channels : int
+        ``B`` >= 0: the discriminator reads images with ``B`` more channels than ``image_shape`` has
+        (progressive augmentation's bit channels, :mod:`tfgan_zoo.progressive`). Default 0.
+
+    Returns
+    -------
+    tuple (keras.Model, keras.Model)
+        ``(generator, discriminator)``: the generator maps ``z`` (or ``[z, label]``) to float32 images in
+        [-1, 1]; the discriminator maps images (or ``[image, label]``) to a float32 logit ``(batch, 1)``,
+        ``(batch, N)`` scores under ``cascade=N``, or the outputs of the "acgan"/"infogan" heads (:mod:`.heads`).
+    """
     size = _check_shape(image_shape)[0]
     return build_pair(sndcgan_small_generator_body(image_shape, width, transpose_impl, upsample),
                       sndcgan_small_discriminator_trunk(widened(image_shape, d_extra_channels), width, transpose_impl),

@@ -71,6 +71,21 @@ def resolve_transpose_impl(impl: str = "auto") -> str:
     (measured faster there, table above), and ``"native"`` on GPUs and TPUs, where the
     transposed convolution has a kernel as good as the ordinary one (cuDNN's implicit GEMM;
     not measured here: no GPU or TPU).
+
+    Parameters
+    ----------
+    impl : str
+        "auto" (default), "native" or "subpixel"; the last two are returned as they are.
+
+    Returns
+    -------
+    str
+        "native" or "subpixel".
+
+    Raises
+    ------
+    ValueError
+        If ``impl`` is not one of :data:`IMPLS`.
     """
     if impl not in IMPLS:
         raise ValueError(f"Unknown transpose_impl {impl!r}; use one of {', '.join(IMPLS)}.")
@@ -103,6 +118,18 @@ def subpixel_conv_transpose(x: tf.Tensor, kernel: tf.Tensor) -> tf.Tensor:
     convolution's own gradients, ``conv2d(dy, kernel, strides=2)`` for the input and
     ``conv2d_backprop_filter`` for the kernel (the phases' automatic gradients would be
     transposed convolutions again).
+
+    Parameters
+    ----------
+    x : tf.Tensor
+        Input of shape ``(batch, H, W, C_in)``, channels last.
+    kernel : tf.Tensor
+        The 4x4 kernel in ``Conv2DTranspose``'s layout ``(4, 4, C_out, C_in)``, of ``x``'s dtype.
+
+    Returns
+    -------
+    tf.Tensor
+        The transposed convolution, ``(batch, 2 H, 2 W, C_out)`` (no bias, no activation).
     """
 
     @tf.custom_gradient
@@ -120,6 +147,18 @@ def strided_conv(x: tf.Tensor, kernel: tf.Tensor) -> tf.Tensor:
 
     The input gradient, a transposed convolution, is :func:`subpixel_conv_transpose` of ``dy``;
     the kernel gradient is the native ``conv2d_backprop_filter``.
+
+    Parameters
+    ----------
+    x : tf.Tensor
+        Input of shape ``(batch, H, W, C_in)``, channels last, with even ``H`` and ``W``.
+    kernel : tf.Tensor
+        The 4x4 kernel in ``Conv2D``'s layout ``(4, 4, C_in, C_out)``, of ``x``'s dtype.
+
+    Returns
+    -------
+    tf.Tensor
+        The strided convolution, ``(batch, H / 2, W / 2, C_out)`` (no bias, no activation).
     """
 
     @tf.custom_gradient
@@ -158,6 +197,20 @@ class SubpixelConvTranspose(_Finish, keras.layers.Conv2DTranspose):
 
     Only that configuration (channels-last, no dilation, no output padding) has this form; other
     arguments are refused with the fix (use ``keras.layers.Conv2DTranspose``).
+
+    Parameters
+    ----------
+    filters : int
+        Number of output channels.
+    kernel_size : int or tuple (int, int)
+        The kernel size: 4 or ``(4, 4)`` only (default 4).
+    strides : int or tuple (int, int)
+        The stride: 2 or ``(2, 2)`` only (default 2).
+    padding : str
+        The padding: "same" only (default).
+    ``**kwargs``
+        The other arguments of ``keras.layers.Conv2DTranspose`` (``use_bias``, ``activation``, ``kernel_initializer``,
+        ``name``, ...); ``data_format`` must stay channels-last, ``dilation_rate`` 1 and ``output_padding`` None.
     """
 
     def __init__(self, filters, kernel_size=4, strides=2, padding="same", **kwargs):
@@ -175,6 +228,20 @@ class SubpixelConv2D(_Finish, keras.layers.Conv2D):
     The forward pass is the native strided convolution; see :func:`strided_conv`. Needs even
     input height and width (the DCGAN discriminator's); other inputs and configurations are
     refused with the fix (use ``keras.layers.Conv2D``).
+
+    Parameters
+    ----------
+    filters : int
+        Number of output channels.
+    kernel_size : int or tuple (int, int)
+        The kernel size: 4 or ``(4, 4)`` only (default 4).
+    strides : int or tuple (int, int)
+        The stride: 2 or ``(2, 2)`` only (default 2).
+    padding : str
+        The padding: "same" only (default).
+    ``**kwargs``
+        The other arguments of ``keras.layers.Conv2D`` (``use_bias``, ``activation``, ``kernel_initializer``,
+        ``name``, ...); ``data_format`` must stay channels-last, ``dilation_rate`` 1 and ``groups`` 1.
     """
 
     def __init__(self, filters, kernel_size=4, strides=2, padding="same", **kwargs):

@@ -15,7 +15,19 @@ from keras import layers
 
 @keras.saving.register_keras_serializable(package="tfgan_zoo")
 class Maxout(layers.Layer):
-    """``max_k (x W_k + b_k)`` over ``pieces`` affine maps to ``units`` outputs (Goodfellow et al., 2013)."""
+    """``max_k (x W_k + b_k)`` over ``pieces`` affine maps to ``units`` outputs (Goodfellow et al., 2013).
+
+    ``(batch, d) -> (batch, units)``; the affine maps are one ``Dense(units * pieces)`` layer.
+
+    Parameters
+    ----------
+    units : int
+        Number of outputs (>= 1).
+    pieces : int
+        Number of affine maps each output is the maximum of (>= 1, default 5).
+    ``**kwargs``
+        Arguments of ``keras.layers.Layer`` (``name``, ``dtype``, ...).
+    """
 
     def __init__(self, units: int, pieces: int = 5, **kwargs):
         super().__init__(**kwargs)
@@ -39,7 +51,24 @@ class Maxout(layers.Layer):
 
 
 def toy_generator(latent_dim: int = 2, data_dim: int = 2, width: int = 400, depth: int = 4) -> keras.Model:
-    """``z -> depth x [Dense(width) -> BatchNorm -> ReLU] -> Dense(data_dim)`` (float32, linear)."""
+    """``z -> depth x [Dense(width) -> BatchNorm -> ReLU] -> Dense(data_dim)`` (float32, linear).
+
+    Parameters
+    ----------
+    latent_dim : int
+        Size of the noise vector ``z`` (default 2, PacGAN's).
+    data_dim : int
+        Dimension of the generated samples (default 2: points of the plane).
+    width : int
+        Units of each hidden dense layer (default 400).
+    depth : int
+        Number of hidden ``Dense -> BatchNorm -> ReLU`` layers (default 4).
+
+    Returns
+    -------
+    keras.Model
+        The generator ``toy_generator``, ``z (batch, latent_dim) -> samples (batch, data_dim)``, unbounded.
+    """
     z = keras.Input((int(latent_dim),), name="z")
     h = z
     for i in range(int(depth)):
@@ -52,7 +81,35 @@ def toy_generator(latent_dim: int = 2, data_dim: int = 2, width: int = 400, dept
 def toy_discriminator(data_dim: int = 2, width: int = 200, depth: int = 3, pieces: int = 5,
                       pack: int = 1, cascade: int = 1) -> keras.Model:
     """``x -> depth x Maxout(width, pieces) -> Dense(1)`` (a float32 logit); input ``data_dim * pack``.
-    ``cascade = N > 1``: ``N`` cascading-rejection scores instead of the one logit (:mod:`.cascade`)."""
+    ``cascade = N > 1``: ``N`` cascading-rejection scores instead of the one logit (:mod:`.cascade`).
+
+    Parameters
+    ----------
+    data_dim : int
+        Dimension of one sample (default 2).
+    width : int
+        Units of each :class:`Maxout` layer (default 200).
+    depth : int
+        Number of :class:`Maxout` layers (default 3).
+    pieces : int
+        Affine pieces of each :class:`Maxout` unit (default 5).
+    pack : int
+        PacGAN's packing degree ``m`` >= 1: the discriminator reads ``m`` samples concatenated, an input of
+        ``data_dim * pack`` values (default 1: unpacked).
+    cascade : int
+        Number ``N`` of cascading-rejection scores (default 1: a plain ``Dense(1)`` logit).
+
+    Returns
+    -------
+    keras.Model
+        The discriminator ``toy_discriminator``, ``samples (batch, data_dim * pack) -> logit (batch, 1)``
+        (``(batch, N)`` under ``cascade=N``), float32.
+
+    Raises
+    ------
+    ValueError
+        If ``pack < 1``.
+    """
     if int(pack) < 1:
         raise ValueError(f"pack must be >= 1, got {pack}.")
     x = keras.Input((int(data_dim) * int(pack),), name="samples")
@@ -68,5 +125,24 @@ def toy_discriminator(data_dim: int = 2, width: int = 200, depth: int = 3, piece
 
 def toy_pair(latent_dim: int = 2, data_dim: int = 2, pack: int = 1, cascade: int = 1,
              ) -> tuple[keras.Model, keras.Model]:
-    """PacGAN's 2-D ``(generator, discriminator)``."""
+    """PacGAN's 2-D ``(generator, discriminator)``.
+
+    :func:`toy_generator` and :func:`toy_discriminator` with their default widths and depths.
+
+    Parameters
+    ----------
+    latent_dim : int
+        Size of the noise vector ``z`` (default 2).
+    data_dim : int
+        Dimension of the samples (default 2).
+    pack : int
+        PacGAN's packing degree ``m`` >= 1 of the discriminator (default 1: unpacked).
+    cascade : int
+        Number of cascading-rejection scores of the discriminator (default 1: one logit).
+
+    Returns
+    -------
+    tuple (keras.Model, keras.Model)
+        ``(generator, discriminator)``; see :func:`toy_generator` and :func:`toy_discriminator`.
+    """
     return toy_generator(latent_dim, data_dim), toy_discriminator(data_dim, pack=pack, cascade=cascade)

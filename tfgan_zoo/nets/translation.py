@@ -30,7 +30,17 @@ PACKAGE = "tfgan_zoo"
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class ReflectionPad2D(layers.Layer):
-    """Reflect-pad height and width by ``pad`` pixels."""
+    """Reflect-pad height and width by ``pad`` pixels.
+
+    ``(batch, H, W, C) -> (batch, H + 2 pad, W + 2 pad, C)``.
+
+    Parameters
+    ----------
+    pad : int
+        Pixels added on each of the four sides (default 1); less than ``H`` and ``W``.
+    ``**kwargs``
+        Arguments of ``keras.layers.Layer`` (``name``, ``dtype``, ...).
+    """
 
     def __init__(self, pad: int = 1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -50,7 +60,18 @@ class ReflectionPad2D(layers.Layer):
 
 def patchgan_receptive_field(n_layers: int = 3) -> int:
     """The receptive field (pixels) of one output of :func:`patchgan_discriminator`: from the output back,
-    ``r <- (r - 1) * stride + 4`` over its ``n_layers + 2`` 4x4 convolutions (strides 2 ... 2, 1, 1)."""
+    ``r <- (r - 1) * stride + 4`` over its ``n_layers + 2`` 4x4 convolutions (strides 2 ... 2, 1, 1).
+
+    Parameters
+    ----------
+    n_layers : int
+        The ``n_layers`` of :func:`patchgan_discriminator` (default 3).
+
+    Returns
+    -------
+    int
+        The side of the square receptive field, in pixels (70 for ``n_layers=3``).
+    """
     r = 1
     for stride in [1, 1] + [2] * int(n_layers):
         r = (r - 1) * stride + 4
@@ -66,7 +87,36 @@ def _square(image_shape: Sequence[int]) -> tuple[int, int]:
 
 def unet_generator(image_shape: Sequence[int], out_channels: int | None = None, width: int = 64,
                    depth: int | None = None, inner_dropout: int = 3, name: str = "unet_generator") -> keras.Model:
-    """The pix2pix U-Net (module docstring): ``image (H, W, C) -> image (H, W, out_channels)``."""
+    """The pix2pix U-Net (module docstring): ``image (H, W, C) -> image (H, W, out_channels)``.
+
+    Parameters
+    ----------
+    image_shape : sequence of 3 int
+        ``(size, size, channels)`` of the input images: square, an even size when ``2**depth`` does not divide
+        it (it is then padded with -1 and cropped back).
+    out_channels : int or None
+        Channels of the output images (default None: the input's).
+    width : int
+        Channels ``w`` of the first encoder convolution; the others double up to ``8w`` (default 64).
+    depth : int or None
+        Number of stride-2 downsamplings (>= 1). Default None: as many as halve the size down to 1 pixel,
+        at most 8 (8 at 256 x 256, 4 at 28 x 28).
+    inner_dropout : int
+        Number of innermost decoder blocks with dropout 0.5, active in training only (default 3, pix2pix's).
+    name : str
+        The Keras name of the model (default "unet_generator").
+
+    Returns
+    -------
+    keras.Model
+        ``images (batch, size, size, channels) -> images (batch, size, size, out_channels)``, float32 in
+        [-1, 1].
+
+    Raises
+    ------
+    ValueError
+        If the shape is not square, ``depth < 1``, or the padding needed is odd.
+    """
     size, channels = _square(image_shape)
     out_channels = int(out_channels or channels)
     if depth is None:
@@ -108,7 +158,35 @@ def patchgan_discriminator(image_shape: Sequence[int], width: int = 64, n_layers
                            conditional: bool = False, cond_channels: int | None = None,
                            name: str = "patchgan") -> keras.Model:
     """The PatchGAN (module docstring): ``image`` (or ``[input, image]`` when ``conditional``) -> patch logits
-    ``(batch, h', w', 1)``, float32."""
+    ``(batch, h', w', 1)``, float32.
+
+    Parameters
+    ----------
+    image_shape : sequence of 3 int
+        ``(size, size, channels)`` of the images it judges (square).
+    width : int
+        Channels ``w`` of the first convolution; the next ones double up to ``8w`` (default 64).
+    n_layers : int
+        Number of convolutions after the first, >= 1 (default 3: 70 x 70 patches); all but the last have
+        stride 2, so ``h' = w' = size / 2**n_layers`` (rounded up). See :func:`patchgan_receptive_field`.
+    conditional : bool
+        Judge the pair ``[input, image]`` concatenated along the channels, as pix2pix does (default False: the
+        image alone).
+    cond_channels : int or None
+        Channels of the conditioning input image when ``conditional`` (default None: ``image_shape``'s).
+    name : str
+        The Keras name of the model (default "patchgan").
+
+    Returns
+    -------
+    keras.Model
+        ``image`` or ``[input, image]`` -> float32 patch logits ``(batch, h', w', 1)``.
+
+    Raises
+    ------
+    ValueError
+        If the shape is not square or ``n_layers < 1``.
+    """
     size, channels = _square(image_shape)
     if int(n_layers) < 1:
         raise ValueError(f"n_layers must be >= 1, got {n_layers}.")
@@ -138,7 +216,30 @@ def _instance_norm(name: str) -> layers.Layer:
 
 def cyclegan_generator(image_shape: Sequence[int], width: int = 64, n_blocks: int = 6,
                        name: str = "cyclegan_generator") -> keras.Model:
-    """The CycleGAN ResNet generator (module docstring); the size must be divisible by 4."""
+    """The CycleGAN ResNet generator (module docstring); the size must be divisible by 4.
+
+    Parameters
+    ----------
+    image_shape : sequence of 3 int
+        ``(size, size, channels)`` of the input and output images: square, ``size`` divisible by 4.
+    width : int
+        Channels ``w`` of the first convolution; the downsampled maps and the residual blocks have ``2w`` and
+        ``4w`` (default 64).
+    n_blocks : int
+        Number of residual blocks (default 6, CycleGAN's for 128 x 128; it uses 9 at 256 x 256).
+    name : str
+        The Keras name of the model (default "cyclegan_generator").
+
+    Returns
+    -------
+    keras.Model
+        ``images (batch, size, size, channels) -> images`` of the same shape, float32 in [-1, 1].
+
+    Raises
+    ------
+    ValueError
+        If the shape is not square or its size is not divisible by 4.
+    """
     size, channels = _square(image_shape)
     if size % 4:
         raise ValueError(f"the CycleGAN generator halves the size twice; {size} is not divisible by 4.")
