@@ -14,8 +14,15 @@ import re
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-#: modules whose docstring examples are cheap enough to run in the suite
-DOCTESTED = ("tfgan_zoo.analysis.latent", "tfgan_zoo.metrics.frechet", "tfgan_zoo.losses")
+#: every module whose docstrings have examples: each runs in the suite (test_every_example_module_is_run)
+DOCTESTED = ("tfgan_zoo.analysis.balance", "tfgan_zoo.analysis.checkerboard", "tfgan_zoo.analysis.divergences",
+             "tfgan_zoo.analysis.features", "tfgan_zoo.analysis.latent", "tfgan_zoo.analysis.toy",
+             "tfgan_zoo.constraints", "tfgan_zoo.data", "tfgan_zoo.data.arrays", "tfgan_zoo.data.pipeline",
+             "tfgan_zoo.images", "tfgan_zoo.losses",
+             "tfgan_zoo.metrics.class_stats", "tfgan_zoo.metrics.frechet", "tfgan_zoo.metrics.kid",
+             "tfgan_zoo.metrics.mmd", "tfgan_zoo.metrics.moments", "tfgan_zoo.models", "tfgan_zoo.models.gan",
+             "tfgan_zoo.nets", "tfgan_zoo.nets.cascade", "tfgan_zoo.nets.minibatch", "tfgan_zoo.nets.toy",
+             "tfgan_zoo.penalties", "tfgan_zoo.priors", "tfgan_zoo.sampling", "tfgan_zoo.shapes")
 
 
 @pytest.mark.parametrize("name", DOCTESTED)
@@ -23,6 +30,32 @@ def test_docstring_examples_run(name):
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 1, f"{name} has no docstring example any more"
     assert result.failed == 0
+
+
+def _runnable(test: doctest.DocTest) -> bool:
+    return any(not ex.options.get(doctest.SKIP) for ex in test.examples)
+
+
+def test_every_example_module_is_run_and_there_are_enough():
+    """Each package module with a runnable (not skipped) ``>>>`` example is in DOCTESTED (an example nobody
+    runs rots), and at least 30 public functions or classes have an ``Examples`` section that runs."""
+    import pkgutil
+
+    import tfgan_zoo
+
+    finder = doctest.DocTestFinder()
+    modules = ["tfgan_zoo"] + [m.name for m in pkgutil.walk_packages(tfgan_zoo.__path__, "tfgan_zoo.")
+                               if m.name != "tfgan_zoo.__main__"]
+    with_examples, objects = set(), set()
+    for name in modules:
+        module = importlib.import_module(name)
+        for t in finder.find(module):
+            if _runnable(t) and t.name.startswith(name):
+                with_examples.add(name)
+                if re.search(r"^\s*Examples\n\s*-{3,}$", t.docstring or "", flags=re.M) and "._" not in t.name:
+                    objects.add(t.name)
+    assert with_examples == set(DOCTESTED)
+    assert len(objects) >= 30, sorted(objects)
 
 
 def test_a_wrong_example_fails():

@@ -12,7 +12,16 @@ from .io import atomic_path
 
 
 def to_uint8(images) -> np.ndarray:
-    """Map float images in [-1, 1] to uint8 in [0, 255] (values outside are clipped)."""
+    """Map float images in [-1, 1] to uint8 in [0, 255] (values outside are clipped).
+
+    Examples
+    --------
+    >>> from tfgan_zoo.images import to_uint8
+    >>> to_uint8([-1.0, 0.0, 1.0, 2.0]).tolist()
+    [0, 128, 255, 255]
+    >>> to_uint8([[-3.0, 0.5]]).dtype
+    dtype('uint8')
+    """
     x = np.asarray(images, dtype=np.float32)
     return np.clip(np.rint((x + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
@@ -40,6 +49,22 @@ def make_grid(images, nrow: int | None = None, padding: int = 2) -> np.ndarray:
     ------
     ValueError
         If ``images`` is not 4-dimensional or holds no image.
+
+    Examples
+    --------
+    Five 4x4 gray images: 3 per row (``ceil(sqrt(5))``), 2 rows, 2 black pixels of padding:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo.images import make_grid
+    >>> grid = make_grid(np.zeros((5, 4, 4, 1)))
+    >>> grid.shape, grid.dtype
+    ((14, 20, 1), dtype('uint8'))
+    >>> int(grid[0, 0, 0]), int(grid[2, 2, 0])  # padding, then the first image's corner
+    (0, 128)
+    >>> int(grid[8:12, 14:18].max())  # the sixth cell stays empty
+    0
+    >>> make_grid(np.ones((5, 4, 4, 3)), nrow=5).shape
+    (8, 32, 3)
     """
     x = to_uint8(images)
     if x.ndim != 4:
@@ -73,6 +98,18 @@ def save_png(array: np.ndarray, path: str | os.PathLike, scale: int = 1) -> str:
     -------
     str
         ``path``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from PIL import Image
+    >>> from tfgan_zoo.images import save_png
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = save_png(np.full((6, 10, 1), 200, np.uint8), os.path.join(tmp, "new", "gray.png"), scale=3)
+    ...     with Image.open(path) as img:
+    ...         print(img.size, img.mode, img.getpixel((0, 0)))
+    (30, 18) L 200
     """
     a = np.asarray(array)
     if a.ndim == 3 and a.shape[-1] == 1:
@@ -103,6 +140,20 @@ def save_grid(images, path: str | os.PathLike, nrow: int | None = None, scale: i
     -------
     str
         ``path``.
+
+    Examples
+    --------
+    Four 8x8 RGB images in a 2x2 grid of 2 * (8 + 2) + 2 = 22 pixels a side, enlarged twice:
+
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from PIL import Image
+    >>> from tfgan_zoo.images import save_grid
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = save_grid(np.zeros((4, 8, 8, 3)), os.path.join(tmp, "grid.png"))
+    ...     with Image.open(path) as img:
+    ...         print(img.size, img.mode)
+    (44, 44) RGB
     """
     return save_png(make_grid(images, nrow), path, scale=scale)
 
@@ -138,6 +189,19 @@ def save_gif(frames, path: str | os.PathLike, duration_ms: int | Sequence[int] =
     ------
     ValueError
         If there is no frame, or the frames differ in shape.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from PIL import Image
+    >>> from tfgan_zoo.images import save_gif
+    >>> frames = [np.full((4, 6, 1), v) for v in (-1.0, 0.0, 1.0)]  # float images in [-1, 1]
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = save_gif(frames, os.path.join(tmp, "fade.gif"), duration_ms=100, scale=2)
+    ...     with Image.open(path) as gif:
+    ...         print(gif.n_frames, gif.size, gif.info["duration"])
+    3 (12, 8) 100
     """
     arrays = [to_uint8(f) if np.asarray(f).dtype != np.uint8 else np.asarray(f) for f in frames]
     if not arrays:
@@ -158,7 +222,15 @@ def save_gif(frames, path: str | os.PathLike, duration_ms: int | Sequence[int] =
 
 
 def pyplot():
-    """``matplotlib.pyplot`` on the non-interactive Agg backend (unless one is already in use)."""
+    """``matplotlib.pyplot`` on the non-interactive Agg backend (unless one is already in use).
+
+    Examples
+    --------
+    >>> from tfgan_zoo.images import pyplot
+    >>> plt = pyplot()
+    >>> plt.__name__
+    'matplotlib.pyplot'
+    """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -173,6 +245,22 @@ def save_figure(fig, path: str | os.PathLike, dpi: int = 90, crop: bool = True) 
     ``fig`` is a pyplot figure (closed here, so pyplot lets it go) or a bare ``matplotlib.figure.Figure``
     (which needs no pyplot and no global backend). ``crop=True`` trims the PNG to what is drawn (no label
     cut off at an edge, a size that depends on the labels); ``crop=False`` keeps the figure's own size.
+
+    Examples
+    --------
+    A bare 2 x 1 inch figure at 50 dots per inch, uncropped:
+
+    >>> import os, tempfile
+    >>> from matplotlib.figure import Figure
+    >>> from PIL import Image
+    >>> from tfgan_zoo.images import save_figure
+    >>> fig = Figure(figsize=(2, 1))
+    >>> _ = fig.add_subplot().plot([0, 1], [1, 0])
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = save_figure(fig, os.path.join(tmp, "line.png"), dpi=50, crop=False)
+    ...     with Image.open(path) as img:
+    ...         print(os.path.basename(path), img.size)
+    line.png (100, 50)
     """
     fig.tight_layout()
     with atomic_path(path, suffix=".png") as tmp:

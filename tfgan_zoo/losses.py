@@ -91,6 +91,21 @@ def minimax_discriminator_loss(real_logits, fake_logits, real_label: float = 1.0
     >>> import numpy as np
     >>> round(float(minimax_discriminator_loss(np.zeros(4), np.zeros(4))), 4), round(2 * float(np.log(2)), 4)
     (1.3863, 1.3863)
+
+    Elsewhere it is the closed form ``mean(softplus(-r)) + mean(softplus(f))``; ``real_label=0.9`` smooths the
+    real term:
+
+    >>> from tfgan_zoo import losses
+    >>> softplus = lambda t: np.log1p(np.exp(t))
+    >>> r, f = np.array([1.0, 2.0]), np.array([-1.0, 0.5])
+    >>> round(float(losses.minimax_discriminator_loss(r, f)), 4)
+    0.8638
+    >>> round(float(np.mean(softplus(-r)) + np.mean(softplus(f))), 4)
+    0.8638
+    >>> round(float(losses.minimax_discriminator_loss(r, f, real_label=0.9)), 4)
+    1.0138
+    >>> round(float(np.mean(0.9 * softplus(-r) + 0.1 * softplus(r)) + np.mean(softplus(f))), 4)
+    1.0138
     """
     r, f = _f32(real_logits), _f32(fake_logits)
     if real_label == 1.0:
@@ -116,6 +131,18 @@ def minimax_generator_loss(fake_logits):
     -------
     tensor
         Scalar float32 loss.
+
+    Examples
+    --------
+    At ``D = 1/2`` (logits 0) it is ``-ln 2``; elsewhere ``-mean(softplus(f))``:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import losses
+    >>> round(float(losses.minimax_generator_loss(np.zeros(3))), 4), round(-float(np.log(2)), 4)
+    (-0.6931, -0.6931)
+    >>> f = np.array([-1.0, 0.5])
+    >>> round(float(losses.minimax_generator_loss(f)), 4), round(float(-np.mean(np.log1p(np.exp(f)))), 4)
+    (-0.6437, -0.6437)
     """
     return -ops.mean(ops.softplus(_f32(fake_logits)))
 
@@ -136,6 +163,18 @@ def nonsaturating_generator_loss(fake_logits):
     -------
     tensor
         Scalar float32 loss.
+
+    Examples
+    --------
+    At ``D = 1/2`` (logits 0) it is ``ln 2``; elsewhere ``mean(softplus(-f))``:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import losses
+    >>> round(float(losses.nonsaturating_generator_loss(np.zeros(3))), 4), round(float(np.log(2)), 4)
+    (0.6931, 0.6931)
+    >>> f = np.array([-1.0, 0.5])
+    >>> round(float(losses.nonsaturating_generator_loss(f)), 4), round(float(np.mean(np.log1p(np.exp(-f)))), 4)
+    (0.8937, 0.8937)
     """
     return ops.mean(ops.softplus(-_f32(fake_logits)))
 
@@ -165,6 +204,20 @@ def least_squares_discriminator_loss(real_logits, fake_logits, real_label=1.0, f
     -------
     tensor
         Scalar float32 loss.
+
+    Examples
+    --------
+    ``1/2 mean((r - 1)^2) + 1/2 mean(f^2) = 1/2 * 0.5 + 1/2 * 0.625`` with the default 0-1 coding:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import losses
+    >>> round(float(losses.least_squares_discriminator_loss(np.array([1.0, 2.0]), np.array([-1.0, 0.5]))), 4)
+    0.5625
+
+    With ``a = -1, b = 1`` the optimal output at ``p_g = p_data`` is 0 and the loss ``(b - a)^2 / 4 = 1``:
+
+    >>> round(float(losses.least_squares_discriminator_loss(np.zeros(3), np.zeros(3), fake_label=-1.0)), 4)
+    1.0
     """
     r, f = _f32(real_logits), _f32(fake_logits)
     return 0.5 * ops.mean(ops.square(r - real_label)) + 0.5 * ops.mean(ops.square(f - fake_label))
@@ -184,6 +237,18 @@ def least_squares_generator_loss(fake_logits, target_label=1.0):
     -------
     tensor
         Scalar float32 loss.
+
+    Examples
+    --------
+    ``1/2 mean((f - 1)^2) = 1/2 * (4 + 0.25) / 2``, and against the target ``c = 0``:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import losses
+    >>> f = np.array([-1.0, 0.5])
+    >>> round(float(losses.least_squares_generator_loss(f)), 4)
+    1.0625
+    >>> round(float(losses.least_squares_generator_loss(f, target_label=0.0)), 4)
+    0.3125
     """
     return 0.5 * ops.mean(ops.square(_f32(fake_logits) - target_label))
 
@@ -205,6 +270,15 @@ def wasserstein_discriminator_loss(real_logits, fake_logits):
     -------
     tensor
         Scalar float32 loss.
+
+    Examples
+    --------
+    ``mean(f) - mean(r) = -0.25 - 1.5``:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import losses
+    >>> round(float(losses.wasserstein_discriminator_loss(np.array([1.0, 2.0]), np.array([-1.0, 0.5]))), 4)
+    -1.75
     """
     return ops.mean(_f32(fake_logits)) - ops.mean(_f32(real_logits))
 
@@ -221,6 +295,15 @@ def wasserstein_generator_loss(fake_logits):
     -------
     tensor
         Scalar float32 loss.
+
+    Examples
+    --------
+    ``-mean(f)``:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import losses
+    >>> round(float(losses.wasserstein_generator_loss(np.array([-1.0, 0.5]))), 4)
+    0.25
     """
     return -ops.mean(_f32(fake_logits))
 
@@ -243,6 +326,18 @@ def hinge_discriminator_loss(real_logits, fake_logits):
     -------
     tensor
         Scalar float32 loss.
+
+    Examples
+    --------
+    ``mean(max(0, 1 - [2, 0.5])) + mean(max(0, 1 + [-3, 0])) = 0.25 + 0.5``; equal outputs in [-1, 1]
+    give 2:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import losses
+    >>> round(float(losses.hinge_discriminator_loss(np.array([2.0, 0.5]), np.array([-3.0, 0.0]))), 4)
+    0.75
+    >>> round(float(losses.hinge_discriminator_loss(np.full(3, 0.3), np.full(3, 0.3))), 4)
+    2.0
     """
     r, f = _f32(real_logits), _f32(fake_logits)
     return ops.mean(ops.relu(1.0 - r)) + ops.mean(ops.relu(1.0 + f))
@@ -260,6 +355,15 @@ def hinge_generator_loss(fake_logits):
     -------
     tensor
         Scalar float32 loss.
+
+    Examples
+    --------
+    ``-mean(f)``:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import losses
+    >>> round(float(losses.hinge_generator_loss(np.array([-1.0, 0.5]))), 4)
+    0.25
     """
     return -ops.mean(_f32(fake_logits))
 
@@ -309,6 +413,24 @@ def fgan_activation(v, divergence: str):
     ------
     ValueError
         If ``divergence`` is not one of ``F_DIVERGENCES``.
+
+    Examples
+    --------
+    The ``js`` row, ``log 2 - softplus(-v)``, and the ``reverse-kl`` one, ``-exp(-v)``:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import losses
+    >>> v = np.array([-1.0, 0.0, 2.0])
+    >>> np.round(np.asarray(losses.fgan_activation(v, "js"), dtype=float), 4).tolist()
+    [-0.6201, 0.0, 0.5662]
+    >>> np.round(np.log(2) - np.log1p(np.exp(-v)), 4).tolist()
+    [-0.6201, 0.0, 0.5662]
+    >>> np.allclose(losses.fgan_activation(v, "reverse-kl"), -np.exp(-v))
+    True
+    >>> losses.fgan_activation(v, "chi2")
+    Traceback (most recent call last):
+    ...
+    ValueError: Unknown f-divergence 'chi2'. Valid: kl, reverse-kl, pearson, hellinger, js, gan.
     """
     _check_divergence(divergence)
     v = _f32(v)
@@ -346,6 +468,18 @@ def fgan_conjugate(v, divergence: str):
     ------
     ValueError
         If ``divergence`` is not one of ``F_DIVERGENCES``.
+
+    Examples
+    --------
+    The ``kl`` row is ``exp(v - 1)``; the Hellinger one stays finite at ``v = 20``:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import losses
+    >>> v = np.array([-1.0, 0.0, 2.0])
+    >>> np.allclose(losses.fgan_conjugate(v, "kl"), np.exp(v - 1))
+    True
+    >>> np.allclose(losses.fgan_conjugate(20.0, "hellinger"), np.exp(20.0) - 1.0)
+    True
     """
     _check_divergence(divergence)
     v = _f32(v)
@@ -388,6 +522,20 @@ def fgan_discriminator_loss(real_logits, fake_logits, divergence: str = "kl"):
     ------
     ValueError
         If ``divergence`` is not one of ``F_DIVERGENCES``.
+
+    Examples
+    --------
+    At ``p_g = p_data`` with the optimal critic (``g_f(v) = f'(1)``: ``v = 1`` for ``kl``, ``v = 0`` for the
+    others) the loss is ``f(1)``, 0 but for ``gan`` (``2 ln 2``):
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import losses
+    >>> round(float(losses.fgan_discriminator_loss(np.ones(4), np.ones(4), "kl")), 4)
+    0.0
+    >>> zeros = np.zeros(4)
+    >>> [round(float(losses.fgan_discriminator_loss(zeros, zeros, d)), 4)
+    ...  for d in ("reverse-kl", "pearson", "hellinger", "js", "gan")]
+    [0.0, 0.0, 0.0, 0.0, 1.3863]
     """
     return -ops.mean(fgan_activation(real_logits, divergence)) + ops.mean(fgan_conjugate(fake_logits, divergence))
 
@@ -415,6 +563,19 @@ def fgan_generator_loss(fake_logits, divergence: str = "kl", saddle: bool = Fals
     ------
     ValueError
         If ``divergence`` is not one of ``F_DIVERGENCES``.
+
+    Examples
+    --------
+    For ``gan`` the practical form is the non-saturating loss and the saddle-point form the minimax one:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import losses
+    >>> v = np.array([-1.0, 0.0, 2.0])
+    >>> practical, saddle = losses.fgan_generator_loss(v, "gan"), losses.fgan_generator_loss(v, "gan", saddle=True)
+    >>> round(float(practical), 4), round(float(losses.nonsaturating_generator_loss(v)), 4)
+    (0.7111, 0.7111)
+    >>> round(float(saddle), 4), round(float(losses.minimax_generator_loss(v)), 4)
+    (-1.0444, -1.0444)
     """
     if saddle:
         return -ops.mean(fgan_conjugate(fake_logits, divergence))
@@ -444,6 +605,18 @@ def relativistic_discriminator_loss(real_logits, fake_logits):
     -------
     tensor
         Scalar float32 loss.
+
+    Examples
+    --------
+    ``mean(softplus(f - r))`` over the pairs, and ``ln 2`` when ``r = f``:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import losses
+    >>> r, f = np.array([[1.0], [2.0]]), np.array([[0.0], [-1.0]])
+    >>> round(float(losses.relativistic_discriminator_loss(r, f)), 4), round(float(np.mean(np.log1p(np.exp(f - r)))), 4)
+    (0.1809, 0.1809)
+    >>> round(float(losses.relativistic_discriminator_loss(r, r)), 4)
+    0.6931
     """
     r, f = _f32(real_logits), _f32(fake_logits)
     return ops.mean(ops.softplus(f - r))
@@ -463,6 +636,16 @@ def relativistic_generator_loss(fake_logits, real_logits):
     -------
     tensor
         Scalar float32 loss.
+
+    Examples
+    --------
+    ``mean(softplus(r - f))``:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import losses
+    >>> r, f = np.array([[1.0], [2.0]]), np.array([[0.0], [-1.0]])
+    >>> round(float(losses.relativistic_generator_loss(f, r)), 4), round(float(np.mean(np.log1p(np.exp(r - f)))), 4)
+    (2.1809, 2.1809)
     """
     return relativistic_discriminator_loss(fake_logits, real_logits)
 
@@ -485,6 +668,21 @@ def relativistic_average_discriminator_loss(real_logits, fake_logits):
     -------
     tensor
         Scalar float32 loss.
+
+    Examples
+    --------
+    Against its closed form (``mean f = -0.5``, ``mean r = 1.5``), and ``2 ln 2`` for equal constant outputs:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import losses
+    >>> softplus = lambda t: np.log1p(np.exp(t))
+    >>> r, f = np.array([[1.0], [2.0]]), np.array([[0.0], [-1.0]])
+    >>> round(float(losses.relativistic_average_discriminator_loss(r, f)), 4)
+    0.2803
+    >>> round(float(np.mean(softplus(f.mean() - r)) + np.mean(softplus(f - r.mean()))), 4)
+    0.2803
+    >>> round(float(losses.relativistic_average_discriminator_loss(np.ones((3, 1)), np.ones((3, 1)))), 4)
+    1.3863
     """
     r, f = _f32(real_logits), _f32(fake_logits)
     return ops.mean(ops.softplus(_batch_mean(f) - r)) + ops.mean(ops.softplus(f - _batch_mean(r)))
@@ -504,6 +702,19 @@ def relativistic_average_generator_loss(fake_logits, real_logits):
     -------
     tensor
         Scalar float32 loss.
+
+    Examples
+    --------
+    Against its closed form:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import losses
+    >>> softplus = lambda t: np.log1p(np.exp(t))
+    >>> r, f = np.array([[1.0], [2.0]]), np.array([[0.0], [-1.0]])
+    >>> round(float(losses.relativistic_average_generator_loss(f, r)), 4)
+    4.2803
+    >>> round(float(np.mean(softplus(r.mean() - f)) + np.mean(softplus(r - f.mean()))), 4)
+    4.2803
     """
     return relativistic_average_discriminator_loss(fake_logits, real_logits)
 
@@ -524,6 +735,19 @@ def relativistic_average_least_squares_discriminator_loss(real_logits, fake_logi
     -------
     tensor
         Scalar float32 loss.
+
+    Examples
+    --------
+    ``mean([0.5, 1.5]^2) + mean([-0.5, -1.5]^2) = 1.25 + 1.25`` (``mean f = -0.5``, ``mean r = 1.5``), and 2 for
+    equal constant outputs:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import losses
+    >>> r, f = np.array([[1.0], [2.0]]), np.array([[0.0], [-1.0]])
+    >>> round(float(losses.relativistic_average_least_squares_discriminator_loss(r, f)), 4)
+    2.5
+    >>> round(float(losses.relativistic_average_least_squares_discriminator_loss(np.ones((3, 1)), np.ones((3, 1)))), 4)
+    2.0
     """
     r, f = _f32(real_logits), _f32(fake_logits)
     return ops.mean(ops.square(r - _batch_mean(f) - 1.0)) + ops.mean(ops.square(f - _batch_mean(r) + 1.0))
@@ -543,6 +767,16 @@ def relativistic_average_least_squares_generator_loss(fake_logits, real_logits):
     -------
     tensor
         Scalar float32 loss.
+
+    Examples
+    --------
+    ``mean([-2.5, -3.5]^2) + mean([2.5, 3.5]^2) = 9.25 + 9.25``:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import losses
+    >>> r, f = np.array([[1.0], [2.0]]), np.array([[0.0], [-1.0]])
+    >>> round(float(losses.relativistic_average_least_squares_generator_loss(f, r)), 4)
+    18.5
     """
     return relativistic_average_least_squares_discriminator_loss(fake_logits, real_logits)
 
@@ -586,6 +820,23 @@ def rbf_mixture_kernel(x, y, sigmas=(1.0, 2.0, 4.0, 8.0, 16.0)):
     -------
     tensor
         The kernel matrix ``k(x_i, y_j)``, float32, shape ``(m, n)``.
+
+    Examples
+    --------
+    Two points at distance 5 with the one bandwidth 5: ``exp(-25 / 50)`` off the diagonal:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import losses
+    >>> x = np.array([[0.0, 0.0], [3.0, 4.0]])
+    >>> np.round(np.asarray(losses.rbf_mixture_kernel(x, x, sigmas=(5.0,)), dtype=float), 4).tolist()
+    [[1.0, 0.6065], [0.6065, 1.0]]
+    >>> round(float(np.exp(-0.5)), 4)
+    0.6065
+
+    With the five default bandwidths the diagonal is 5:
+
+    >>> np.round(np.diagonal(np.asarray(losses.rbf_mixture_kernel(x, x), dtype=float)), 4).tolist()
+    [5.0, 5.0]
     """
     d2 = _squared_distances(_flat(x), _flat(y))
     return sum(ops.exp(-d2 / (2.0 * ops.square(ops.cast(s, d2.dtype)))) for s in sigmas)
@@ -608,6 +859,16 @@ def rational_quadratic_linear_kernel(x, y, alphas=(0.2, 0.5, 1.0, 2.0, 5.0)):
     -------
     tensor
         The kernel matrix ``k(x_i, y_j)``, float32, shape ``(m, n)``.
+
+    Examples
+    --------
+    With one ``a = 1``: ``1 / (1 + 25 / 2) ~ 0.0741`` between the two points, ``1 + x . x`` on the diagonal:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import losses
+    >>> x = np.array([[0.0, 0.0], [3.0, 4.0]])
+    >>> np.round(np.asarray(losses.rational_quadratic_linear_kernel(x, x, alphas=(1.0,)), dtype=float), 4).tolist()
+    [[1.0, 0.0741], [0.0741, 26.0]]
     """
     x, y = _flat(x), _flat(y)
     d2 = _squared_distances(x, y)
@@ -642,6 +903,23 @@ def mmd2(x, y, kernel: str = "rbf", **kernel_args):
     ------
     ValueError
         If ``kernel`` is not a key of ``MMD_KERNELS``.
+
+    Examples
+    --------
+    Two points at 0 against two at 1, one bandwidth 1: ``1 + 1 - 2 exp(-1/2)``; with ``rq-linear`` and one
+    ``a = 1``: ``1 + 2 - 2 * 2/3``:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import losses
+    >>> x, y = np.zeros((2, 1)), np.ones((2, 1))
+    >>> round(float(losses.mmd2(x, y, sigmas=(1.0,))), 4), round(2 - 2 * float(np.exp(-0.5)), 4)
+    (0.7869, 0.7869)
+    >>> round(float(losses.mmd2(x, y, kernel="rq-linear", alphas=(1.0,))), 4)
+    1.6667
+    >>> losses.mmd2(x, y, kernel="gaussian")
+    Traceback (most recent call last):
+    ...
+    ValueError: Unknown MMD kernel 'gaussian'. Valid: rbf, rq-linear.
     """
     from .metrics.mmd import mmd2_unbiased_from_kernels
 
@@ -670,6 +948,15 @@ def mmd_discriminator_loss(real_features, fake_features, kernel: str = "rbf", **
     -------
     tensor
         Scalar float32 loss.
+
+    Examples
+    --------
+    Minus the ``MMD^2`` of :func:`mmd2` (two points at 0 against two at 1: ``2 - 2 exp(-1/2)``):
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import losses
+    >>> round(float(losses.mmd_discriminator_loss(np.zeros((2, 1)), np.ones((2, 1)), sigmas=(1.0,))), 4)
+    -0.7869
     """
     return -mmd2(real_features, fake_features, kernel, **kernel_args)
 
@@ -693,13 +980,35 @@ def mmd_generator_loss(fake_features, real_features, kernel: str = "rbf", **kern
     -------
     tensor
         Scalar float32 loss.
+
+    Examples
+    --------
+    The ``MMD^2`` of :func:`mmd2` (two points at 0 against two at 1: ``2 - 2 exp(-1/2)``):
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import losses
+    >>> round(float(losses.mmd_generator_loss(np.ones((2, 1)), np.zeros((2, 1)), sigmas=(1.0,))), 4)
+    0.7869
     """
     return mmd2(real_features, fake_features, kernel, **kernel_args)
 
 
 class LossPair(NamedTuple):
     """A discriminator loss, a generator loss and the discriminator loss value
-    at the theoretical equilibrium ``p_g = p_data`` (``None`` if there is none)."""
+    at the theoretical equilibrium ``p_g = p_data`` (``None`` if there is none).
+
+    Examples
+    --------
+    The LSGAN pair reaches its equilibrium value at the optimal output 1/2; WGAN has none:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import losses
+    >>> pair = losses.LOSSES["lsgan"]
+    >>> pair.equilibrium, round(float(pair.discriminator(np.full(3, 0.5), np.full(3, 0.5))), 4)
+    (0.25, 0.25)
+    >>> losses.LOSSES["wgan"].equilibrium is None
+    True
+    """
 
     discriminator: Callable
     generator: Callable
@@ -733,6 +1042,20 @@ def get_loss_pair(name: str) -> LossPair:
     ------
     ValueError
         If ``name`` is not one of ``LOSSES``; the message lists the valid names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tfgan_zoo import losses
+    >>> pair = losses.get_loss_pair("hinge")
+    >>> pair.generator is losses.hinge_generator_loss, pair.equilibrium
+    (True, 2.0)
+    >>> round(float(pair.discriminator(np.zeros(3), np.zeros(3))), 4)
+    2.0
+    >>> losses.get_loss_pair("wgangp")
+    Traceback (most recent call last):
+    ...
+    ValueError: Unknown loss 'wgangp'. Valid losses: gan, hinge, lsgan, nsgan, wgan, wgan-gp.
     """
     try:
         return LOSSES[name]
@@ -769,6 +1092,23 @@ def adversarial_losses(name: str) -> tuple[Callable, Callable, bool]:
     ------
     ValueError
         For an unknown name or one without a real-vs-fake logit form (``mmd``, ``mmd-gp``).
+
+    Examples
+    --------
+    An f-GAN name (the generator loss ignores the real logits) and a relativistic one (it needs them):
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import losses
+    >>> d_loss, g_loss, needs_real = losses.adversarial_losses("fgan-kl")
+    >>> needs_real, round(float(g_loss(np.ones(2))), 4), round(float(d_loss(np.ones(2), np.ones(2))), 4)
+    (False, -1.0, 0.0)
+    >>> d_loss, g_loss, needs_real = losses.adversarial_losses("ragan")
+    >>> needs_real, round(float(g_loss(np.zeros((2, 1)), np.zeros((2, 1)))), 4)
+    (True, 1.3863)
+    >>> losses.adversarial_losses("mmd")
+    Traceback (most recent call last):
+    ...
+    ValueError: Loss 'mmd' has no real-vs-fake logit form for this model; valid: ...
     """
     if name in LOSSES:
         d, g = LOSSES[name].discriminator, LOSSES[name].generator

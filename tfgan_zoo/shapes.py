@@ -23,6 +23,21 @@ def upsampling_plan(size: int) -> tuple[int, int]:
     ------
     ValueError
         If no such plan exists; the message lists sizes that work.
+
+    Examples
+    --------
+    >>> from tfgan_zoo.shapes import upsampling_plan
+    >>> upsampling_plan(28)
+    (7, 2)
+    >>> upsampling_plan(64)
+    (4, 4)
+    >>> start, k = upsampling_plan(48)
+    >>> start, k, start * 2**k
+    (6, 3, 48)
+    >>> upsampling_plan(8)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    ValueError: The DCGAN networks cannot produce 8x8 images: ...
     """
     start, k = int(size), 0
     while start % 2 == 0 and start // 2 >= 4:

@@ -29,7 +29,22 @@ from ..images import pyplot, save_figure
 
 @dataclasses.dataclass
 class BalanceRun:
-    """One sweep point: its settings, per-step losses and the end-of-run numbers."""
+    """One sweep point: its settings, per-step losses and the end-of-run numbers.
+
+    Examples
+    --------
+    A cross-entropy run whose discriminator ends below its equilibrium ``2 ln 2 = 1.386`` (it wins):
+
+    >>> import math
+    >>> from tfgan_zoo.analysis.balance import BalanceRun
+    >>> run = BalanceRun(lr_d=2e-4, lr_g=2e-4, n_critic=1, d_loss=[1.3, 1.1], g_loss=[0.8, 1.0],
+    ...                  equilibrium_d_loss=2 * math.log(2), final_d_loss=1.1, final_g_loss=1.0,
+    ...                  fid=12.3456, wall_s=3.21)
+    >>> round(run.gap, 4)
+    -0.2863
+    >>> run.summary()["gap"], run.summary()["fid"], run.summary()["wall_s"]
+    (-0.2863, 12.346, 3.2)
+    """
 
     lr_d: float
     lr_g: float
@@ -137,7 +152,16 @@ def sweep(lr_d: Sequence[float] = (2e-5, 2e-4, 2e-3), lr_g: Sequence[float] = (2
 
 
 def best(runs: Sequence[BalanceRun]) -> BalanceRun:
-    """The run with the lowest FID (runs without one are skipped)."""
+    """The run with the lowest FID (runs without one are skipped).
+
+    Examples
+    --------
+    >>> from tfgan_zoo.analysis.balance import BalanceRun, best
+    >>> def run(lr_d, fid):
+    ...     return BalanceRun(lr_d, 2e-4, 1, [1.4], [0.7], None, 1.4, 0.7, fid, 1.0)
+    >>> best([run(2e-5, 30.0), run(2e-4, 12.5), run(2e-3, None), run(2e-2, float("nan"))]).lr_d
+    0.0002
+    """
     scored = [r for r in runs if r.fid is not None and math.isfinite(r.fid)]
     if not scored:
         raise ValueError("No run has a finite FID; sweep with fid_samples > 0.")

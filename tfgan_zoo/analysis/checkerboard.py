@@ -19,7 +19,21 @@ import numpy as np
 
 def phase_means(images, crop: int = 4) -> np.ndarray:
     """The ``(2, 2)`` means of a batch ``(N, H, W, C)`` over the pixels of each phase ``(i mod 2, j mod 2)``
-    (all channels together), ``crop`` pixels of every border left out; phases counted from the image's corner."""
+    (all channels together), ``crop`` pixels of every border left out; phases counted from the image's corner.
+
+    Examples
+    --------
+    A pure checkerboard, ``x[i, j] = (i + j) mod 2``; an odd ``crop`` keeps the phases of the full image:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo.analysis.checkerboard import phase_means
+    >>> i, j = np.indices((16, 16))
+    >>> board = ((i + j) % 2).astype(np.float32)[None, :, :, None]
+    >>> phase_means(board).tolist()
+    [[0.0, 1.0], [1.0, 0.0]]
+    >>> phase_means(board, crop=3).tolist()
+    [[0.0, 1.0], [1.0, 0.0]]
+    """
     x = np.asarray(images, dtype=np.float64)
     if x.ndim != 4:
         raise ValueError(f"images must be a batch (N, H, W, C), got shape {x.shape}.")
@@ -32,7 +46,26 @@ def phase_means(images, crop: int = 4) -> np.ndarray:
 
 
 def checkerboard_score(images, crop: int = 4) -> float:
-    """``(max - min of the phase means) / std of the pixels`` (module docstring): about 0 without a 2x2 pattern."""
+    """``(max - min of the phase means) / std of the pixels`` (module docstring): about 0 without a 2x2 pattern.
+
+    Examples
+    --------
+    A pure checkerboard of 0s and 1s has phase means 0 and 1 and pixel std 0.5, so its score is
+    ``(1 - 0) / 0.5 = 2``; white noise scores about 0, and a faint checkerboard added to the noise
+    shows up:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo.analysis.checkerboard import checkerboard_score
+    >>> i, j = np.indices((32, 32))
+    >>> board = ((i + j) % 2).astype(np.float32)[None, :, :, None]
+    >>> checkerboard_score(board)
+    2.0
+    >>> noise = np.random.default_rng(0).normal(size=(8, 32, 32, 3))
+    >>> checkerboard_score(noise) < 0.05
+    True
+    >>> round(checkerboard_score(noise + 0.2 * board), 1)
+    0.2
+    """
     m = phase_means(images, crop)
     x = np.asarray(images, dtype=np.float64)
     x = x[:, crop:-crop, crop:-crop, :] if crop else x

@@ -60,7 +60,18 @@ def _discriminator(model: Any):
 
 
 def default_layers(discriminator: Any) -> list[str]:
-    """The layers :func:`activations` reads by default: every activation layer, then the output layer."""
+    """The layers :func:`activations` reads by default: every activation layer, then the output layer.
+
+    Examples
+    --------
+    >>> import keras
+    >>> from tfgan_zoo.analysis.features import default_layers
+    >>> d = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Flatten(name="flat"),
+    ...                       keras.layers.Dense(8, name="hidden"), keras.layers.LeakyReLU(name="act"),
+    ...                       keras.layers.Dense(1, name="logit")])
+    >>> default_layers(d)
+    ['act', 'logit']
+    """
     d = _discriminator(discriminator)
     names = [layer.name for layer in d.layers if type(layer).__name__ in ACTIVATION_LAYERS]
     out = d.layers[-1].name
@@ -75,6 +86,20 @@ def activations(discriminator: Any, images: np.ndarray, layers: Sequence[str] | 
 
     ``labels`` are required by (and only by) conditional discriminators (inputs ``[x, label]``).
     Inference mode (``training=False``).
+
+    Examples
+    --------
+    >>> import keras
+    >>> import numpy as np
+    >>> from tfgan_zoo.analysis.features import activations
+    >>> d = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Conv2D(3, 3, padding="same", name="conv"),
+    ...                       keras.layers.LeakyReLU(name="act"), keras.layers.Flatten(name="flat"),
+    ...                       keras.layers.Dense(1, name="logit")])
+    >>> acts = activations(d, np.zeros((5, 4, 4, 1), np.float32))
+    >>> {name: a.shape for name, a in acts.items()}
+    {'act': (5, 48), 'logit': (5, 1)}
+    >>> activations(d, np.zeros((5, 4, 4, 1), np.float32), layers=["conv"])["conv"].shape
+    (5, 48)
     """
     import keras
 
@@ -109,6 +134,20 @@ def pca(x: np.ndarray, k: int = 2) -> tuple[np.ndarray, np.ndarray]:
 
     Returns ``(coords (N, k), explained_variance_ratio (k,))``; component signs are fixed so
     each component's largest-magnitude loading is positive (deterministic output).
+
+    Examples
+    --------
+    Points on the line ``y = 2 x``: the first component carries all the variance, along
+    ``(1, 2) / sqrt(5)`` (its loadings positive), so the coordinates are ``sqrt(5) (x - mean(x))``:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo.analysis.features import pca
+    >>> x = np.array([[0.0, 0.0], [1.0, 2.0], [2.0, 4.0], [3.0, 6.0]])
+    >>> coords, ratio = pca(x, k=2)
+    >>> coords.shape, np.round(ratio, 6).tolist()
+    ((4, 2), [1.0, 0.0])
+    >>> [round(float(v), 3) for v in coords[:, 0]]
+    [-3.354, -1.118, 1.118, 3.354]
     """
     x = np.asarray(x, np.float64)
     xc = x - x.mean(0)
@@ -158,6 +197,23 @@ def linear_probe(real: np.ndarray, fake: np.ndarray, folds: int = 5, lam: float 
     proportion); standardisation is fitted on the training folds only. Returns
     ``(mean accuracy, standard deviation over folds)``. Chance is the share of the larger class
     (0.5 for equal counts).
+
+    Examples
+    --------
+    Two samples of one distribution stay near chance; shifting one by 3 standard deviations
+    along one axis makes them linearly separable up to the overlap (the best accuracy is
+    ``Phi(1.5) = 0.933``):
+
+    >>> import numpy as np
+    >>> from tfgan_zoo.analysis.features import linear_probe
+    >>> rng = np.random.default_rng(0)
+    >>> real, fake = rng.normal(size=(100, 5)), rng.normal(size=(100, 5))
+    >>> accuracy, std = linear_probe(real, fake)
+    >>> 0.3 < accuracy < 0.65
+    True
+    >>> accuracy, std = linear_probe(real, fake + [3.0, 0.0, 0.0, 0.0, 0.0])
+    >>> 0.85 < accuracy <= 1.0
+    True
     """
     real, fake = np.asarray(real, np.float64).reshape(len(real), -1), np.asarray(fake, np.float64).reshape(
         len(fake), -1)

@@ -51,7 +51,20 @@ class Mixture:
         return int(self.centers.shape[0])
 
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
-        """``n`` float32 samples of shape ``(n, 2)``: a uniformly chosen mode plus ``std`` Gaussian noise."""
+        """``n`` float32 samples of shape ``(n, 2)``: a uniformly chosen mode plus ``std`` Gaussian noise.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from tfgan_zoo.analysis.toy import ring
+        >>> x = ring().sample(1000, seed=0)
+        >>> x.shape, x.dtype.name
+        ((1000, 2), 'float32')
+        >>> bool(np.allclose(np.linalg.norm(x, axis=1), 1.0, atol=0.05))  # all near the unit circle
+        True
+        >>> np.array_equal(x, ring().sample(1000, seed=0))
+        True
+        """
         if int(n) < 1:
             raise ValueError(f"n must be >= 1, got {n}.")
         rng = np.random.default_rng(seed)
@@ -60,7 +73,20 @@ class Mixture:
 
 
 def ring(num_modes: int = 8, radius: float = 1.0, std: float = 0.01) -> Mixture:
-    """``num_modes`` Gaussians at angles ``2 pi k / num_modes`` on a circle of ``radius``."""
+    """``num_modes`` Gaussians at angles ``2 pi k / num_modes`` on a circle of ``radius``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tfgan_zoo.analysis.toy import ring
+    >>> r = ring()
+    >>> r.num_modes, r.std
+    (8, 0.01)
+    >>> np.round(r.centers[:3], 4).tolist()
+    [[1.0, 0.0], [0.7071, 0.7071], [0.0, 1.0]]
+    >>> np.round(np.linalg.norm(ring(num_modes=4, radius=2.0).centers, axis=1), 6).tolist()
+    [2.0, 2.0, 2.0, 2.0]
+    """
     if int(num_modes) < 2 or not radius > 0 or not std > 0:
         raise ValueError(f"ring needs num_modes >= 2, radius > 0 and std > 0; got {num_modes}, {radius}, {std}.")
     angles = 2 * np.pi * np.arange(int(num_modes)) / int(num_modes)
@@ -68,7 +94,17 @@ def ring(num_modes: int = 8, radius: float = 1.0, std: float = 0.01) -> Mixture:
 
 
 def grid(side: int = 5, spacing: float = 2.0, std: float = 0.05) -> Mixture:
-    """``side x side`` Gaussians at ``spacing * ({0..side-1} - (side-1)/2)`` in both coordinates."""
+    """``side x side`` Gaussians at ``spacing * ({0..side-1} - (side-1)/2)`` in both coordinates.
+
+    Examples
+    --------
+    >>> from tfgan_zoo.analysis.toy import grid
+    >>> g = grid()
+    >>> g.num_modes, g.std, g.centers[0].tolist(), g.centers[-1].tolist()
+    (25, 0.05, [-4.0, -4.0], [4.0, 4.0])
+    >>> grid(side=2, spacing=1.0).centers.tolist()
+    [[-0.5, -0.5], [-0.5, 0.5], [0.5, -0.5], [0.5, 0.5]]
+    """
     if int(side) < 1 or not spacing > 0 or not std > 0:
         raise ValueError(f"grid needs side >= 1, spacing > 0 and std > 0; got {side}, {spacing}, {std}.")
     axis = spacing * (np.arange(int(side)) - (int(side) - 1) / 2)
@@ -80,7 +116,14 @@ MIXTURES = {"ring": ring, "grid": grid}
 
 
 def get(name: str) -> Mixture:
-    """The mixture called ``name`` (``"ring"`` or ``"grid"``) with PacGAN's parameters."""
+    """The mixture called ``name`` (``"ring"`` or ``"grid"``) with PacGAN's parameters.
+
+    Examples
+    --------
+    >>> from tfgan_zoo.analysis import toy
+    >>> [(m.name, m.num_modes, m.std) for m in (toy.get("ring"), toy.get("grid"))]
+    [('ring', 8, 0.01), ('grid', 25, 0.05)]
+    """
     if name not in MIXTURES:
         raise ValueError(f"Unknown mixture {name!r}; use one of {', '.join(MIXTURES)}.")
     return MIXTURES[name]()
@@ -92,6 +135,24 @@ def mode_metrics(samples: Any, mixture: Mixture, threshold: float = THRESHOLD_SI
     Returns ``{"modes", "high_quality", "reverse_kl", "counts", "n"}``: covered modes, the
     fraction of high-quality samples, ``KL(q || uniform)`` in nats (NaN without high-quality
     samples), the per-mode counts of high-quality samples and the number of samples.
+
+    Examples
+    --------
+    An exact sampler covers every mode with about 98.9% high-quality samples and a reverse KL
+    of about ``(K - 1) / (2 n)``; a sampler collapsed onto one mode scores ``log K``:
+
+    >>> import math
+    >>> import numpy as np
+    >>> from tfgan_zoo.analysis.toy import mode_metrics, ring
+    >>> r = ring()
+    >>> m = mode_metrics(r.sample(2500, seed=0), r)
+    >>> m["modes"], round(m["high_quality"], 3), round(m["reverse_kl"], 4), m["n"]
+    (8, 0.992, 0.0016, 2500)
+    >>> collapsed = mode_metrics(np.repeat(r.centers[:1], 100, axis=0), r)
+    >>> collapsed["modes"], collapsed["counts"], round(collapsed["reverse_kl"], 6) == round(math.log(8), 6)
+    (1, [100, 0, 0, 0, 0, 0, 0, 0], True)
+    >>> mode_metrics(np.full((5, 2), 10.0), r)["reverse_kl"]  # no high-quality sample
+    nan
     """
     x = np.asarray(samples, dtype=np.float64)
     if x.ndim != 2 or x.shape[1] != 2 or x.shape[0] < 1:
@@ -117,6 +178,17 @@ def dataset(mixture: Mixture, batch_size: int, seed: int = 0, steps: int | None 
     """A ``tf.data.Dataset`` of ``(batch_size, 2)`` float32 batches drawn from ``mixture`` for ``model.fit``.
 
     Infinite unless ``steps`` is given; batch ``i`` depends on ``seed`` and ``i`` only.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tfgan_zoo.analysis.toy import dataset, ring
+    >>> batches = list(dataset(ring(), batch_size=4, seed=0, steps=3).as_numpy_iterator())
+    >>> len(batches), batches[0].shape, batches[0].dtype.name
+    (3, (4, 2), 'float32')
+    >>> again = list(dataset(ring(), batch_size=4, seed=0, steps=3).as_numpy_iterator())
+    >>> all(np.array_equal(a, b) for a, b in zip(batches, again))
+    True
     """
     import tensorflow as tf
 

@@ -68,6 +68,20 @@ def source_kind(source) -> str:
         If ``source`` is neither a string, a path nor a numpy array.
     ValueError
         If ``source`` is an existing file that is not ``.npz``/``.npy``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from tfgan_zoo import data
+    >>> data.source_kind("mnist"), data.source_kind(np.zeros((2, 28, 28), np.uint8))
+    ('builtin', 'array')
+    >>> data.source_kind(tempfile.gettempdir()), data.source_kind("cifar10")
+    ('folder', 'tfds')
+    >>> data.source_kind("no/such/images.npz")
+    Traceback (most recent call last):
+        ...
+    FileNotFoundError: No such folder or file: no/such/images.npz
     """
     if isinstance(source, np.ndarray):
         return "array"
@@ -126,6 +140,25 @@ def load_arrays(source, split: str = "train", data_dir: str | None = None,
         NHWC, uint8 in [0, 255] or float32 in [-1, 1] (see :mod:`~tfgan_zoo.data.arrays`).
     labels : np.ndarray or None
         int64 class indices, None when the source has none.
+
+    Examples
+    --------
+    Floats in [0, 1] without a channel axis, with ``(n, 1)`` labels:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import data
+    >>> x, y = data.load_arrays(np.linspace(0.0, 1.0, 36).reshape(4, 3, 3),
+    ...                         labels=np.array([[0], [1], [2], [1]]))
+    >>> x.shape, x.dtype.name, float(x.min()), float(x.max())
+    ((4, 3, 3, 1), 'float32', -1.0, 1.0)
+    >>> y.tolist(), y.dtype.name
+    ([0, 1, 2, 1], 'int64')
+
+    uint8 stays as it is (scaled later, per batch); an array without labels gets None:
+
+    >>> x, y = data.load_arrays(np.full((2, 5, 5, 3), 255, np.uint8))
+    >>> x.dtype.name, int(x.max()), y is None
+    ('uint8', 255, True)
     """
     _check_split(split)
     kind = source_kind(source)
@@ -164,6 +197,29 @@ def convert_arrays(x: np.ndarray, image_size: int | None = None, channels: int |
     np.ndarray
         ``(n, image_size, image_size, channels)`` images of the dtype of ``x``; ``x`` itself when
         it already has that size and channel count.
+
+    Examples
+    --------
+    A black and a white 8x8 grayscale image, to 4x4 RGB: still uint8, 0 and 255 kept (the
+    scaling to [-1, 1] is :func:`load`'s, per batch):
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import data
+    >>> x = np.zeros((2, 8, 8, 1), np.uint8)
+    >>> x[1] = 255
+    >>> y = data.convert_arrays(x, image_size=4, channels=3)
+    >>> y.shape, y.dtype.name
+    ((2, 4, 4, 3), 'uint8')
+    >>> y[:, 0, 0].tolist()
+    [[0, 0, 0], [255, 255, 255]]
+    >>> data.convert_arrays(x) is x   # nothing to convert
+    True
+
+    float32 in [-1, 1] stays float32 (up to the resize's rounding):
+
+    >>> f = data.convert_arrays(x.astype(np.float32) / 127.5 - 1.0, image_size=4)
+    >>> f.dtype.name, np.allclose(f[0], -1.0), np.allclose(f[1], 1.0)
+    ('float32', True, True)
     """
     need_size = image_size is not None and x.shape[1:3] != (image_size, image_size)
     need_channels = channels is not None and channels != x.shape[-1]
@@ -244,6 +300,32 @@ def load(
         One pass over the data per iteration (reshuffled at each iteration when ``shuffle``):
         batches of float32 images ``(batch_size, h, w, c)`` in [-1, 1], or ``(images, labels)``
         with int32 ``labels`` of shape ``(batch_size,)`` when ``with_labels``.
+
+    Examples
+    --------
+    Four 8x8 grayscale uint8 images, alternately black (0) and white (255), as an array source:
+    0 becomes -1 and 255 becomes 1:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import data
+    >>> images = np.zeros((4, 8, 8), np.uint8)
+    >>> images[1::2] = 255
+    >>> batch = next(iter(data.load(images, batch_size=2, shuffle=False)))
+    >>> tuple(batch.shape), batch.dtype.name
+    ((2, 8, 8, 1), 'float32')
+    >>> batch[:, 0, 0, 0].numpy().tolist()
+    [-1.0, 1.0]
+
+    Resized to 4x4 RGB, with labels, shuffled reproducibly:
+
+    >>> ds = data.load(images, image_size=4, channels=3, batch_size=2, with_labels=True,
+    ...                labels=np.array([0, 1, 0, 1]), seed=0)
+    >>> [(tuple(x.shape), y.dtype.name) for x, y in ds]
+    [((2, 4, 4, 3), 'int32'), ((2, 4, 4, 3), 'int32')]
+    >>> data.load(images, batch_size=2, with_labels=True)
+    Traceback (most recent call last):
+        ...
+    ValueError: with_labels=True, but the array has no labels (pass labels=...). Load it with with_labels=False, ...
     """
     return _load(source, split, image_size, channels, batch_size, with_labels, shuffle, seed, data_dir,
                  skip_corrupt, drop_remainder, labels, cache)[0]
@@ -287,9 +369,29 @@ def stream(source, start_batch: int = 0, **kwargs) -> tuple[tf.data.Dataset, int
 
     Examples
     --------
+    >>> from tfgan_zoo import data
     >>> ds, per_pass = data.stream("mnist", start_batch=2000, batch_size=32, seed=0)  # doctest: +SKIP
     >>> per_pass                                                                       # doctest: +SKIP
     1875
+
+    The same on ten in-memory 1x1 images (image ``i`` has the value ``25 i``): a stream resumed
+    at batch 3 yields the batches 3, 4, ... of the stream from batch 0:
+
+    >>> import numpy as np
+    >>> images = (np.arange(10, dtype=np.uint8) * 25).reshape(10, 1, 1, 1)
+    >>> ds, per_pass = data.stream(images, batch_size=4, seed=0)
+    >>> per_pass   # 10 // 4: each pass drops its remainder
+    2
+    >>> first = [b.numpy().ravel().tolist() for b in ds.take(5)]
+    >>> len(set(first[0] + first[1]))   # pass 0: 8 different images
+    8
+    >>> resumed, _ = data.stream(images, start_batch=3, batch_size=4, seed=0)
+    >>> [b.numpy().ravel().tolist() for b in resumed.take(2)] == first[3:]
+    True
+    >>> data.stream(images, batch_size=4)
+    Traceback (most recent call last):
+        ...
+    ValueError: stream() needs a seed: without one the order of each pass cannot be reproduced.
     """
     if kwargs.get("seed") is None:
         raise ValueError("stream() needs a seed: without one the order of each pass cannot be reproduced.")
@@ -390,6 +492,27 @@ def num_classes(source, data_dir: str | None = None) -> int:
     ------
     ValueError
         If the source has no labels (the message says why).
+
+    Examples
+    --------
+    A built-in dataset needs no reading; a folder counts its class sub-folders:
+
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from tfgan_zoo import data
+    >>> data.num_classes("mnist")
+    10
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> images = np.zeros((4, 8, 8, 1), np.uint8)
+    >>> paths = data.write_image_folder(images, tmp.name, labels=np.array([0, 1, 2, 1]),
+    ...                                 class_names=["cat", "dog", "fox"])
+    >>> data.num_classes(tmp.name)
+    3
+    >>> data.num_classes(images)
+    Traceback (most recent call last):
+        ...
+    ValueError: ...the array has no labels...
+    >>> tmp.cleanup()
     """
     kind = source_kind(source)
     if kind == "builtin":
@@ -434,6 +557,23 @@ def check_folder(root: str) -> None:
         If ``root`` is not a folder.
     ValueError
         If the folder holds no image files.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from tfgan_zoo import data
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> paths = data.write_image_folder(np.zeros((2, 8, 8, 1), np.uint8), tmp.name)
+    >>> data.check_folder(tmp.name)   # every file decodes: returns None
+    >>> with open(os.path.join(tmp.name, "broken.png"), "wb") as f:
+    ...     _ = f.write(b"not a png")
+    >>> try:
+    ...     data.check_folder(tmp.name)
+    ... except data.CorruptImageError as e:
+    ...     print([os.path.basename(p) for p in e.paths])
+    ['broken.png']
+    >>> tmp.cleanup()
     """
     decode_all(scan_folder(os.fspath(root)), 1, 1, skip_corrupt=False)
 
@@ -460,6 +600,15 @@ def image_shape(source, image_size: int | None = None, channels: int | None = No
     -------
     tuple of int
         ``(h, w, c)``: height, width and channels of one image as :func:`load` yields it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tfgan_zoo import data
+    >>> data.image_shape("mnist"), data.image_shape("mnist", image_size=32, channels=3)
+    ((28, 28, 1), (32, 32, 3))
+    >>> data.image_shape(np.zeros((3, 5, 5, 3), np.float32))
+    (5, 5, 3)
     """
     kind = source_kind(source)
     if kind == "builtin":

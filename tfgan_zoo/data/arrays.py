@@ -32,7 +32,25 @@ LABEL_KEYS = ("labels", "y")
 
 
 def normalize_images(images: np.ndarray, name: str = "the array") -> np.ndarray:
-    """Return NHWC images as uint8 in [0, 255] or float32 in [-1, 1], following the module's rule."""
+    """Return NHWC images as uint8 in [0, 255] or float32 in [-1, 1], following the module's rule.
+
+    Examples
+    --------
+    Grayscale ``(n, h, w)`` gains a channel axis; small integers become uint8; floats in [0, 1]
+    become ``2x - 1``:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo.data.arrays import normalize_images
+    >>> x = normalize_images(np.array([[[0, 255]], [[128, 64]]]))
+    >>> x.shape, x.dtype.name
+    ((2, 1, 2, 1), 'uint8')
+    >>> normalize_images(np.array([[[0.0, 0.25, 1.0]]])).ravel().tolist()
+    [-1.0, -0.5, 1.0]
+    >>> normalize_images(np.zeros((2, 3, 8, 8)))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    ValueError: the array looks channels-first (2, 3, 8, 8); transpose it to channels-last with np.transpose(...).
+    """
     x = np.asarray(images)
     if x.ndim == 3:
         x = x[..., None]
@@ -71,7 +89,20 @@ def normalize_images(images: np.ndarray, name: str = "the array") -> np.ndarray:
 
 
 def check_labels(labels: np.ndarray, n: int, name: str = "the labels") -> np.ndarray:
-    """Labels as int64 of shape ``(n,)``, all >= 0."""
+    """Labels as int64 of shape ``(n,)``, all >= 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tfgan_zoo.data.arrays import check_labels
+    >>> y = check_labels(np.array([[3], [0], [1]], np.uint8), 3)
+    >>> y.tolist(), y.dtype.name
+    ([3, 0, 1], 'int64')
+    >>> check_labels(np.array([0.0, 1.0]), 2)
+    Traceback (most recent call last):
+        ...
+    ValueError: the labels: labels must be integers (class indices), got dtype float64.
+    """
     y = np.asarray(labels)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
@@ -97,6 +128,25 @@ def read_array_file(path: str, split: str = "train") -> tuple[np.ndarray, np.nda
         If the file cannot be read or holds pickled objects.
     ValueError
         If no images are found under the documented keys.
+
+    Examples
+    --------
+    A ``.npz`` with both splits: each split reads its own keys, ``"all"`` concatenates them:
+
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from tfgan_zoo.data.arrays import read_array_file
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = os.path.join(tmp.name, "digits.npz")
+    >>> np.savez(path, x_train=np.zeros((5, 4, 4), np.uint8), y_train=np.arange(5),
+    ...          x_test=np.ones((2, 4, 4), np.uint8), y_test=np.arange(2))
+    >>> x, y = read_array_file(path, "test")
+    >>> x.shape, y.tolist()
+    ((2, 4, 4), [0, 1])
+    >>> x, y = read_array_file(path, "all")
+    >>> x.shape, y.tolist()
+    ((7, 4, 4), [0, 1, 2, 3, 4, 0, 1])
+    >>> tmp.cleanup()
     """
     if not os.path.isfile(path):
         raise FileNotFoundError(f"No such file: {path}")

@@ -13,7 +13,18 @@ AUTOTUNE = tf.data.AUTOTUNE
 
 
 def check_batching(n: int, batch_size: int, drop_remainder: bool, name: str) -> None:
-    """Refuse empty datasets and datasets smaller than one batch (when the remainder is dropped)."""
+    """Refuse empty datasets and datasets smaller than one batch (when the remainder is dropped).
+
+    Examples
+    --------
+    >>> from tfgan_zoo.data.pipeline import check_batching
+    >>> check_batching(10, 4, drop_remainder=True, name="The dataset")   # passes: returns None
+    >>> check_batching(3, 4, drop_remainder=False, name="The dataset")   # one smaller batch is allowed
+    >>> check_batching(3, 4, drop_remainder=True, name="The dataset")
+    Traceback (most recent call last):
+        ...
+    ValueError: The dataset has 3 images, fewer than one batch of 4; use a smaller batch_size.
+    """
     if n == 0:
         raise ValueError(f"{name} is empty: it has no images.")
     if batch_size < 1:
@@ -49,6 +60,31 @@ def batched(
     ``k`` is the same in every process, however often anything was iterated before
     (see :func:`batches_per_pass`). Skipping into a pass drops examples before they
     are decoded or batched.
+
+    Examples
+    --------
+    Six "file names" (here integers) decoded to 2x2 uint8 images, batched by 4 and scaled to
+    [-1, 1], the last, smaller batch kept:
+
+    >>> import tensorflow as tf
+    >>> from tfgan_zoo.data.pipeline import batched
+    >>> names = tf.data.Dataset.range(6)
+    >>> def decode(i):
+    ...     return tf.fill([2, 2, 1], tf.cast(i * 51, tf.uint8))   # 0, 51, ..., 255
+    >>> ds = batched(names, 6, batch_size=4, shuffle=False, seed=None, drop_remainder=False,
+    ...              with_labels=False, decode=decode)
+    >>> [[round(float(v), 3) for v in b[:, 0, 0, 0]] for b in ds]
+    [[-1.0, -0.6, -0.2, 0.2], [0.6, 1.0]]
+
+    An endless stream resumed at batch 3 (pass 1, batch 1) yields what the stream from batch 0
+    yields there:
+
+    >>> def firsts(start, k):
+    ...     ds = batched(names, 6, 2, shuffle=True, seed=7, drop_remainder=True, with_labels=False,
+    ...                  decode=decode, start_batch=start)
+    ...     return [b[:, 0, 0, 0].numpy().tolist() for b in ds.take(k)]
+    >>> firsts(0, 5)[3:] == firsts(3, 2)
+    True
     """
     def decoded(d):
         if decode is None:
@@ -89,7 +125,14 @@ def batched(
 
 
 def batches_per_pass(n: int, batch_size: int, drop_remainder: bool = True) -> int:
-    """Batches in one pass over ``n`` examples."""
+    """Batches in one pass over ``n`` examples.
+
+    Examples
+    --------
+    >>> from tfgan_zoo.data.pipeline import batches_per_pass
+    >>> batches_per_pass(10, 4), batches_per_pass(10, 4, drop_remainder=False), batches_per_pass(60_000, 32)
+    (2, 3, 1875)
+    """
     return n // batch_size if drop_remainder else -(-n // batch_size)
 
 
@@ -142,6 +185,30 @@ def from_arrays(
     ValueError
         On another dtype or shape of ``images``, no images, ``batch_size < 1``, or fewer images
         than one batch with ``drop_remainder``.
+
+    Examples
+    --------
+    Ten 8x8 uint8 images, half black (0) and half white (255), become float32 batches in
+    [-1, 1]; the last two images make no full batch and are dropped:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import data
+    >>> images = np.zeros((10, 8, 8, 1), np.uint8)
+    >>> images[5:] = 255
+    >>> ds = data.from_arrays(images, batch_size=4, seed=0)
+    >>> batches = [b.numpy() for b in ds]
+    >>> [(b.shape, b.dtype.name) for b in batches]
+    [((4, 8, 8, 1), 'float32'), ((4, 8, 8, 1), 'float32')]
+    >>> np.unique(np.concatenate(batches)).tolist()
+    [-1.0, 1.0]
+
+    With labels, and the remainder kept:
+
+    >>> ds = data.from_arrays(images, labels=np.arange(10) % 2, batch_size=4, shuffle=False,
+    ...                       drop_remainder=False)
+    >>> [(tuple(x.shape), y.dtype.name, y.numpy().tolist()) for x, y in ds]  # doctest: +NORMALIZE_WHITESPACE
+    [((4, 8, 8, 1), 'int32', [0, 1, 0, 1]), ((4, 8, 8, 1), 'int32', [0, 1, 0, 1]),
+     ((2, 8, 8, 1), 'int32', [0, 1])]
     """
     images = np.asarray(images)
     if images.ndim != 4 or not (images.dtype == np.uint8 or images.dtype == np.float32):

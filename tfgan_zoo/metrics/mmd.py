@@ -18,7 +18,28 @@ def mmd2_unbiased_from_kernels(kxx: Any, kyy: Any, kxy: Any, xp: Any) -> Any:
     """``MMD^2_u`` from ``k(X, X)`` (m, m), ``k(Y, Y)`` (n, n) and ``k(X, Y)`` (m, n); ``xp`` is ``numpy`` or
     ``keras.ops`` (anything with ``sum``, ``trace``, ``mean``, ``diagonal`` and ``ones_like``). Needs
     ``m, n >= 2``. The sizes are counted in the kernels' dtype, so a compiled step with an unknown batch size
-    works too."""
+    works too.
+
+    Examples
+    --------
+    With the linear kernel ``k(x, y) = x^T y`` and two point masses, all ``x_i = a`` and all
+    ``y_j = b``, every term is known and ``MMD^2_u = a^T a + b^T b - 2 a^T b = |a - b|^2``:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo.metrics.mmd import mmd2_unbiased_from_kernels
+    >>> a, b = np.array([1.0, 2.0]), np.array([4.0, 6.0])
+    >>> x, y = np.tile(a, (3, 1)), np.tile(b, (2, 1))
+    >>> float(mmd2_unbiased_from_kernels(x @ x.T, y @ y.T, x @ y.T, np))
+    25.0
+    >>> float(np.sum((a - b) ** 2))
+    25.0
+
+    The diagonals are left out of the within-set means: kernels that differ only there (here the
+    identity against zeros) give the same value:
+
+    >>> float(mmd2_unbiased_from_kernels(np.eye(3), np.eye(2), np.zeros((3, 2)), np))
+    0.0
+    """
     m, n = (xp.sum(xp.ones_like(xp.diagonal(k))) for k in (kxx, kyy))
     within_x = (xp.sum(kxx) - xp.trace(kxx)) / (m * (m - 1))
     within_y = (xp.sum(kyy) - xp.trace(kyy)) / (n * (n - 1))

@@ -46,6 +46,17 @@ def warn_if_singular(n: int, dim: int, name: str = "features") -> bool:
 
     A sample covariance of ``n`` vectors has rank at most ``n - 1``, so it is
     singular whenever ``n <= dim``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from tfgan_zoo.metrics.moments import warn_if_singular
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_if_singular(100, 2048), warn_if_singular(10_000, 2048)
+    (True, False)
+    >>> [w.category.__name__ for w in caught]
+    ['SingularCovarianceWarning']
     """
     if n <= dim:
         warnings.warn(
@@ -79,10 +90,20 @@ class RunningMoments:
 
     Examples
     --------
+    Features far from zero, fed in uneven batches, give the mean and covariance of the whole array:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo.metrics.moments import RunningMoments
+    >>> features = np.random.default_rng(0).normal(loc=1000.0, size=(300, 4))
+    >>> feature_batches = np.array_split(features, 7)
     >>> m = RunningMoments()
     >>> for batch in feature_batches:        # each (batch_size, dim)
-    ...     m.update(batch)
+    ...     _ = m.update(batch)
     >>> mu, sigma = m.mean, m.cov
+    >>> m.n, mu.shape, sigma.shape
+    (300, (4,), (4, 4))
+    >>> np.allclose(mu, features.mean(axis=0)), np.allclose(sigma, np.cov(features, rowvar=False))
+    (True, True)
     """
 
     def __init__(self, dim: int | None = None, protocol: Mapping[str, Any] | None = None) -> None:
@@ -141,7 +162,19 @@ class RunningMoments:
         self._n = n
 
     def merge(self, other: "RunningMoments") -> "RunningMoments":
-        """Fold another summary of the same protocol and dimension into this one; returns ``self``."""
+        """Fold another summary of the same protocol and dimension into this one; returns ``self``.
+
+        Examples
+        --------
+        Summaries of two halves, merged, equal the summary of the whole:
+
+        >>> import numpy as np
+        >>> from tfgan_zoo.metrics.moments import RunningMoments
+        >>> x = np.random.default_rng(1).normal(size=(50, 3))
+        >>> both = RunningMoments.from_features(x[:20]).merge(RunningMoments.from_features(x[20:]))
+        >>> both.n, np.allclose(both.cov, np.cov(x, rowvar=False))
+        (50, True)
+        """
         if other.n == 0:
             return self
         if _canonical(other.protocol) != _canonical(self.protocol):
@@ -255,6 +288,28 @@ def load_moments(path: str | os.PathLike, expected_protocol: Mapping[str, Any] |
     Raises
     ------
     FileNotFoundError, ValueError, ProtocolMismatchError
+
+    Examples
+    --------
+    A round trip through :func:`save_moments`; another protocol is refused, naming the keys
+    that differ:
+
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from tfgan_zoo.metrics.moments import load_moments, save_moments
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = os.path.join(tmp.name, "stats.npz")
+    >>> save_moments(path, np.zeros(3), np.eye(3), 10, {"network": "inception", "size": 299})
+    >>> stats = load_moments(path, expected_protocol={"size": 299, "network": "inception"})
+    >>> stats
+    Statistics(n=10, dim=3, protocol={'network': 'inception', 'size': 299})
+    >>> np.array_equal(stats.sigma, np.eye(3))
+    True
+    >>> load_moments(path, expected_protocol={"network": "inception", "size": 64})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    tfgan_zoo.metrics.moments.ProtocolMismatchError: Statistics in ... (differs in: size). ...
+    >>> tmp.cleanup()
     """
     path = os.fspath(path)
     if not os.path.isfile(path):

@@ -49,6 +49,18 @@ def n_critic_of(loss: str, n_critic: int | None = None) -> int:
     ------
     ValueError
         For an unknown loss name; the message lists the valid names.
+
+    Examples
+    --------
+    >>> from tfgan_zoo import models
+    >>> [models.n_critic_of(name) for name in ("wgan-gp", "wgan", "mmd", "nsgan", "hinge", "ragan")]
+    [5, 5, 5, 1, 1, 1]
+    >>> models.n_critic_of("wgan", n_critic=3)
+    3
+    >>> models.n_critic_of("wgangp")
+    Traceback (most recent call last):
+    ...
+    ValueError: Unknown loss 'wgangp'. Valid losses: gan, nsgan, lsgan, wgan, wgan-gp, ...
     """
     if loss not in MODELS:
         raise ValueError(f"Unknown loss {loss!r}. Valid losses: {', '.join(MODELS)}.")
@@ -83,6 +95,22 @@ def build_gan(loss: str, generator: keras.Model, discriminator: keras.Model, **k
     ------
     ValueError
         For an unknown loss name; the message lists the valid names.
+
+    Examples
+    --------
+    Tiny networks (noise of 4 numbers to 2-d points, points to one logit) give the class the loss names, with its
+    fixed arguments and defaults:
+
+    >>> import keras
+    >>> from tfgan_zoo import models
+    >>> generator = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    >>> discriminator = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    >>> gan = models.build_gan("wgan-gp", generator, discriminator)
+    >>> type(gan).__name__, isinstance(gan, models.GAN), gan.n_critic, gan.latent_dim
+    ('WGANGP', True, 5, 4)
+    >>> gan = models.build_gan("fgan-js", generator, discriminator, n_critic=2)
+    >>> type(gan).__name__, gan.n_critic
+    ('FGAN', 2)
     """
     if loss not in MODELS:
         raise ValueError(f"Unknown loss {loss!r}. Valid losses: {', '.join(MODELS)}.")

@@ -124,6 +124,31 @@ def build(arch: str, image_shape: Sequence[int], latent_dim: int, conditional: s
         For an unknown ``arch``, ``upsample`` or ``generator_norm``, ``latent_dim < 1``, ``cascade < 1``,
         ``d_extra_channels < 0``, a keyword the architecture refuses, an image shape it cannot build, or
         inconsistent conditioning arguments.
+
+    Examples
+    --------
+    A small DCGAN pair for 28x28 grayscale images from 8 noise values (``width=4`` keeps it tiny):
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import nets
+    >>> g, d = nets.build("dcgan", (28, 28, 1), 8, width=4)
+    >>> g.output_shape, d.output_shape
+    ((None, 28, 28, 1), (None, 1))
+    >>> images = np.asarray(g(np.zeros((2, 8), "float32"), training=False))
+    >>> images.shape, bool(np.abs(images).max() <= 1.0)
+    ((2, 28, 28, 1), True)
+    >>> np.asarray(d(images, training=False)).shape
+    (2, 1)
+
+    Batch-level options change the discriminator only; ``cascade=3`` makes it output 3 scores:
+
+    >>> g, d = nets.build("dcgan", (28, 28, 1), 8, width=4, cascade=3, minibatch_stddev=2)
+    >>> g.output_shape, d.output_shape, nets.score_count(d)
+    ((None, 28, 28, 1), (None, 3), 3)
+    >>> nets.build("dcgan", (28, 28, 1), 0)
+    Traceback (most recent call last):
+        ...
+    ValueError: latent_dim must be >= 1, got 0.
     """
     extra = int(kwargs.pop("d_extra_channels", 0) or 0)
     if extra < 0:

@@ -42,6 +42,27 @@ class CascadingRejection(keras.layers.Layer):
         does; default False.
     ``**kwargs``
         Arguments of ``keras.layers.Layer`` (``name``, ...); ``dtype`` defaults to "float32".
+
+    Examples
+    --------
+    Three scores from 4 features; the first is the plain logit ``<v, w_1> + b_1``, the second scores what
+    ``w_1`` left over:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import nets
+    >>> layer = nets.CascadingRejection(scores=3)
+    >>> v = np.arange(8, dtype="float32").reshape(2, 4)
+    >>> s = np.asarray(layer(v))
+    >>> s.shape, s.dtype
+    ((2, 3), dtype('float32'))
+    >>> w = np.asarray(layer.kernel)
+    >>> w.shape
+    (4, 3)
+    >>> np.allclose(s[:, 0], v @ w[:, 0], atol=1e-5)  # the bias starts at zero
+    True
+    >>> rest = v - np.outer(v @ w[:, 0] / (w[:, 0] @ w[:, 0]), w[:, 0])
+    >>> np.allclose(s[:, 1], rest @ w[:, 1], atol=1e-5)
+    True
     """
 
     def __init__(self, scores: int = 2, spectral_normalize: bool = False, **kwargs: Any) -> None:
@@ -90,6 +111,14 @@ def score_count(discriminator: keras.Model) -> int:
     -------
     int
         The ``scores`` of its :class:`CascadingRejection` layer, or 1 if it has none.
+
+    Examples
+    --------
+    >>> from tfgan_zoo import nets
+    >>> nets.score_count(nets.toy_discriminator(width=4, depth=1, cascade=3))
+    3
+    >>> nets.score_count(nets.toy_discriminator(width=4, depth=1))
+    1
     """
     net = getattr(discriminator, "inner", discriminator)
     return next((layer.scores for layer in getattr(net, "layers", []) if isinstance(layer, CascadingRejection)), 1)

@@ -36,6 +36,20 @@ class MinibatchDiscrimination(keras.layers.Layer):
         ``C``, the dimension of each kernel's projection ``M_ib`` (>= 1, default 5).
     ``**kwargs``
         Arguments of ``keras.layers.Layer`` (``name``, ``dtype``, ...).
+
+    Examples
+    --------
+    Three kernels append three features; in a batch of 4 identical samples every ``c_b(i, j)`` is
+    ``exp(0) = 1``, so each appended feature is the batch size:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import nets
+    >>> layer = nets.MinibatchDiscrimination(kernels=3, kernel_dim=2)
+    >>> out = np.asarray(layer(np.ones((4, 5), "float32")))
+    >>> out.shape
+    (4, 8)
+    >>> np.allclose(out[:, :5], 1.0), np.allclose(out[:, 5:], 4.0)
+    (True, True)
     """
 
     def __init__(self, kernels: int = 100, kernel_dim: int = 5, **kwargs) -> None:
@@ -76,6 +90,20 @@ class MinibatchStdDev(keras.layers.Layer):
         Added to each variance before its square root (default 1e-8).
     ``**kwargs``
         Arguments of ``keras.layers.Layer`` (``name``, ``dtype``, ...).
+
+    Examples
+    --------
+    Groups of 2 in a batch of 4: samples 0 and 2 form one group (standard deviations 1 and 2, mean 1.5),
+    samples 1 and 3 the other (identical, so ``sqrt(epsilon) = 1e-4``):
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import nets
+    >>> f = np.array([[0, 0], [1, 1], [2, 4], [1, 1]], "float32")
+    >>> out = np.asarray(nets.MinibatchStdDev(group_size=2)(f))
+    >>> out.shape  # one channel more
+    (4, 3)
+    >>> np.round(out[:, -1].astype("float64"), 4).tolist()
+    [1.5, 0.0001, 1.5, 0.0001]
     """
 
     def __init__(self, group_size: int = 4, epsilon: float = 1e-8, **kwargs) -> None:
@@ -101,7 +129,18 @@ class MinibatchStdDev(keras.layers.Layer):
 
 
 def minibatch_features(features, discrimination: tuple[int, int] | None = None, stddev: int = 0):
-    """Apply the chosen minibatch layers to flat ``features`` (discrimination first, then the stddev)."""
+    """Apply the chosen minibatch layers to flat ``features`` (discrimination first, then the stddev).
+
+    Examples
+    --------
+    >>> import keras
+    >>> from tfgan_zoo.nets.minibatch import minibatch_features
+    >>> features = keras.Input((16,))
+    >>> tuple(minibatch_features(features, discrimination=(5, 3), stddev=4).shape)  # 16 + 5 + 1
+    (None, 22)
+    >>> minibatch_features(features) is features
+    True
+    """
     if discrimination:
         features = MinibatchDiscrimination(*discrimination, name="minibatch_discrimination")(features)
     if stddev:

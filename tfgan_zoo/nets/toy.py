@@ -27,6 +27,23 @@ class Maxout(layers.Layer):
         Number of affine maps each output is the maximum of (>= 1, default 5).
     ``**kwargs``
         Arguments of ``keras.layers.Layer`` (``name``, ``dtype``, ...).
+
+    Examples
+    --------
+    Each of the 3 outputs is the largest of its 2 pieces of the inner ``Dense(6)``:
+
+    >>> import numpy as np
+    >>> from tfgan_zoo import nets
+    >>> layer = nets.Maxout(3, pieces=2)
+    >>> x = np.linspace(-1, 1, 10, dtype="float32").reshape(2, 5)
+    >>> out = np.asarray(layer(x))
+    >>> out.shape
+    (2, 3)
+    >>> h = np.asarray(layer.dense(x))
+    >>> h.shape
+    (2, 6)
+    >>> np.allclose(out, h.reshape(2, 3, 2).max(axis=-1))
+    True
     """
 
     def __init__(self, units: int, pieces: int = 5, **kwargs):
@@ -68,6 +85,18 @@ def toy_generator(latent_dim: int = 2, data_dim: int = 2, width: int = 400, dept
     -------
     keras.Model
         The generator ``toy_generator``, ``z (batch, latent_dim) -> samples (batch, data_dim)``, unbounded.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tfgan_zoo import nets
+    >>> g = nets.toy_generator(latent_dim=3, data_dim=2, width=8, depth=2)
+    >>> g.input_shape, g.output_shape
+    ((None, 3), (None, 2))
+    >>> g.count_params()  # Dense 3*8+8, BatchNorm 4*8, Dense 8*8+8, BatchNorm 4*8, Dense 8*2+2
+    186
+    >>> np.asarray(g(np.zeros((5, 3), "float32"))).shape
+    (5, 2)
     """
     z = keras.Input((int(latent_dim),), name="z")
     h = z
@@ -109,6 +138,17 @@ def toy_discriminator(data_dim: int = 2, width: int = 200, depth: int = 3, piece
     ------
     ValueError
         If ``pack < 1``.
+
+    Examples
+    --------
+    A packed discriminator reads ``pack`` samples side by side:
+
+    >>> from tfgan_zoo import nets
+    >>> d = nets.toy_discriminator(width=8, depth=2, pack=3)
+    >>> d.input_shape, d.output_shape
+    ((None, 6), (None, 1))
+    >>> nets.toy_discriminator(width=8, depth=1, cascade=4).output_shape
+    (None, 4)
     """
     if int(pack) < 1:
         raise ValueError(f"pack must be >= 1, got {pack}.")
@@ -144,5 +184,14 @@ def toy_pair(latent_dim: int = 2, data_dim: int = 2, pack: int = 1, cascade: int
     -------
     tuple (keras.Model, keras.Model)
         ``(generator, discriminator)``; see :func:`toy_generator` and :func:`toy_discriminator`.
+
+    Examples
+    --------
+    >>> from tfgan_zoo import nets
+    >>> g, d = nets.toy_pair(pack=4, cascade=2)
+    >>> g.output_shape, d.input_shape, d.output_shape
+    ((None, 2), (None, 8), (None, 2))
+    >>> [layer.units for layer in d.layers if isinstance(layer, nets.Maxout)]  # PacGAN's widths
+    [200, 200, 200]
     """
     return toy_generator(latent_dim, data_dim), toy_discriminator(data_dim, pack=pack, cascade=cascade)
