@@ -26,6 +26,9 @@ DOCS = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(DOCS)
 SRC = os.path.join(DOCS, "_src")
 GUIDE = os.path.join(DOCS, "guide")
+#: the guide's reading order (a page not listed comes after these, by name)
+GUIDE_ORDER = ("python", "constraints", "quality-options", "conditioning", "networks", "data", "command-line",
+               "training", "evaluation", "translation", "testing", "layout")
 #: the API reference's pages: title and the module-name prefixes each one documents (in this order)
 CONCEPTS = {
     "models": ("Models: the GAN family", ("tfgan_zoo.models",)),
@@ -51,7 +54,9 @@ INTERNAL = re.compile(r"^tfgan_zoo\.(__main__|testing|cli(\..*)?|cache|choices|c
 def staged_pages() -> dict[str, str]:
     """``{repository path: path under _src}`` of every Markdown page and notebook of the site."""
     pages = {"README.md": "index.md", "docs/course.md": "course.md", "docs/results.md": "results.md"}
-    for path in sorted(glob.glob(os.path.join(GUIDE, "*.md"))):
+    order = {name: i for i, name in enumerate(GUIDE_ORDER)}
+    guide = glob.glob(os.path.join(GUIDE, "*.md"))
+    for path in sorted(guide, key=lambda p: (order.get(os.path.basename(p)[:-3], len(order)), p)):
         pages[os.path.relpath(path, ROOT)] = "guide/" + os.path.basename(path)
     for path in sorted(glob.glob(os.path.join(ROOT, "notebooks", "*.ipynb"))):
         pages[os.path.relpath(path, ROOT)] = "course/" + os.path.basename(path)
