@@ -1,12 +1,14 @@
 """Public docstrings match their signatures: every public function and class of the packages a user reads
-(models, losses, nets, data, callbacks, metrics, sampling, analysis) names each of its parameters under a
-numpy-style ``Parameters`` heading, and each function that returns something has a ``Returns`` (or ``Yields``)
-section. A parameter added to a signature without its line in the docstring fails here."""
+(models, losses, nets, data, callbacks, metrics, sampling, analysis), the names each package exports and those
+its modules define, names each of its parameters under a numpy-style ``Parameters`` heading, and each function
+that returns something has a ``Returns`` (or ``Yields``) section. A parameter added to a signature without its
+line in the docstring fails here."""
 
 from __future__ import annotations
 
 import importlib
 import inspect
+import pkgutil
 import re
 
 import pytest
@@ -67,7 +69,31 @@ def signature_problems(obj) -> list[str]:
     return problems
 
 
-ALL = [(name, obj) for package in PACKAGES for name, obj in public_objects(package)]
+def module_objects(package: str):
+    """``(qualified name, object)`` for the public functions and classes defined in each module of a package
+    (the package's own exports come from :func:`public_objects`)."""
+    root = importlib.import_module(f"tfgan_zoo.{package}")
+    for info in pkgutil.walk_packages(getattr(root, "__path__", []), root.__name__ + "."):
+        if any(part.startswith("_") for part in info.name.split(".")):
+            continue
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            if not name.startswith("_") and (inspect.isfunction(obj) or inspect.isclass(obj)) \
+                    and obj.__module__ == info.name:
+                yield f"{info.name[len('tfgan_zoo.'):]}.{name}", obj
+
+
+def _all_objects():
+    seen, out = set(), []
+    for package in PACKAGES:
+        for name, obj in [*public_objects(package), *module_objects(package)]:
+            if id(obj) not in seen:
+                seen.add(id(obj))
+                out.append((name, obj))
+    return out
+
+
+ALL = _all_objects()
 
 
 @pytest.mark.parametrize("name, obj", ALL, ids=[n for n, _ in ALL])

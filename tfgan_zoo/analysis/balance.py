@@ -31,6 +31,25 @@ from ..images import pyplot, save_figure
 class BalanceRun:
     """One sweep point: its settings, per-step losses and the end-of-run numbers.
 
+    Parameters
+    ----------
+    lr_d, lr_g : float
+        Adam learning rates of the discriminator and of the generator.
+    n_critic : int
+        Discriminator steps per generator step.
+    d_loss, g_loss : list of float
+        Discriminator and generator loss at every step.
+    equilibrium_d_loss : float or None
+        The discriminator loss at equilibrium (``2 ln 2`` for the cross-entropy GAN), None for losses without one.
+    final_d_loss, final_g_loss : float
+        Mean discriminator and generator loss over the last tenth of the steps.
+    fid : float or None
+        MNIST-classifier FID at the end of the run, None when not computed.
+    wall_s : float
+        Training time in seconds.
+    samples : numpy.ndarray or None
+        Images generated at the end of the run, None when none were kept.
+
     Examples
     --------
     A cross-entropy run whose discriminator ends below its equilibrium ``2 ln 2 = 1.386`` (it wins):
@@ -85,6 +104,44 @@ def train_one(lr_d: float, lr_g: float, n_critic: int = 1, loss: str = "nsgan", 
     ``width`` is the convolutional networks' base width (64 is DCGAN's; smaller is faster).
     Then its MNIST-classifier FID on ``fid_samples`` images (0: none; pass ``fid_callback``, a
     :class:`~tfgan_zoo.callbacks.FIDCallback`, to reuse one across runs) and ``n_samples`` images.
+
+    Parameters
+    ----------
+    lr_d, lr_g : float
+        Adam learning rates of the discriminator and of the generator (both > 0).
+    n_critic : int
+        Discriminator steps per generator step.
+    loss : str
+        GAN loss, a name :func:`tfgan_zoo.models.build_gan` accepts (``"nsgan"``, ``"lsgan"``, ...).
+    dataset : str
+        Image dataset, a name :func:`tfgan_zoo.data.load` accepts.
+    arch : str
+        Network pair, a name :func:`tfgan_zoo.nets.build` accepts (``"dcgan"``, ``"mlp"``, ...).
+    steps : int
+        Generator steps (>= 1).
+    batch_size : int
+        Real images per batch.
+    latent_dim : int
+        Size of the generator's noise vector.
+    fid_samples : int
+        Generated images for the MNIST-classifier FID; 0 computes none.
+    seed : int
+        Seed of Keras' random state, the data order and the FID.
+    beta_1 : float
+        Adam's ``beta_1`` for both optimizers.
+    n_samples : int
+        Images generated at the end and kept in ``samples`` (0: none).
+    verbose : int
+        Keras' verbosity for training and the FID.
+    fid_callback : FIDCallback, optional
+        A :class:`~tfgan_zoo.callbacks.FIDCallback` to compute the FID with; None makes one.
+    width : int
+        Base width of the convolutional networks (ignored for ``arch="mlp"``).
+
+    Returns
+    -------
+    BalanceRun
+        The run's settings, per-step losses, end-of-run losses, FID, training time and samples.
     """
     import keras
 
@@ -126,6 +183,22 @@ def sweep(lr_d: Sequence[float] = (2e-5, 2e-4, 2e-3), lr_g: Sequence[float] = (2
 
     Other keyword arguments go to :func:`train_one` (``loss``, ``dataset``, ``arch``, ``steps``, ...).
     ``log`` gets one line per finished run (``None`` for silence).
+
+    Parameters
+    ----------
+    lr_d, lr_g : sequence of float
+        Discriminator and generator learning rates of the grid.
+    n_critic : sequence of int
+        Discriminator steps per generator step of the grid.
+    out : str or os.PathLike, optional
+        Folder to save ``balance_heatmap.png`` and ``balance_curves.png`` in (created if needed); None saves nothing.
+    log : callable or None
+        Called with one progress line per finished run; None for silence.
+
+    Returns
+    -------
+    list of BalanceRun
+        One run per grid point, ``n_critic`` varying fastest, then ``lr_g``, then ``lr_d``.
     """
     from ..callbacks import FIDCallback
 
@@ -154,6 +227,21 @@ def sweep(lr_d: Sequence[float] = (2e-5, 2e-4, 2e-3), lr_g: Sequence[float] = (2
 def best(runs: Sequence[BalanceRun]) -> BalanceRun:
     """The run with the lowest FID (runs without one are skipped).
 
+    Parameters
+    ----------
+    runs : sequence of BalanceRun
+        Runs of :func:`sweep`; those with no FID or a non-finite one are skipped.
+
+    Returns
+    -------
+    BalanceRun
+        The run of lowest FID.
+
+    Raises
+    ------
+    ValueError
+        When no run has a finite FID.
+
     Examples
     --------
     >>> from tfgan_zoo.analysis.balance import BalanceRun, best
@@ -169,7 +257,20 @@ def best(runs: Sequence[BalanceRun]) -> BalanceRun:
 
 
 def plot_heatmap(runs: Sequence[BalanceRun], path: str | os.PathLike) -> str:
-    """Heatmaps over (lr_D rows, lr_G columns), one column of panels per n_critic: the d_loss gap and the FID."""
+    """Heatmaps over (lr_D rows, lr_G columns), one column of panels per n_critic: the d_loss gap and the FID.
+
+    Parameters
+    ----------
+    runs : sequence of BalanceRun
+        Runs of :func:`sweep`; the FID row is drawn when at least one run has a FID.
+    path : str or os.PathLike
+        Where to save the PNG.
+
+    Returns
+    -------
+    str
+        The path of the saved PNG.
+    """
     plt = pyplot()
 
     lds = sorted({r.lr_d for r in runs})
@@ -207,7 +308,22 @@ def plot_heatmap(runs: Sequence[BalanceRun], path: str | os.PathLike) -> str:
 
 
 def plot_curves(runs: Sequence[BalanceRun], path: str | os.PathLike, smoothing: int = 20) -> str:
-    """d_loss and g_loss per step for every run (moving mean of ``smoothing``), with the equilibrium line."""
+    """d_loss and g_loss per step for every run (moving mean of ``smoothing``), with the equilibrium line.
+
+    Parameters
+    ----------
+    runs : sequence of BalanceRun
+        Runs of :func:`sweep`; the equilibrium line is the first run's.
+    path : str or os.PathLike
+        Where to save the PNG.
+    smoothing : int
+        Window of the moving mean, in steps (capped at the number of steps).
+
+    Returns
+    -------
+    str
+        The path of the saved PNG.
+    """
     plt = pyplot()
 
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))

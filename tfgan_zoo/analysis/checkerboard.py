@@ -21,6 +21,19 @@ def phase_means(images, crop: int = 4) -> np.ndarray:
     """The ``(2, 2)`` means of a batch ``(N, H, W, C)`` over the pixels of each phase ``(i mod 2, j mod 2)``
     (all channels together), ``crop`` pixels of every border left out; phases counted from the image's corner.
 
+    Parameters
+    ----------
+    images : array_like
+        A batch of images, shape ``(N, H, W, C)``.
+    crop : int
+        Pixels left out at every border (0: none); must leave at least a 2x2 cell.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, shape ``(2, 2)``: entry ``[p, q]`` is the mean over the pixels with ``i mod 2 = p``,
+        ``j mod 2 = q``.
+
     Examples
     --------
     A pure checkerboard, ``x[i, j] = (i + j) mod 2``; an odd ``crop`` keeps the phases of the full image:
@@ -47,6 +60,18 @@ def phase_means(images, crop: int = 4) -> np.ndarray:
 
 def checkerboard_score(images, crop: int = 4) -> float:
     """``(max - min of the phase means) / std of the pixels`` (module docstring): about 0 without a 2x2 pattern.
+
+    Parameters
+    ----------
+    images : array_like
+        A batch of images, shape ``(N, H, W, C)``.
+    crop : int
+        Pixels left out at every border, for the phase means and the pixel std alike (0: none).
+
+    Returns
+    -------
+    float
+        The score, 0 or more (the std is floored at 1e-12).
 
     Examples
     --------

@@ -48,6 +48,18 @@ LOG2 = math.log(2.0)
 def wasserstein_gaussian_shift(theta: float | np.ndarray, sigma: float = 1.0) -> np.ndarray:
     """``W_1(N(0, s^2), N(theta, s^2)) = |theta|`` (a translation moves every unit of mass by ``theta``).
 
+    Parameters
+    ----------
+    theta : float or array_like
+        Shift(s) of Q.
+    sigma : float
+        Common standard deviation ``s`` of P and Q (does not change the distance).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 ``|theta|``, of the shape of ``theta``.
+
     Examples
     --------
     >>> from tfgan_zoo.analysis.divergences import wasserstein_gaussian_shift
@@ -62,6 +74,18 @@ def gp_critic_optimum(theta: float | np.ndarray, gp_weight: float = 10.0) -> np.
 
     For a linear critic of slope ``s`` the penalised objective is ``s |theta| - lambda (s - 1)^2``
     (the gradient norm is ``s`` at every interpolate), maximal at ``s = 1 + |theta| / (2 lambda)``.
+
+    Parameters
+    ----------
+    theta : float or array_like
+        Shift(s) of Q.
+    gp_weight : float
+        Weight ``lambda`` of the gradient penalty.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 ``|theta| (1 + |theta| / (2 lambda))``, of the shape of ``theta``.
 
     Examples
     --------
@@ -80,6 +104,18 @@ def gp_critic_optimum(theta: float | np.ndarray, gp_weight: float = 10.0) -> np.
 def kl_gaussian_shift(theta: float | np.ndarray, sigma: float = 1.0) -> np.ndarray:
     """``KL(N(0, s^2) || N(theta, s^2)) = theta^2 / (2 s^2)`` (grows without bound, unlike JS).
 
+    Parameters
+    ----------
+    theta : float or array_like
+        Shift(s) of Q.
+    sigma : float
+        Common standard deviation ``s`` of P and Q.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 KL divergence in nats, of the shape of ``theta``.
+
     Examples
     --------
     >>> from tfgan_zoo.analysis.divergences import kl_gaussian_shift
@@ -96,6 +132,18 @@ def js_gaussian_shift(theta: float | np.ndarray, sigma: float = 1.0) -> np.ndarr
 
     By symmetry both KL terms are equal: ``JS = KL(P || M)`` with ``log(p / m)`` evaluated as
     ``log 2 - log(1 + exp(log q - log p))`` (stable in the tails).
+
+    Parameters
+    ----------
+    theta : float or array_like
+        Shift(s) of Q.
+    sigma : float
+        Common standard deviation ``s`` of P and Q (> 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 JS divergence in nats, in ``[0, log 2]``, of the shape of ``theta``.
 
     Examples
     --------
@@ -139,6 +187,22 @@ def js_gaussian_shift(theta: float | np.ndarray, sigma: float = 1.0) -> np.ndarr
 def numerical_gradient(fn, theta: np.ndarray, h: float = 1e-3, **kwargs) -> np.ndarray:
     """Central difference ``(fn(theta + h) - fn(theta - h)) / 2h`` (error ``O(h^2)``).
 
+    Parameters
+    ----------
+    fn : callable
+        Function of ``theta`` (elementwise on arrays), called as ``fn(theta, **kwargs)``.
+    theta : float or array_like
+        Point(s) at which to differentiate.
+    h : float
+        Step of the central difference.
+    **kwargs
+        Passed on to ``fn``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The estimated derivative at each ``theta``.
+
     Examples
     --------
     The KL divergence's slope is ``theta / sigma^2``; the JS divergence's vanishes once the two
@@ -157,6 +221,19 @@ def numerical_gradient(fn, theta: np.ndarray, h: float = 1e-3, **kwargs) -> np.n
 
 def curves(thetas: Sequence[float] | np.ndarray, sigma: float = 1.0) -> dict[str, np.ndarray]:
     """The exact curves of the module docstring at ``thetas``: JS, W1, KL and the gradients of JS and W1.
+
+    Parameters
+    ----------
+    thetas : sequence of float or numpy.ndarray
+        Shifts of Q.
+    sigma : float
+        Common standard deviation of P and Q.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``theta``, ``js``, ``w1``, ``kl``, ``d_js`` (numerical) and ``d_w1`` (``sign(theta)``), one value per
+        ``theta``.
 
     Examples
     --------
@@ -191,6 +268,29 @@ def critic_estimates(thetas: Sequence[float], sigma: float = 1.0, n: int = 2048,
     GAN cross-entropy (:func:`tfgan_zoo.losses.minimax_discriminator_loss`), the critic the
     Wasserstein loss plus ``gp_weight`` times the gradient penalty
     (:func:`tfgan_zoo.penalties.gradient_penalty`). Returns ``theta``, ``js_hat``, ``w_hat`` and ``gp_weight``.
+
+    Parameters
+    ----------
+    thetas : sequence of float
+        Shifts of Q; a new discriminator and critic are trained for each.
+    sigma : float
+        Common standard deviation of P and Q.
+    n : int
+        Samples of P and of Q per training batch (the estimates use ``4n`` each).
+    steps : int
+        Adam updates of each network per ``theta``.
+    width : int
+        Units in each of the two hidden ReLU layers of both networks.
+    gp_weight : float
+        Weight ``lambda`` of the critic's gradient penalty.
+    seed : int
+        Seed of the samples, the initial weights and the penalty's interpolates.
+
+    Returns
+    -------
+    dict
+        ``theta`` (the shifts), ``js_hat`` and ``w_hat`` (float64 arrays, one estimate per shift) and
+        ``gp_weight`` (float).
     """
     import keras
     import tensorflow as tf
@@ -234,7 +334,25 @@ def critic_estimates(thetas: Sequence[float], sigma: float = 1.0, n: int = 2048,
 def plot(exact: dict[str, np.ndarray], path: str | os.PathLike, estimates: dict[str, np.ndarray] | None = None,
          sigma: float = 1.0) -> str:
     """Three panels against theta: JS (with a trained D's estimates), W1 on its own scale (with a WGAN-GP
-    critic's estimates and that critic's optimum), then both gradients."""
+    critic's estimates and that critic's optimum), then both gradients.
+
+    Parameters
+    ----------
+    exact : dict of str to numpy.ndarray
+        The exact curves, as :func:`curves` returns them.
+    path : str or os.PathLike
+        Where to save the PNG.
+    estimates : dict, optional
+        A trained discriminator's and critic's estimates, as :func:`critic_estimates` returns them; None draws
+        the exact curves only.
+    sigma : float
+        Standard deviation of P and Q, for the title.
+
+    Returns
+    -------
+    str
+        The path of the saved PNG.
+    """
     plt = pyplot()
 
     fig, (a, w, b) = plt.subplots(1, 3, figsize=(14, 3.9))
@@ -275,6 +393,29 @@ def mode_collapse(losses: Sequence[str] = ("nsgan", "lsgan", "wgan-gp", "hinge")
 
     Returns ``{"runs": [ToyRun], "table": {loss: final metrics}}`` and saves the samples at
     ``snapshot_steps`` (default: 4 evenly spaced, and the end) as one PNG per mixture at ``path``.
+
+    Parameters
+    ----------
+    losses : sequence of str
+        GAN losses to compare, one run each (names :func:`tfgan_zoo.models.build_gan` accepts).
+    mixture : str
+        The 2-D mixture, ``"ring"`` or ``"grid"``.
+    steps : int
+        Generator steps per run.
+    snapshot_steps : sequence of int, optional
+        Steps at which samples are kept besides the end; None: a quarter, half and three quarters of ``steps``.
+    seed : int
+        Seed of every run.
+    path : str or os.PathLike, optional
+        Where to save the PNG of the snapshots (a row per loss); None saves nothing.
+    **train_kwargs
+        Passed on to :func:`tfgan_zoo.analysis.toy.train`.
+
+    Returns
+    -------
+    dict
+        ``"runs"``: the :class:`~tfgan_zoo.analysis.toy.ToyRun` of each loss; ``"table"``: loss name to its final
+        :func:`~tfgan_zoo.analysis.toy.mode_metrics`.
     """
     from . import toy
 

@@ -62,6 +62,16 @@ def _discriminator(model: Any):
 def default_layers(discriminator: Any) -> list[str]:
     """The layers :func:`activations` reads by default: every activation layer, then the output layer.
 
+    Parameters
+    ----------
+    discriminator : keras.Model or GAN
+        A discriminator, or a tfgan_zoo GAN (its ``discriminator`` is used).
+
+    Returns
+    -------
+    list of str
+        Layer names, in the model's order, the output layer last.
+
     Examples
     --------
     >>> import keras
@@ -86,6 +96,24 @@ def activations(discriminator: Any, images: np.ndarray, layers: Sequence[str] | 
 
     ``labels`` are required by (and only by) conditional discriminators (inputs ``[x, label]``).
     Inference mode (``training=False``).
+
+    Parameters
+    ----------
+    discriminator : keras.Model or GAN
+        A discriminator, or a tfgan_zoo GAN (its ``discriminator`` is used).
+    images : numpy.ndarray
+        Images of the discriminator's input shape, ``(N, h, w, c)``.
+    layers : sequence of str, optional
+        Names of the layers to read; None reads :func:`default_layers`.
+    labels : numpy.ndarray, optional
+        One integer class per image, for a conditional discriminator only.
+    batch_size : int
+        Images per forward pass.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Layer name to its float32 activations, ``(N, D)``, in the order of ``layers``.
 
     Examples
     --------
@@ -135,6 +163,18 @@ def pca(x: np.ndarray, k: int = 2) -> tuple[np.ndarray, np.ndarray]:
     Returns ``(coords (N, k), explained_variance_ratio (k,))``; component signs are fixed so
     each component's largest-magnitude loading is positive (deterministic output).
 
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Data, ``(N, D)``.
+    k : int
+        Number of components (capped at ``min(N, D)``).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The float32 coordinates ``(N, k)`` and the explained variance ratio of each component ``(k,)``.
+
     Examples
     --------
     Points on the line ``y = 2 x``: the first component carries all the variance, along
@@ -161,7 +201,24 @@ def pca(x: np.ndarray, k: int = 2) -> tuple[np.ndarray, np.ndarray]:
 
 
 def tsne(x: np.ndarray, seed: int = 0, perplexity: float = 30.0, pca_dims: int = 50) -> np.ndarray:
-    """2-D t-SNE of the rows of ``x`` (scikit-learn), after PCA to ``pca_dims`` (the usual speed-up)."""
+    """2-D t-SNE of the rows of ``x`` (scikit-learn), after PCA to ``pca_dims`` (the usual speed-up).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Data, ``(N, D)``.
+    seed : int
+        Random state of the t-SNE.
+    perplexity : float
+        t-SNE's perplexity, lowered to ``(N - 1) / 3`` for few points.
+    pca_dims : int
+        Data of more than this many columns is first reduced to that many with :func:`pca`.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 coordinates, ``(N, 2)``.
+    """
     try:
         from sklearn.manifold import TSNE
     except ImportError as e:  # pragma: no cover - depends on the environment
@@ -197,6 +254,22 @@ def linear_probe(real: np.ndarray, fake: np.ndarray, folds: int = 5, lam: float 
     proportion); standardisation is fitted on the training folds only. Returns
     ``(mean accuracy, standard deviation over folds)``. Chance is the share of the larger class
     (0.5 for equal counts).
+
+    Parameters
+    ----------
+    real, fake : numpy.ndarray
+        Features of the two classes, one row per sample (flattened to ``(n, D)``), the same ``D`` for both.
+    folds : int
+        Folds of the cross-validation (at most the size of the smaller class).
+    lam : float, optional
+        L2 weight ``lambda`` of the probe; None uses ``1 / n`` (``n``: training rows of the fold).
+    seed : int
+        Seed of the shuffle that assigns the folds.
+
+    Returns
+    -------
+    tuple of float
+        The mean held-out accuracy and its standard deviation over the folds.
 
     Examples
     --------
@@ -246,6 +319,19 @@ class LayerReport:
 
     ``embeddings`` maps a method (``pca``, ``tsne``) to ``(2N, 2)`` coordinates, real rows first
     (a one-unit layer, the logit, is drawn as its value against a random vertical jitter).
+
+    Parameters
+    ----------
+    layer : str
+        The layer's name.
+    dim : int
+        Size of its flattened activations.
+    probe_accuracy, probe_std : float
+        The linear probe's mean held-out accuracy and its standard deviation over folds (:func:`linear_probe`).
+    embeddings : dict of str to numpy.ndarray
+        Method name to ``(2N, 2)`` coordinates, real rows first.
+    pca_explained : list of float
+        Explained variance ratio of the first two principal components.
     """
 
     layer: str
@@ -268,6 +354,32 @@ def analyze(discriminator: Any, real: np.ndarray, fake: np.ndarray, layers: Sequ
 
     The PNG has one column per layer and one row per method, real in blue and fake in orange, and
     the probe accuracy in each column's title.
+
+    Parameters
+    ----------
+    discriminator : keras.Model or GAN
+        A discriminator, or a tfgan_zoo GAN (its ``discriminator`` is used).
+    real, fake : numpy.ndarray
+        As many real as generated images, of the discriminator's input shape.
+    layers : sequence of str, optional
+        Names of the layers to analyse; None: :func:`default_layers`.
+    methods : sequence of str
+        Embeddings to compute, ``"pca"`` and/or ``"tsne"``.
+    real_labels, fake_labels : numpy.ndarray, optional
+        One integer class per image, for a conditional discriminator only.
+    folds : int
+        Folds of the linear probe's cross-validation.
+    seed : int
+        Seed of the folds, the t-SNE and the logit's jitter.
+    path : str or os.PathLike, optional
+        Where to save the PNG (:func:`plot`); None saves nothing.
+    title : str, optional
+        Title of the PNG.
+
+    Returns
+    -------
+    list of LayerReport
+        One report per layer, in the order of ``layers``.
     """
     for m in methods:
         if m not in ("pca", "tsne"):
@@ -304,7 +416,24 @@ def _reports(fr: dict[str, np.ndarray], ff: dict[str, np.ndarray], methods: Sequ
 
 
 def plot(reports: Sequence[LayerReport], n_real: int, path: str | os.PathLike, title: str | None = None) -> str:
-    """Scatter the embeddings of :func:`analyze`'s reports (rows: methods, columns: layers) to a PNG."""
+    """Scatter the embeddings of :func:`analyze`'s reports (rows: methods, columns: layers) to a PNG.
+
+    Parameters
+    ----------
+    reports : sequence of LayerReport
+        Reports of :func:`analyze`, all with the same embedding methods.
+    n_real : int
+        Number of real rows, which come first in each embedding.
+    path : str or os.PathLike
+        Where to save the PNG.
+    title : str, optional
+        Title of the figure; None: no title.
+
+    Returns
+    -------
+    str
+        The path of the saved PNG.
+    """
     plt = pyplot()
 
     methods = list(reports[0].embeddings)

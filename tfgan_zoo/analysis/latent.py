@@ -41,6 +41,18 @@ def slerp(z0: np.ndarray, z1: np.ndarray, t: float | np.ndarray) -> np.ndarray:
     straight line when the angle is below 1e-6 rad (``sin(Omega) -> 0``), where both agree to
     first order.
 
+    Parameters
+    ----------
+    z0, z1 : array_like
+        The end points, two vectors of size ``d``.
+    t : float or array_like
+        Position(s) along the path, 0 at ``z0`` and 1 at ``z1``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, ``(len(t), d)`` for an array ``t``, ``(d,)`` for a scalar.
+
     Examples
     --------
     Halfway along a quarter circle the point stays on the unit circle (a straight line would cut
@@ -68,7 +80,22 @@ def slerp(z0: np.ndarray, z1: np.ndarray, t: float | np.ndarray) -> np.ndarray:
 
 
 def path(z0: np.ndarray, z1: np.ndarray, steps: int, method: str = "slerp") -> np.ndarray:
-    """``steps`` latent vectors from ``z0`` to ``z1`` (both ends included), ``(steps, d)``."""
+    """``steps`` latent vectors from ``z0`` to ``z1`` (both ends included), ``(steps, d)``.
+
+    Parameters
+    ----------
+    z0, z1 : array_like
+        The end points, two vectors of size ``d``.
+    steps : int
+        Number of vectors, both ends included (>= 2).
+    method : {"slerp", "linear"}
+        Spherical or straight-line interpolation (module docstring).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, ``(steps, d)``, evenly spaced in ``t``.
+    """
     if method not in METHODS:
         raise ValueError(f"Unknown interpolation method {method!r}; use one of {', '.join(METHODS)}.")
     if int(steps) < 2:
@@ -87,6 +114,19 @@ class LatentImages:
     ``files`` lists what was saved; ``values`` holds what the columns mean (``t``, a traversal
     value or a scale) and ``measure`` an optional per-column number (e.g. the share classified
     as the target class).
+
+    Parameters
+    ----------
+    images : numpy.ndarray
+        Generated images, ``(rows, cols, h, w, c)`` in [-1, 1].
+    z : numpy.ndarray
+        The latent vectors behind them, ``(rows, cols, d)``.
+    values : numpy.ndarray
+        What each column means, ``(cols,)``.
+    files : list of str
+        Paths of the files saved.
+    measure : dict
+        Further numbers and settings of the experiment (e.g. per-column shares).
     """
 
     images: np.ndarray
@@ -130,7 +170,7 @@ def interpolate(generator: Any, z0=None, z1=None, steps: int = 8, method: str = 
 
     Parameters
     ----------
-    generator
+    generator : GAN, keras.Model or path
         A GAN, a Keras generator or an exported generator folder.
     z0, z1 : array, optional
         End points, ``(d,)`` or ``(n_paths, d)``; drawn from the generator's prior with ``seed``
@@ -139,10 +179,20 @@ def interpolate(generator: Any, z0=None, z1=None, steps: int = 8, method: str = 
         Points per path, both ends included.
     method : {"slerp", "linear"}
         Spherical or straight-line interpolation (module docstring).
+    n_paths : int
+        Number of paths (rows) when ``z0`` is drawn; otherwise the rows of ``z0`` set it.
+    seed : int
+        Seed of the end points drawn when ``z0`` or ``z1`` is omitted.
     label : int or sequence, optional
         For conditional generators: the class of every row (default: row ``i`` gets ``i % K``).
     path_png, path_gif : path, optional
         Save the grid as PNG and the walk as an animated GIF (one frame per step, there and back).
+
+    Returns
+    -------
+    LatentImages
+        The images ``(rows, steps, h, w, c)``, their latent vectors, ``values`` the ``t`` of each column
+        and ``files`` the paths saved.
     """
     s = as_sampler(generator)
     rng = np.random.default_rng(seed)
@@ -166,6 +216,29 @@ def traverse(generator: Any, z=None, dims: Sequence[int] | None = None, values: 
     ``min(8, d)`` coordinates. The other coordinates stay fixed, so a row shows what that one
     direction does; in an unconditional GAN most single coordinates change several factors at once
     (the latent space is entangled), which is what InfoGAN's codes address.
+
+    Parameters
+    ----------
+    generator : GAN, keras.Model or path
+        A GAN, a Keras generator or an exported generator folder.
+    z : array_like, optional
+        The latent vector to start from, of size ``latent_dim``; drawn from the prior with ``seed`` when omitted.
+    dims : sequence of int, optional
+        The coordinates to vary, one row each; None: the first ``min(8, latent_dim)``.
+    values : sequence of float
+        The values each coordinate is set to, one column each.
+    seed : int
+        Seed of ``z`` when it is omitted.
+    label : int, optional
+        For conditional generators: the class of every row (default: row ``i`` gets ``i % K``).
+    path_png, path_gif : str or os.PathLike, optional
+        Save the grid as PNG and the traversal as an animated GIF (one frame per value, there and back).
+
+    Returns
+    -------
+    LatentImages
+        The images ``(len(dims), len(values), h, w, c)``, their latent vectors, ``values``, ``files`` the paths
+        saved and ``measure["dims"]`` the coordinates varied.
     """
     s = as_sampler(generator)
     z = s.noise(1, seed)[0] if z is None else np.asarray(z, np.float32).reshape(-1)
@@ -192,20 +265,54 @@ def ink(images: np.ndarray) -> np.ndarray:
     """Stroke mass per image: the mean of ``(x + 1) / 2`` over pixels (0 = blank, 1 = all white ink).
 
     For MNIST-like images (white strokes on black) it grows with stroke thickness and length.
+
+    Parameters
+    ----------
+    images : numpy.ndarray
+        Images in [-1, 1], ``(N, ...)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, ``(N,)``, in [0, 1].
     """
     x = np.asarray(images, np.float32)
     return ((x + 1.0) / 2.0).reshape(len(x), -1).mean(axis=1)
 
 
 def mnist_classes(images: np.ndarray) -> np.ndarray:
-    """The class the committed MNIST classifier (:mod:`tfgan_zoo.metrics.classifier`) gives each image."""
+    """The class the committed MNIST classifier (:mod:`tfgan_zoo.metrics.classifier`) gives each image.
+
+    Parameters
+    ----------
+    images : numpy.ndarray
+        MNIST-like images in [-1, 1], ``(N, 28, 28, 1)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The most probable digit of each image, integers ``(N,)``.
+    """
     from ..metrics.classifier import classifier_probs
 
     return classifier_probs(np.asarray(images, np.float32)).argmax(axis=1)
 
 
 def direction(z: np.ndarray, in_a: np.ndarray, in_b: np.ndarray) -> np.ndarray:
-    """The attribute vector ``mean(z[in_a]) - mean(z[in_b])`` (boolean masks over the rows of ``z``)."""
+    """The attribute vector ``mean(z[in_a]) - mean(z[in_b])`` (boolean masks over the rows of ``z``).
+
+    Parameters
+    ----------
+    z : numpy.ndarray
+        Latent vectors, ``(N, d)``.
+    in_a, in_b : numpy.ndarray
+        Boolean masks ``(N,)`` of the rows in group A and in group B (each with at least one row).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, ``(d,)``.
+    """
     z, in_a, in_b = np.asarray(z, np.float64), np.asarray(in_a, bool), np.asarray(in_b, bool)
     if not in_a.any() or not in_b.any():
         raise ValueError(f"Each group needs at least one sample; got {int(in_a.sum())} in A and {int(in_b.sum())} "
@@ -251,6 +358,38 @@ def arithmetic(generator: Any, attribute: str | Callable = "class", a: Any = 7, 
     (default ``n_new``; the images keep the first ``n_new`` rows), and ``n_measured``: a working
     direction makes it rise with ``s``. Unconditional generators only (a conditional one has its
     label for that).
+
+    Parameters
+    ----------
+    generator : GAN, keras.Model or path
+        An unconditional GAN, Keras generator or exported generator folder.
+    attribute : {"class", "ink"} or callable
+        How the images are split into groups A and B: MNIST class, stroke mass, or a function from images to one
+        label per image.
+    a, b : object
+        The labels of groups A and B: digits for ``"class"``, ``"thick"`` / ``"thin"`` for ``"ink"``, values the
+        function returns otherwise.
+    n_pool : int
+        Samples generated to estimate the direction (and at least this many to pick the new vectors from).
+    n_new : int
+        New latent vectors shown, one row each.
+    scales : sequence of float
+        The multiples ``s`` of the direction added, one column each.
+    seed : int
+        Seed of both pools.
+    start_in_b : bool
+        Take the new vectors from group B only.
+    n_measure : int, optional
+        New vectors ``measure`` is computed over (at least ``n_new``); None: ``n_new``.
+    path_png, path_gif : str or os.PathLike, optional
+        Save the grid as PNG and the sweep over scales as an animated GIF (one frame per scale, there and back).
+
+    Returns
+    -------
+    LatentImages
+        The images ``(n_new, len(scales), h, w, c)``, their latent vectors, ``values`` the scales, ``files`` the
+        paths saved and in ``measure`` the per-scale share in A (or mean ink), the group sizes and the
+        direction's norm.
     """
     s = as_sampler(generator)
     if s.num_classes is not None:

@@ -40,7 +40,17 @@ THRESHOLD_SIGMAS = 3.0
 
 @dataclasses.dataclass(frozen=True)
 class Mixture:
-    """An equally weighted mixture of isotropic 2-D Gaussians (``centers``: ``(K, 2)``, common ``std``)."""
+    """An equally weighted mixture of isotropic 2-D Gaussians (``centers``: ``(K, 2)``, common ``std``).
+
+    Parameters
+    ----------
+    name : str
+        The mixture's name (``"ring"``, ``"grid"``), used in titles.
+    centers : numpy.ndarray
+        The modes' means, ``(K, 2)``.
+    std : float
+        The standard deviation of every mode, in both coordinates.
+    """
 
     name: str
     centers: np.ndarray
@@ -75,6 +85,20 @@ class Mixture:
 def ring(num_modes: int = 8, radius: float = 1.0, std: float = 0.01) -> Mixture:
     """``num_modes`` Gaussians at angles ``2 pi k / num_modes`` on a circle of ``radius``.
 
+    Parameters
+    ----------
+    num_modes : int
+        Number of modes (>= 2).
+    radius : float
+        Radius of the circle (> 0).
+    std : float
+        Standard deviation of every mode (> 0).
+
+    Returns
+    -------
+    Mixture
+        The mixture named ``"ring"``, its first mode at angle 0.
+
     Examples
     --------
     >>> import numpy as np
@@ -95,6 +119,20 @@ def ring(num_modes: int = 8, radius: float = 1.0, std: float = 0.01) -> Mixture:
 
 def grid(side: int = 5, spacing: float = 2.0, std: float = 0.05) -> Mixture:
     """``side x side`` Gaussians at ``spacing * ({0..side-1} - (side-1)/2)`` in both coordinates.
+
+    Parameters
+    ----------
+    side : int
+        Modes along each axis (>= 1).
+    spacing : float
+        Distance between neighbouring modes (> 0).
+    std : float
+        Standard deviation of every mode (> 0).
+
+    Returns
+    -------
+    Mixture
+        The mixture named ``"grid"``, centred on the origin.
 
     Examples
     --------
@@ -118,6 +156,16 @@ MIXTURES = {"ring": ring, "grid": grid}
 def get(name: str) -> Mixture:
     """The mixture called ``name`` (``"ring"`` or ``"grid"``) with PacGAN's parameters.
 
+    Parameters
+    ----------
+    name : {"ring", "grid"}
+        The mixture's name.
+
+    Returns
+    -------
+    Mixture
+        :func:`ring` or :func:`grid` with their default parameters.
+
     Examples
     --------
     >>> from tfgan_zoo.analysis import toy
@@ -135,6 +183,21 @@ def mode_metrics(samples: Any, mixture: Mixture, threshold: float = THRESHOLD_SI
     Returns ``{"modes", "high_quality", "reverse_kl", "counts", "n"}``: covered modes, the
     fraction of high-quality samples, ``KL(q || uniform)`` in nats (NaN without high-quality
     samples), the per-mode counts of high-quality samples and the number of samples.
+
+    Parameters
+    ----------
+    samples : array_like
+        Samples, ``(n, 2)`` with ``n >= 1``, all finite.
+    mixture : Mixture
+        The mixture the samples should follow.
+    threshold : float
+        A sample is high quality within this many ``mixture.std`` of its nearest mode.
+
+    Returns
+    -------
+    dict
+        ``modes`` (int), ``high_quality`` (float), ``reverse_kl`` (float), ``counts`` (list of int, one per
+        mode) and ``n`` (int).
 
     Examples
     --------
@@ -179,6 +242,22 @@ def dataset(mixture: Mixture, batch_size: int, seed: int = 0, steps: int | None 
 
     Infinite unless ``steps`` is given; batch ``i`` depends on ``seed`` and ``i`` only.
 
+    Parameters
+    ----------
+    mixture : Mixture
+        The mixture to sample.
+    batch_size : int
+        Samples per batch (>= 1).
+    seed : int
+        Seed of the stateless random draws.
+    steps : int, optional
+        Number of batches; None: (practically) infinite.
+
+    Returns
+    -------
+    tf.data.Dataset
+        Batches of float32 samples, ``(batch_size, 2)``.
+
     Examples
     --------
     >>> import numpy as np
@@ -207,7 +286,24 @@ def dataset(mixture: Mixture, batch_size: int, seed: int = 0, steps: int | None 
 
 
 def plot(samples: Any, mixture: Mixture, path: str | os.PathLike, title: str | None = None) -> str:
-    """Save a PNG scatter of ``samples`` with the modes and their ``3 sigma`` circles; returns the path."""
+    """Save a PNG scatter of ``samples`` with the modes and their ``3 sigma`` circles; returns the path.
+
+    Parameters
+    ----------
+    samples : array_like
+        Samples, ``(n, 2)``.
+    mixture : Mixture
+        The mixture whose modes are drawn.
+    path : str or os.PathLike
+        Where to save the PNG.
+    title : str, optional
+        Title of the plot; None: the mixture's name and the samples' :func:`mode_metrics`.
+
+    Returns
+    -------
+    str
+        The path of the saved PNG.
+    """
     plt = pyplot()
     x = np.asarray(samples, dtype=np.float64)
     if title is None:
@@ -235,7 +331,25 @@ OPTIMIZERS = ("default", "pacgan")
 class ToyRun:
     """A trained toy GAN: ``snapshots`` maps a generator step to its ``N_EVAL`` samples (fixed noise),
     ``metrics`` the same steps to :func:`mode_metrics` (without the per-mode counts), ``history``
-    the per-step ``d_loss`` / ``g_loss``; ``gan`` is the model and ``wall_s`` the training time."""
+    the per-step ``d_loss`` / ``g_loss``; ``gan`` is the model and ``wall_s`` the training time.
+
+    Parameters
+    ----------
+    loss : str
+        The GAN loss trained with.
+    mixture : Mixture
+        The mixture trained on.
+    snapshots : dict of int to numpy.ndarray
+        Generator step to the ``(N_EVAL, 2)`` samples of the fixed noise at that step.
+    metrics : dict of int to dict
+        Generator step to the :func:`mode_metrics` of its snapshot, without ``counts``.
+    history : dict of str to list of float
+        Per-step losses (``d_loss``, ``g_loss``, ...).
+    gan : GAN
+        The trained model.
+    wall_s : float
+        Training time in seconds.
+    """
 
     loss: str
     mixture: Mixture
@@ -271,6 +385,44 @@ def train(loss: str, mixture: Mixture | str, steps: int = 20_000, snapshot_steps
     means since the previous line, elapsed, ETA: :class:`tfgan_zoo.monitoring.ProgressLog`) to stderr every
     ``log_every`` steps, for runs in the background; other keyword
     arguments go to :func:`tfgan_zoo.models.build_gan` (``constraint``, ``penalty``, ``feature_matching``, ...).
+
+    Parameters
+    ----------
+    loss : str
+        GAN loss, a name :func:`tfgan_zoo.models.build_gan` accepts.
+    mixture : Mixture or str
+        The mixture, or its name for :func:`get`.
+    steps : int
+        Generator steps (>= 1).
+    snapshot_steps : sequence of int
+        Steps in ``[0, steps]`` at which samples are kept (the last step always is).
+    batch_size : int
+        Samples per batch.
+    seed : int
+        Seed of Keras' random state, the data and the model (``seed + 1``: the fixed evaluation noise).
+    pack : int
+        PacGAN's packing degree (1: no packing).
+    optimizer : {"default", "pacgan"}
+        The loss's own optimizers, or Adam(1e-4, beta1 0.8) for both networks.
+    lr_decay : {"none", "linear"}
+        Constant learning rates, or linear decay to 0 at the last step.
+    verbose : int
+        Keras' verbosity in ``fit``.
+    cascade : int
+        Cascading-rejection scores of the discriminator.
+    steps_per_execution : int
+        Steps per compiled call; ``steps`` and every snapshot step must be multiples of it.
+    jit_compile : bool or "auto"
+        XLA compilation, passed to :meth:`GAN.compile <tfgan_zoo.models.GAN.compile>`.
+    log_every : int
+        Steps between progress lines on stderr (0: none).
+    **gan_kwargs
+        Passed on to :func:`tfgan_zoo.models.build_gan`.
+
+    Returns
+    -------
+    ToyRun
+        The snapshots, their metrics, the loss history, the model and the training time.
     """
     import time
 
@@ -348,7 +500,22 @@ def train(loss: str, mixture: Mixture | str, steps: int = 20_000, snapshot_steps
 
 
 def plot_runs(runs: Sequence[ToyRun], path: str | os.PathLike, title: str | None = None) -> str:
-    """One PNG: a row per run (loss), a column per snapshot step, samples over the modes' 3-sigma circles."""
+    """One PNG: a row per run (loss), a column per snapshot step, samples over the modes' 3-sigma circles.
+
+    Parameters
+    ----------
+    runs : sequence of ToyRun
+        Runs with the same snapshot steps (the first run's are drawn).
+    path : str or os.PathLike
+        Where to save the PNG.
+    title : str, optional
+        Title of the figure; None: no title.
+
+    Returns
+    -------
+    str
+        The path of the saved PNG.
+    """
     plt = pyplot()
 
     steps = list(runs[0].snapshots)

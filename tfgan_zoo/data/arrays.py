@@ -34,6 +34,29 @@ LABEL_KEYS = ("labels", "y")
 def normalize_images(images: np.ndarray, name: str = "the array") -> np.ndarray:
     """Return NHWC images as uint8 in [0, 255] or float32 in [-1, 1], following the module's rule.
 
+    Parameters
+    ----------
+    images : np.ndarray
+        Images ``(n, h, w)`` (grayscale) or ``(n, h, w, c)`` with ``c`` 1 or 3 (channels last), at
+        least one image: uint8, other integers or booleans in 0..255, or finite floats in [0, 1] or
+        [-1, 1] (any array-like is converted with ``np.asarray``).
+    name : str
+        What the error messages call the array (default ``"the array"``).
+
+    Returns
+    -------
+    np.ndarray
+        The images as ``(n, h, w, c)``: uint8 (unchanged values) for integer input, float32 in
+        [-1, 1] for float input (``2x - 1`` when it lay in [0, 1]). uint8 input of the right shape
+        is returned as is, not copied.
+
+    Raises
+    ------
+    ValueError
+        On another number of axes, no images, 4 (RGBA) or other channel counts (channels-first
+        arrays are named as such), integers outside 0..255, NaN or infinite values, floats outside
+        both ranges, or a non-numeric dtype.
+
     Examples
     --------
     Grayscale ``(n, h, w)`` gains a channel axis; small integers become uint8; floats in [0, 1]
@@ -91,6 +114,26 @@ def normalize_images(images: np.ndarray, name: str = "the array") -> np.ndarray:
 def check_labels(labels: np.ndarray, n: int, name: str = "the labels") -> np.ndarray:
     """Labels as int64 of shape ``(n,)``, all >= 0.
 
+    Parameters
+    ----------
+    labels : np.ndarray
+        Integer class indices, shape ``(n,)`` or ``(n, 1)``, all >= 0 (any array-like is
+        converted with ``np.asarray``).
+    n : int
+        The number of labels expected: the number of images they belong to.
+    name : str
+        What the error messages call the labels (default ``"the labels"``).
+
+    Returns
+    -------
+    np.ndarray
+        The labels as int64, shape ``(n,)``.
+
+    Raises
+    ------
+    ValueError
+        On another shape or number of labels, a non-integer dtype, or a negative label.
+
     Examples
     --------
     >>> import numpy as np
@@ -122,8 +165,28 @@ def _pick(keys: list[str], candidates: tuple[str, ...]) -> str | None:
 def read_array_file(path: str, split: str = "train") -> tuple[np.ndarray, np.ndarray | None]:
     """Images (and labels if present) from a ``.npy`` or ``.npz`` file, never unpickling.
 
+    Parameters
+    ----------
+    path : str
+        A ``.npy`` file (the images, no labels) or a ``.npz`` file (any other extension is read as
+        ``.npz``) with the keys of the module docstring.
+    split : str
+        Which arrays of a ``.npz`` to read (default ``"train"``): images under ``x_<split>``, else
+        ``images``, ``x`` or ``arr_0``; labels under ``y_<split>``, else ``labels`` or ``y``.
+        ``"all"`` concatenates ``x_train`` and ``x_test`` (and ``y_train`` and ``y_test`` when
+        both exist) when the file has both. Ignored for ``.npy`` files.
+
+    Returns
+    -------
+    images : np.ndarray
+        The image array as stored (not yet checked or normalised: see :func:`normalize_images`).
+    labels : np.ndarray or None
+        The label array as stored (see :func:`check_labels`), or None when the file has none.
+
     Raises
     ------
+    FileNotFoundError
+        If ``path`` is not a file.
     CorruptDatasetError
         If the file cannot be read or holds pickled objects.
     ValueError

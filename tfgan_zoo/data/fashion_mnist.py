@@ -40,7 +40,20 @@ def _find(folder: str, stem: str) -> str | None:
 
 
 def idx_folders(data_dir: str | None = None) -> list[str]:
-    """Folders searched for the IDX files, in order."""
+    """Folders searched for the IDX files, in order.
+
+    Parameters
+    ----------
+    data_dir : str, optional
+        A folder given by the user: searched first, then its sub-folder ``fashion-mnist``.
+        None (default) or empty: only the standard folders.
+
+    Returns
+    -------
+    list of str
+        ``data_dir`` and ``data_dir/fashion-mnist`` (when given), then :data:`DEBIAN_DIR`, then
+        ``~/.keras/datasets/fashion-mnist``. The folders need not exist.
+    """
     folders = []
     if data_dir:
         folders += [data_dir, os.path.join(data_dir, "fashion-mnist")]
@@ -49,7 +62,25 @@ def idx_folders(data_dir: str | None = None) -> list[str]:
 
 
 def read_idx_folder(folder: str) -> dict[str, np.ndarray] | None:
-    """The four arrays from ``folder``, or None if the folder lacks any of the files."""
+    """The four arrays from ``folder``, or None if the folder lacks any of the files.
+
+    Parameters
+    ----------
+    folder : str
+        A folder holding the four IDX files named in :data:`FILES`, each gzipped (``.gz``, preferred)
+        or not.
+
+    Returns
+    -------
+    dict of str to np.ndarray or None
+        ``x_train``, ``x_test``: uint8 ``(n, 28, 28)``; ``y_train``, ``y_test``: int64 ``(n,)`` in
+        0..9. None when any of the four files is missing.
+
+    Raises
+    ------
+    CorruptDatasetError
+        If a file cannot be read as IDX, or the images and labels of a split do not match.
+    """
     paths = {key: _find(folder, stem) for key, stem in FILES.items()}
     if any(p is None for p in paths.values()):
         return None
@@ -69,6 +100,19 @@ def read_idx_folder(folder: str) -> dict[str, np.ndarray] | None:
 
 def load_fashion_mnist_arrays(data_dir: str | None = None) -> dict[str, np.ndarray]:
     """All of Fashion-MNIST as uint8 ``x_train (60000, 28, 28)``, int64 ``y_train``, ``x_test``, ``y_test``.
+
+    Parameters
+    ----------
+    data_dir : str, optional
+        A folder searched first for the IDX files (see :func:`idx_folders`), and the TFDS data
+        folder of the last resort; None (default): the standard places only.
+
+    Returns
+    -------
+    dict of str to np.ndarray
+        ``x_train`` uint8 ``(60000, 28, 28)``, ``y_train`` int64 ``(60000,)``, ``x_test`` uint8
+        ``(10000, 28, 28)`` and ``y_test`` int64 ``(10000,)``, labels in 0..9 (the order of
+        :data:`CLASS_NAMES`).
 
     Raises
     ------

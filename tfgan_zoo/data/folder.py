@@ -31,7 +31,31 @@ class SkippedImagesWarning(UserWarning):
 
 @dataclasses.dataclass
 class FolderIndex:
-    """What the header scan found; ``labels`` is None when the layout has no classes."""
+    """What the header scan found; ``labels`` is None when the layout has no classes.
+
+    Made by :func:`scan_folder`; the per-image fields are aligned with ``paths``.
+
+    Parameters
+    ----------
+    root : str
+        The folder that was scanned.
+    paths : list of str
+        The readable image files under ``root`` (sorted, as :func:`list_images` lists them).
+    sizes : list of tuple of int
+        ``(height, width)`` of each image of ``paths``, from its header.
+    gray : np.ndarray
+        bool ``(len(paths),)``: whether each image is grayscale (a gray mode, or a palette of grays only).
+    labels : np.ndarray or None
+        int64 ``(len(paths),)`` class index of each image (its first-level sub-folder among the sorted
+        ``class_names``), or None when the layout has no classes (see ``label_problem``).
+    class_names : tuple of str
+        The sorted names of the class sub-folders; empty when ``labels`` is None.
+    label_problem : str or None
+        Why the images have no labels (no class sub-folders, or images outside them), None when they
+        have some.
+    unreadable : list of tuple of str
+        ``(path, reason)`` of each image file whose header Pillow cannot read; not in ``paths``.
+    """
 
     root: str
     paths: list[str]
@@ -54,7 +78,21 @@ def _is_gray(im) -> bool:
 
 
 def list_images(root: str) -> list[str]:
-    """Image files under ``root`` (recursively, sorted, by extension, case-insensitive)."""
+    """Image files under ``root`` (recursively, sorted, by extension, case-insensitive).
+
+    Parameters
+    ----------
+    root : str
+        The folder to search; its sub-folders are walked in sorted order. Hidden files (names
+        starting with ``.``) are left out.
+
+    Returns
+    -------
+    list of str
+        The paths (``root`` joined with the relative path) of the files whose extension is one of
+        :data:`EXTENSIONS`, sorted within each folder, folders in sorted order; empty when there
+        are none (or ``root`` does not exist).
+    """
     found = []
     for folder, dirs, files in os.walk(root):
         dirs.sort()
@@ -80,8 +118,21 @@ def _labels(root: str, paths: list[str]) -> tuple[np.ndarray | None, tuple[str, 
 def scan_folder(root: str) -> FolderIndex:
     """Find the images under ``root`` and read their headers (size, colour mode) with Pillow.
 
+    Parameters
+    ----------
+    root : str
+        The folder of images (searched recursively); its first-level sub-folders are the classes.
+
+    Returns
+    -------
+    FolderIndex
+        The readable files with their sizes and colour, their labels (or why there are none), and
+        the files whose header cannot be read.
+
     Raises
     ------
+    FileNotFoundError
+        If ``root`` is not a folder.
     ValueError
         If the folder holds no image files (the message lists the extensions looked for).
     """
@@ -114,6 +165,24 @@ def scan_folder(root: str) -> FolderIndex:
 def choose_size_and_channels(index: FolderIndex, image_size: int | None,
                              channels: int | None) -> tuple[int, int]:
     """The square size and channel count the images will be converted to.
+
+    Parameters
+    ----------
+    index : FolderIndex
+        The scan of the folder (:func:`scan_folder`), with at least one readable image.
+    image_size : int or None
+        The side of the square to resize and centre-crop to, >= 1; None: the images' own size,
+        which must then be one square size for all.
+    channels : {1, 3} or None
+        1 (grayscale) or 3 (RGB); None: 1 if every image is grayscale, 3 if every one is colour
+        (a mix is refused).
+
+    Returns
+    -------
+    size : int
+        The side of the square images.
+    channels : int
+        1 or 3.
 
     Raises
     ------
@@ -156,7 +225,23 @@ def choose_size_and_channels(index: FolderIndex, image_size: int | None,
 
 
 def decoder(size: int, channels: int):
-    """``path -> uint8 (size, size, channels)``: read, decode (first GIF frame), convert, resize, crop."""
+    """``path -> uint8 (size, size, channels)``: read, decode (first GIF frame), convert, resize, crop.
+
+    Parameters
+    ----------
+    size : int
+        The side of the square output: the shorter side is resized to it (bilinear, antialiased),
+        then the image is centre-cropped (see :func:`~tfgan_zoo.data.transform.resize_square`).
+    channels : {1, 3}
+        1: grayscale (rounded luma of the RGB decoding), 3: RGB.
+
+    Returns
+    -------
+    callable
+        ``decode(path)``: a TensorFlow function (usable in ``tf.data.Dataset.map``) from a scalar
+        string tensor, the file's path, to its uint8 image ``(size, size, channels)``; it raises a
+        TensorFlow error for a file that cannot be decoded.
+    """
 
     def decode(path):
         img = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False, dtype=tf.uint8)
@@ -186,6 +271,34 @@ def decode_all(index: FolderIndex, size: int, channels: int, skip_corrupt: bool,
 
     Files that fail to decode are named in a :class:`CorruptImageError`, or left out
     with a :class:`SkippedImagesWarning` when ``skip_corrupt``.
+
+    Parameters
+    ----------
+    index : FolderIndex
+        The scan of the folder (:func:`scan_folder`); its ``unreadable`` files are reported too.
+    size : int
+        The side of the square images (see :func:`decoder`).
+    channels : {1, 3}
+        1: grayscale, 3: RGB.
+    skip_corrupt : bool
+        True: leave unreadable files out with a warning. False: raise :class:`CorruptImageError`
+        naming them (before any decoding when the scan already found unreadable headers).
+    keep_pixels : bool
+        Keep and return the decoded images (default True); False only checks that every file
+        decodes (e.g. when the images do not fit in memory and are decoded again each epoch).
+
+    Returns
+    -------
+    images : np.ndarray or None
+        uint8 ``(m, size, size, channels)``: the images that decode, in the order of
+        ``index.paths``; None when ``keep_pixels`` is False or no file decodes.
+    good : np.ndarray
+        int64 ``(m,)``: the positions in ``index.paths`` of the files that decode, increasing.
+
+    Raises
+    ------
+    CorruptImageError
+        If a file cannot be read or decoded and ``skip_corrupt`` is False (the message names them).
     """
     from tqdm.auto import tqdm
 

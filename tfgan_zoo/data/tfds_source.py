@@ -18,7 +18,25 @@ from .errors import DatasetUnavailableError
 
 @dataclasses.dataclass
 class TFDSSource:
-    """A prepared TFDS split: its examples as ``(image, label or -1)`` and what is known about them."""
+    """A prepared TFDS split: its examples as ``(image, label or -1)`` and what is known about them.
+
+    Made by :func:`open_tfds`.
+
+    Parameters
+    ----------
+    name : str
+        The TFDS dataset name (or the folder name under ``data_dir``), e.g. ``"cifar10"``.
+    dataset : tf.data.Dataset
+        The examples, unshuffled: ``(image, label)`` with a uint8 image ``(h, w, c)`` and an int64
+        scalar label, -1 when the dataset has no labels.
+    num_examples : int
+        The number of examples of the split (all splits together for ``"all"``).
+    image_shape : tuple
+        The image feature's shape ``(h, w, c)``; ``h`` and ``w`` are None for datasets of
+        variable-size images.
+    has_labels : bool
+        Whether the dataset has a ``label`` feature of class labels.
+    """
 
     name: str
     dataset: object  # tf.data.Dataset of (uint8 image (h, w, c), int64 label)
@@ -28,6 +46,14 @@ class TFDSSource:
 
 
 def default_data_dir() -> str:
+    """The folder TFDS reads prepared datasets from when no ``data_dir`` is given.
+
+    Returns
+    -------
+    str
+        ``$TFDS_DATA_DIR`` if that environment variable is set (and not empty), else
+        ``~/tensorflow_datasets`` (expanded).
+    """
     return os.environ.get("TFDS_DATA_DIR") or os.path.join(os.path.expanduser("~"), "tensorflow_datasets")
 
 
@@ -57,6 +83,22 @@ def _not_prepared(name: str, data_dir: str) -> DatasetUnavailableError:
 
 def open_tfds(name: str, split: str = "train", data_dir: str | None = None) -> TFDSSource:
     """Open a prepared TFDS split.
+
+    Parameters
+    ----------
+    name : str
+        A TFDS dataset name (e.g. ``"cifar10"``, optionally with ``:version``), or the name of a
+        folder ``data_dir/name/<version>/`` written by TFDS (the newest version is read).
+    split : str
+        A split of the dataset (default ``"train"``), or ``"all"`` for all of its splits, in order.
+    data_dir : str, optional
+        The folder of prepared datasets; None (default): :func:`default_data_dir`.
+
+    Returns
+    -------
+    TFDSSource
+        The split's examples as ``(uint8 image, int64 label or -1)``, with their number, the
+        image shape, and whether there are labels.
 
     Raises
     ------
@@ -102,7 +144,25 @@ def open_tfds(name: str, split: str = "train", data_dir: str | None = None) -> T
 
 
 def prepared_tfds_arrays(name: str, data_dir: str | None = None) -> dict[str, np.ndarray] | None:
-    """``x_train``/``y_train``/``x_test``/``y_test`` of a small prepared TFDS dataset, or None if not prepared."""
+    """``x_train``/``y_train``/``x_test``/``y_test`` of a small prepared TFDS dataset, or None if not prepared.
+
+    The whole of each split is read into memory at once.
+
+    Parameters
+    ----------
+    name : str
+        A TFDS dataset with ``train`` and ``test`` splits and ``image`` and ``label`` features,
+        e.g. ``"fashion_mnist"``.
+    data_dir : str, optional
+        The folder of prepared datasets; None (default): :func:`default_data_dir`.
+
+    Returns
+    -------
+    dict of str to np.ndarray or None
+        ``x_train``, ``x_test``: the uint8 images ``(n, h, w, c)``; ``y_train``, ``y_test``: int64
+        labels ``(n,)``. None when the dataset is not prepared there, or TFDS is not installed
+        or fails to open it.
+    """
     try:
         builder, _ = _builder(name, data_dir)
     except Exception:  # TFDS missing or broken: treat as not prepared

@@ -121,6 +121,24 @@ def dilate3x3(x: np.ndarray, background: float = 0) -> np.ndarray:
     """Grey dilation: the maximum over each pixel's 3x3 neighbourhood, outside the image = ``background``.
 
     ``x`` is NHWC (channels independent) of any dtype, which the result keeps; exact.
+
+    Parameters
+    ----------
+    x : np.ndarray
+        Images ``(n, h, w, c)`` of any numeric dtype.
+    background : float
+        The value of the pixels beyond the border (default 0: the background of uint8 or [0, 1]
+        images; use -1 for images in [-1, 1]); it must be representable in the dtype of ``x``.
+
+    Returns
+    -------
+    np.ndarray
+        The dilated images, the shape and dtype of ``x``.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not 4-dimensional or ``background`` is not representable in its dtype.
     """
     return _shifted_reduce(x, np.maximum, background)
 
@@ -129,13 +147,52 @@ def erode3x3(x: np.ndarray, background: float = 0) -> np.ndarray:
     """Grey erosion: the minimum over each pixel's 3x3 neighbourhood, outside the image = ``background``.
 
     Padding with the background (not with "ignore") erodes strokes that touch the border.
+
+    Parameters
+    ----------
+    x : np.ndarray
+        Images ``(n, h, w, c)`` of any numeric dtype (channels independent).
+    background : float
+        The value of the pixels beyond the border (default 0: the background of uint8 or [0, 1]
+        images; use -1 for images in [-1, 1]); it must be representable in the dtype of ``x``.
+
+    Returns
+    -------
+    np.ndarray
+        The eroded images, the shape and dtype of ``x``.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not 4-dimensional or ``background`` is not representable in its dtype.
     """
     return _shifted_reduce(x, np.minimum, background)
 
 
 def edge_map(x: np.ndarray, background: float = 0) -> np.ndarray:
     """``dilate3x3(x) - x`` (>= 0, so no uint8 wrap-around): zero where a pixel is the maximum of its 3x3
-    neighbourhood, in particular wherever the image is flat (background, inside thick strokes)."""
+    neighbourhood, in particular wherever the image is flat (background, inside thick strokes).
+
+    Parameters
+    ----------
+    x : np.ndarray
+        Images ``(n, h, w, c)`` of any numeric dtype (channels independent).
+    background : float
+        The value of the pixels beyond the border, for the dilation (default 0: the background of
+        uint8 or [0, 1] images; use -1 for images in [-1, 1]); it must be representable in the
+        dtype of ``x``.
+
+    Returns
+    -------
+    np.ndarray
+        The edge map, the shape and dtype of ``x``; >= 0 everywhere (each pixel is part of its
+        own neighbourhood).
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not 4-dimensional or ``background`` is not representable in its dtype.
+    """
     x = np.asarray(x)
     return dilate3x3(x, background) - x
 

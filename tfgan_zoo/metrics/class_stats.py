@@ -121,6 +121,18 @@ def class_histogram(probs_or_labels: np.ndarray, num_classes: int | None = None)
 def classes_covered(counts: np.ndarray, min_fraction: float = 0.01) -> int:
     """Number of classes holding at least ``min_fraction`` of the images (mode coverage).
 
+    Parameters
+    ----------
+    counts : array (num_classes,)
+        Images per class, as :func:`class_histogram` returns them.
+    min_fraction : float
+        Share of all images a class needs to count as covered (default 0.01, i.e. 1%).
+
+    Returns
+    -------
+    int
+        The number of classes with ``counts[c] >= min_fraction * sum(counts)``; 0 when there are no images.
+
     Examples
     --------
     5 images of 1,000 are 0.5%: below the default threshold of 1%, above 0.1%:
@@ -144,6 +156,24 @@ def class_accuracy(probs: np.ndarray, requested: np.ndarray) -> dict[str, object
     ``class_accuracy = mean_i [argmax_k p_ik == y_i]`` over the generated images,
     and ``class_accuracy_per_class[c]`` the same mean over the images asked for class ``c``
     (NaN, written as None, for a class never asked for).
+
+    Parameters
+    ----------
+    probs : array (n, num_classes)
+        The classifier's ``p(y|x)`` for each generated image (rows sum to 1).
+    requested : array (n,)
+        The integer class each image was generated for, in ``[0, num_classes)``.
+
+    Returns
+    -------
+    dict
+        ``{"class_accuracy": float, "class_accuracy_per_class": [float or None, ...]}``, the list with one
+        entry per class of the classifier.
+
+    Raises
+    ------
+    ValueError
+        If ``requested`` does not hold one label per image, or a label lies outside the classifier's classes.
 
     Examples
     --------
@@ -176,6 +206,22 @@ def save_class_histogram(
 
     A dashed line marks the count every class would have if the images were
     spread evenly.
+
+    Parameters
+    ----------
+    counts : array (num_classes,)
+        Images per class (:func:`class_histogram`); non-empty and 1-D.
+    path : str or PathLike
+        Where to write the PNG.
+    title : str, optional
+        Title of the chart; default: the number of images and of classes holding at least 1% of them.
+    class_names : list of str, optional
+        Tick label of each class (one per count); default ``"0"``, ``"1"``, ...
+
+    Returns
+    -------
+    str
+        ``path``, as a string.
     """
     from matplotlib.figure import Figure  # Figure has its own Agg canvas: no pyplot, no global backend
 

@@ -47,7 +47,24 @@ def _check_dataset(dataset: str) -> str:
 
 
 def weights_path(dataset: str = "mnist") -> str:
-    """The packaged weights file of ``dataset``'s classifier."""
+    """The packaged weights file of ``dataset``'s classifier.
+
+    Parameters
+    ----------
+    dataset : str
+        A dataset with a committed classifier: ``"mnist"`` (default) or ``"fashion_mnist"``
+        (:data:`CLASSIFIER_DATASETS`).
+
+    Returns
+    -------
+    str
+        :data:`WEIGHTS_PATH` for ``"mnist"``, else :data:`FASHION_WEIGHTS_PATH` (whether or not the file exists).
+
+    Raises
+    ------
+    ValueError
+        If there is no committed classifier for ``dataset``.
+    """
     return WEIGHTS_PATH if _check_dataset(dataset) == "mnist" else FASHION_WEIGHTS_PATH
 
 
@@ -59,6 +76,22 @@ def weights_digest(dataset: str = "mnist") -> str:
 
     Statistics cached under a classifier's features name it (``evaluate.stats_path`` and the stored protocol), so
     retrained weights get new statistics instead of silently reusing those of the old network.
+
+    Parameters
+    ----------
+    dataset : str
+        A dataset with a committed classifier: ``"mnist"`` (default) or ``"fashion_mnist"``
+        (:data:`CLASSIFIER_DATASETS`).
+
+    Returns
+    -------
+    str
+        16 lowercase hex digits; cached per path, modification time and size of the file.
+
+    Raises
+    ------
+    ClassifierWeightsNotFoundError
+        The weights file does not exist.
     """
     from ..io import file_digest
 
@@ -73,7 +106,19 @@ def weights_digest(dataset: str = "mnist") -> str:
 
 
 def train_hint(dataset: str = "mnist") -> str:
-    """How to make ``dataset``'s weights file."""
+    """How to make ``dataset``'s weights file.
+
+    Parameters
+    ----------
+    dataset : str
+        A dataset with a committed classifier: ``"mnist"`` (default) or ``"fashion_mnist"``
+        (:data:`CLASSIFIER_DATASETS`).
+
+    Returns
+    -------
+    str
+        The command that trains the classifier and writes its weights file (:data:`TRAIN_HINT` for MNIST).
+    """
     if _check_dataset(dataset) == "mnist":
         return TRAIN_HINT
     return (f"Run `python scripts/train_mnist_classifier.py --dataset {dataset}` to train it and write the "
@@ -85,12 +130,31 @@ class ClassifierWeightsNotFoundError(FileNotFoundError):
 
 
 def build_mnist_classifier() -> keras.Model:
-    """The untrained classifier: ``(n, 28, 28, 1)`` images in [-1, 1] -> ``(n, 10)`` softmax."""
+    """The untrained classifier: ``(n, 28, 28, 1)`` images in [-1, 1] -> ``(n, 10)`` softmax.
+
+    Returns
+    -------
+    keras.Model
+        :func:`build_classifier` for ``"mnist"``, named ``mnist_classifier``.
+    """
     return build_classifier("mnist")
 
 
 def build_classifier(dataset: str = "mnist") -> keras.Model:
-    """The untrained classifier for ``dataset`` (the same network for each; only the name differs)."""
+    """The untrained classifier for ``dataset`` (the same network for each; only the name differs).
+
+    Parameters
+    ----------
+    dataset : str
+        A dataset with a committed classifier: ``"mnist"`` (default) or ``"fashion_mnist"``
+        (:data:`CLASSIFIER_DATASETS`).
+
+    Returns
+    -------
+    keras.Model
+        ``(n, 28, 28, 1)`` images in [-1, 1] -> ``(n, 10)`` softmax, named ``<dataset>_classifier``, with the
+        128-d penultimate layer named ``"features"``.
+    """
     layers = keras.layers
 
     def conv_bn_relu(x, filters, padding, name):
@@ -112,17 +176,43 @@ def build_classifier(dataset: str = "mnist") -> keras.Model:
 
 
 def load_mnist_classifier(path: str | os.PathLike | None = None) -> keras.Model:
-    """The trained MNIST classifier (:func:`load_classifier` for ``"mnist"``)."""
+    """The trained MNIST classifier (:func:`load_classifier` for ``"mnist"``).
+
+    Parameters
+    ----------
+    path : str or PathLike, optional
+        A weights file to load instead of the packaged one.
+
+    Returns
+    -------
+    keras.Model
+        The classifier with its weights loaded (cached per file).
+    """
     return load_classifier("mnist", path)
 
 
 def load_classifier(dataset: str = "mnist", path: str | os.PathLike | None = None) -> keras.Model:
     """``dataset``'s trained classifier with the packaged weights (or those at ``path``); cached per file.
 
+    Parameters
+    ----------
+    dataset : str
+        A dataset with a committed classifier: ``"mnist"`` (default) or ``"fashion_mnist"``
+        (:data:`CLASSIFIER_DATASETS`).
+    path : str or PathLike, optional
+        A weights file to load instead of the packaged one (:func:`weights_path`).
+
+    Returns
+    -------
+    keras.Model
+        The classifier with its weights loaded; the same object while the file's modification time is unchanged.
+
     Raises
     ------
     ClassifierWeightsNotFoundError
         The weights file does not exist (the message says how to make it).
+    ValueError
+        The file cannot be loaded into the architecture (corrupt, or from another network).
     """
     path = os.path.abspath(os.fspath(path or weights_path(dataset)))
     if not os.path.isfile(path):
@@ -149,6 +239,22 @@ def preprocess(images: np.ndarray) -> np.ndarray:
 
     Accepts uint8 images in [0, 255] (scaled by ``x / 127.5 - 1``) or float
     images already in [-1, 1]; ``(n, 28, 28)`` gains the channel axis.
+
+    Parameters
+    ----------
+    images : array (n, 28, 28, 1) or (n, 28, 28)
+        uint8 images in [0, 255], or float images in [-1, 1].
+
+    Returns
+    -------
+    np.ndarray
+        float32 ``(n, 28, 28, 1)`` in [-1, 1].
+
+    Raises
+    ------
+    ValueError
+        For another shape, a dtype that is neither uint8 nor float, or float values outside [-1, 1] (or not
+        finite).
     """
     x = np.asarray(images)
     if x.ndim == 3 and x.shape[1:] == INPUT_SHAPE[:2]:
@@ -177,7 +283,23 @@ _TWO_OUTPUTS: "weakref.WeakKeyDictionary[keras.Model, keras.Model]" = weakref.We
 def classifier_outputs(
     images: np.ndarray, model: keras.Model | None = None, batch_size: int = 500
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Penultimate features ``(n, 128)`` and softmax probabilities ``(n, 10)`` of the classifier."""
+    """Penultimate features ``(n, 128)`` and softmax probabilities ``(n, 10)`` of the classifier.
+
+    Parameters
+    ----------
+    images : array (n, 28, 28, 1) or (n, 28, 28)
+        uint8 images in [0, 255] or float images in [-1, 1] (:func:`preprocess`).
+    model : keras.Model, optional
+        A classifier from :func:`build_classifier` / :func:`load_classifier`; default: the trained MNIST
+        classifier (:func:`load_mnist_classifier`).
+    batch_size : int
+        Images per forward pass.
+
+    Returns
+    -------
+    (features, probs) : tuple of np.ndarray
+        float32 ``(n, 128)`` and ``(n, 10)``, from one pass over the images.
+    """
     x = preprocess(images)
     model = model or load_mnist_classifier()
     both = _TWO_OUTPUTS.get(model)
@@ -191,12 +313,44 @@ def classifier_outputs(
 
 
 def classifier_features(images: np.ndarray, model: keras.Model | None = None, batch_size: int = 500) -> np.ndarray:
-    """Penultimate-layer features ``(n, 128)`` (for an MNIST Fréchet distance)."""
+    """Penultimate-layer features ``(n, 128)`` (for an MNIST Fréchet distance).
+
+    Parameters
+    ----------
+    images : array (n, 28, 28, 1) or (n, 28, 28)
+        uint8 images in [0, 255] or float images in [-1, 1] (:func:`preprocess`).
+    model : keras.Model, optional
+        A classifier from :func:`build_classifier` / :func:`load_classifier`; default: the trained MNIST
+        classifier (:func:`load_mnist_classifier`).
+    batch_size : int
+        Images per forward pass.
+
+    Returns
+    -------
+    np.ndarray
+        float32 ``(n, 128)``: the first output of :func:`classifier_outputs`.
+    """
     return classifier_outputs(images, model, batch_size)[0]
 
 
 def classifier_probs(images: np.ndarray, model: keras.Model | None = None, batch_size: int = 500) -> np.ndarray:
-    """Softmax class probabilities ``(n, 10)`` (for :func:`classifier_score` and :func:`class_histogram`)."""
+    """Softmax class probabilities ``(n, 10)`` (for :func:`classifier_score` and :func:`class_histogram`).
+
+    Parameters
+    ----------
+    images : array (n, 28, 28, 1) or (n, 28, 28)
+        uint8 images in [0, 255] or float images in [-1, 1] (:func:`preprocess`).
+    model : keras.Model, optional
+        A classifier from :func:`build_classifier` / :func:`load_classifier`; default: the trained MNIST
+        classifier (:func:`load_mnist_classifier`).
+    batch_size : int
+        Images per forward pass.
+
+    Returns
+    -------
+    np.ndarray
+        float32 ``(n, 10)``, rows summing to 1: the second output of :func:`classifier_outputs`.
+    """
     return classifier_outputs(images, model, batch_size)[1]
 
 

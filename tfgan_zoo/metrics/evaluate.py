@@ -28,7 +28,20 @@ METRICS = ("fid", "kid", "classifier")
 
 
 def network_protocol(network: str) -> dict[str, Any]:
-    """What defines features: the network and its input transform."""
+    """What defines features: the network and its input transform.
+
+    Parameters
+    ----------
+    network : str
+        One of :data:`NETWORKS`: ``"fid-inception"``, ``"keras-imagenet"`` or a domain classifier
+        (``"mnist-classifier"``, ``"fashion-classifier"``).
+
+    Returns
+    -------
+    dict
+        ``network`` (its protocol name) and ``resize``; for a classifier also ``weights_sha256``, the digest of
+        its weights file (:func:`tfgan_zoo.metrics.classifier.weights_digest`).
+    """
     if network in CLASSIFIER_NETWORKS:
         from .classifier import weights_digest
 
@@ -42,7 +55,23 @@ def network_protocol(network: str) -> dict[str, Any]:
 
 
 class Featurizer:
-    """Features (float64) of images under one network; loads the network once."""
+    """Features (float64) of images under one network; loads the network once.
+
+    Call it on images (uint8 or [-1, 1]) to get their features; :meth:`probs` gives a classifier's class
+    probabilities.
+
+    Parameters
+    ----------
+    network : str
+        One of :data:`NETWORKS` (default ``"fid-inception"``, the standard FID network).
+    batch_size : int
+        Images per call of an Inception network (the classifiers use their own batch size).
+
+    Raises
+    ------
+    ValueError
+        For an unknown network.
+    """
 
     def __init__(self, network: str = "fid-inception", batch_size: int = 50) -> None:
         if network not in NETWORKS:
@@ -81,12 +110,37 @@ class Featurizer:
 
 def classifier_network(dataset) -> str:
     """The classifier network that knows ``dataset``'s classes: ``fashion-classifier`` for ``fashion_mnist``,
-    else ``mnist-classifier`` (digits, and arrays or folders of 28x28 images)."""
+    else ``mnist-classifier`` (digits, and arrays or folders of 28x28 images).
+
+    Parameters
+    ----------
+    dataset : str or array
+        A source (dataset name, folder, file, or an array of images).
+
+    Returns
+    -------
+    str
+        ``"fashion-classifier"`` or ``"mnist-classifier"``.
+    """
     return (matching_classifier(dataset) if isinstance(dataset, str) else None) or "mnist-classifier"
 
 
 def check_network_for_dataset(network: str, dataset) -> None:
-    """Refuse a domain classifier on the other built-in dataset (its features would say nothing about it)."""
+    """Refuse a domain classifier on the other built-in dataset (its features would say nothing about it).
+
+    Parameters
+    ----------
+    network : str
+        The feature network (one of :data:`NETWORKS`).
+    dataset : str or array
+        The real source the network is to score.
+
+    Raises
+    ------
+    ValueError
+        If ``network`` is the classifier of one built-in dataset and ``dataset`` the other one; the message
+        names the network to use instead.
+    """
     mismatch = classifier_mismatch(network, dataset)
     if mismatch:
         raise ValueError(mismatch)
@@ -100,6 +154,18 @@ def generated_labels(source, n: int) -> np.ndarray | None:
     """Labels :func:`load_images` asks a conditional generator directory for: 0, 1, ..., K-1, 0, 1, ...
 
     None for any other source. Exports without metadata (older versions) are taken to have 10 classes.
+
+    Parameters
+    ----------
+    source : str, PathLike or array
+        A source as :func:`load_images` takes it.
+    n : int
+        Number of labels (images).
+
+    Returns
+    -------
+    np.ndarray or None
+        int32 ``(n,)`` labels ``i % num_classes`` for a conditional generator directory, else None.
     """
     if isinstance(source, np.ndarray) or not _is_generator_dir(os.fspath(source)):
         return None
@@ -120,6 +186,29 @@ def load_images(source, n: int, split: str = "train", seed: int = 0, data_dir: s
                 batch_size: int = 250, truncation: float | None = None) -> np.ndarray:
     """The first ``n`` images of a source (shuffled with ``seed``), float32 in [-1, 1]. For a generator,
     ``truncation=t`` draws its noise from the prior truncated to ``|z_i| <= t`` (the truncation trick).
+
+    Parameters
+    ----------
+    source : str, PathLike or array
+        A dataset name, image folder, ``.npz``/``.npy`` file, exported generator directory, or an array of
+        images (uint8 or [-1, 1]).
+    n : int
+        Number of images.
+    split : str
+        Split of a dataset or ``.npz`` source (``tfgan_zoo.data.load``); ignored for generators and arrays.
+    seed : int
+        Seeds the shuffle of a dataset, or the noise of a generator; an array is taken in order.
+    data_dir : str, optional
+        Where TFDS datasets are stored (``tfgan_zoo.data.load``).
+    batch_size : int
+        Images read (or generated) per batch.
+    truncation : float, optional
+        Bound ``t`` on each ``|z_i|`` of a generator's noise; None draws from the whole prior.
+
+    Returns
+    -------
+    np.ndarray
+        ``(n, H, W, C)`` images in [-1, 1].
 
     Raises
     ------
@@ -162,7 +251,24 @@ def load_images(source, n: int, split: str = "train", seed: int = 0, data_dir: s
 
 def stats_path(dataset: str, split: str, network: str, n: int) -> str:
     """Cache file of a dataset's reference statistics; the name spells out the protocol (for a classifier
-    network, also the digest of its weights file, so that retrained weights never meet old statistics)."""
+    network, also the digest of its weights file, so that retrained weights never meet old statistics).
+
+    Parameters
+    ----------
+    dataset : str
+        Dataset name (characters other than letters, digits, ``_``, ``.`` and ``-`` become ``_``).
+    split : str
+        The split the statistics were computed on.
+    network : str
+        The feature network (one of :data:`NETWORKS`).
+    n : int
+        Number of images.
+
+    Returns
+    -------
+    str
+        ``$TFGAN_ZOO_CACHE/stats/<dataset>__<split>__<network>__<resize>__n<n>.npz`` (not created here).
+    """
     resize = "native" if network in CLASSIFIER_NETWORKS else "299bilinear"
     if network in CLASSIFIER_NETWORKS:
         from .classifier import weights_digest
@@ -178,6 +284,29 @@ def reference_statistics(dataset: str, featurizer: Featurizer, n: int, split: st
     """Mean/covariance of a named dataset's features, computed once and cached by protocol.
 
     ``features`` (already extracted under the same protocol) avoids a second pass when given.
+
+    Parameters
+    ----------
+    dataset : str
+        A named dataset (built-in or TFDS).
+    featurizer : Featurizer
+        The feature network; its protocol is part of the statistics' protocol.
+    n : int
+        Number of images (the first ``n`` of the shuffled split).
+    split : str
+        The dataset split.
+    data_dir : str, optional
+        Where TFDS datasets are stored.
+    seed : int
+        Seeds the shuffle of the dataset.
+    features : np.ndarray, optional
+        ``(n, d)`` features of those images, used instead of extracting them when no cache file exists.
+
+    Returns
+    -------
+    moments.Statistics
+        Mean, covariance, sample count and protocol, read back from the cache file
+        (:func:`stats_path`; checked against the expected protocol).
     """
     protocol = {**featurizer.protocol, "dataset": dataset, "split": split, "n": int(n), "seed": seed}
     path = stats_path(dataset, split, featurizer.name, n)
@@ -194,7 +323,28 @@ def reference_features(dataset: str, featurizer: Featurizer, n: int, split: str 
                        data_dir: str | None = None, seed: int = 0) -> np.ndarray:
     """The features of a named dataset's first ``n`` images of ``split``, computed once and cached beside
     :func:`reference_statistics`' file (``.npz`` with the protocol, read with ``allow_pickle=False``; a file
-    of another protocol is recomputed)."""
+    of another protocol is recomputed).
+
+    Parameters
+    ----------
+    dataset : str
+        A named dataset (built-in or TFDS).
+    featurizer : Featurizer
+        The feature network.
+    n : int
+        Number of images.
+    split : str
+        The dataset split.
+    data_dir : str, optional
+        Where TFDS datasets are stored (part of the cached protocol).
+    seed : int
+        Seeds the shuffle of the dataset (part of the file name).
+
+    Returns
+    -------
+    np.ndarray
+        float32 ``(n, d)`` features (written to, or read from, the cache file).
+    """
     import json
 
     from ..io import atomic_path
@@ -230,6 +380,38 @@ def evaluate(real, fake, network: str = "fid-inception", n: int = 10_000, metric
     it is a classifier), plus ``class_accuracy`` and ``class_accuracy_per_class`` when ``fake`` is a
     conditional generator) and ``protocol``: network, resize, n real, n fake, reference split (and
     ``truncation`` when the generator's noise was truncated to ``|z_i| <= truncation``).
+
+    Parameters
+    ----------
+    real : str, PathLike or array
+        The reference source (:func:`load_images`); a named dataset's statistics and features are cached.
+    fake : str, PathLike or array
+        The source to score, typically an exported generator directory.
+    network : str
+        Feature network for FID and KID, one of :data:`NETWORKS` (ignored when ``featurizer`` is given).
+    n : int
+        Number of images taken from each source.
+    metrics : iterable of str
+        Any of :data:`METRICS`: ``"fid"``, ``"kid"``, ``"classifier"``.
+    real_split, fake_split : str
+        Dataset splits of ``real`` and ``fake`` (``fake_split`` is not used for generators or arrays).
+    data_dir : str, optional
+        Where TFDS datasets are stored.
+    featurizer : Featurizer, optional
+        A ready feature network, reused instead of loading ``network`` again.
+    truncation : float, optional
+        Truncate a generator's noise to ``|z_i| <= truncation`` (``fake`` must be a generator directory).
+
+    Returns
+    -------
+    dict
+        The metrics and ``protocol`` as described above.
+
+    Raises
+    ------
+    ValueError
+        For an unknown metric, a classifier network of the other dataset, or sources with fewer than ``n``
+        images.
     """
     metrics = list(metrics)
     unknown = [m for m in metrics if m not in METRICS]

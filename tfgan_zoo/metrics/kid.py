@@ -26,6 +26,16 @@ import numpy as np
 def polynomial_kernel(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Kernel matrix ``(x @ y.T / d + 1) ** 3`` for ``x (m, d)``, ``y (n, d)``, in float64.
 
+    Parameters
+    ----------
+    x, y : array (m, d), (n, d)
+        Feature vectors, one per row, of the same dimension ``d``.
+
+    Returns
+    -------
+    np.ndarray
+        float64 ``(m, n)``: ``k(x_i, y_j)`` at ``[i, j]``.
+
     Examples
     --------
     With ``d = 2``, the all-ones vector has ``x^T x / d = 1``, so ``k = 2^3 = 8`` with itself, and
@@ -48,6 +58,21 @@ def mmd2_unbiased(x: np.ndarray, y: np.ndarray) -> float:
     """Unbiased MMD^2 between samples ``x (m, d)`` and ``y (n, d)`` with :func:`polynomial_kernel`.
 
     Needs ``m, n >= 2`` (the within-set sums exclude the diagonal).
+
+    Parameters
+    ----------
+    x, y : array (m, d), (n, d)
+        The two samples of feature vectors (same ``d``, finite).
+
+    Returns
+    -------
+    float
+        ``MMD^2_u`` (see the module docstring); can be slightly negative.
+
+    Raises
+    ------
+    ValueError
+        Arrays that are not 2-D, of different dimensions, with fewer than 2 rows, or holding NaN/inf.
 
     Examples
     --------

@@ -20,6 +20,22 @@ def mmd2_unbiased_from_kernels(kxx: Any, kyy: Any, kxy: Any, xp: Any) -> Any:
     ``m, n >= 2``. The sizes are counted in the kernels' dtype, so a compiled step with an unknown batch size
     works too.
 
+    Parameters
+    ----------
+    kxx : array or tensor (m, m)
+        ``k(x_i, x_j)``, the kernel within the first sample.
+    kyy : array or tensor (n, n)
+        ``k(y_i, y_j)``, the kernel within the second sample.
+    kxy : array or tensor (m, n)
+        ``k(x_i, y_j)``, the kernel between the samples.
+    xp : module
+        The array namespace: ``numpy`` or ``keras.ops``.
+
+    Returns
+    -------
+    scalar of the kernels' dtype
+        ``MMD^2_u`` (a numpy scalar or a 0-d tensor); can be slightly negative.
+
     Examples
     --------
     With the linear kernel ``k(x, y) = x^T y`` and two point masses, all ``x_i = a`` and all

@@ -47,6 +47,20 @@ def warn_if_singular(n: int, dim: int, name: str = "features") -> bool:
     A sample covariance of ``n`` vectors has rank at most ``n - 1``, so it is
     singular whenever ``n <= dim``.
 
+    Parameters
+    ----------
+    n : int
+        Number of samples.
+    dim : int
+        Feature dimension.
+    name : str
+        What the samples are, at the start of the warning message.
+
+    Returns
+    -------
+    bool
+        True (after warning with :class:`SingularCovarianceWarning`) when ``n <= dim``, else False.
+
     Examples
     --------
     >>> import warnings
@@ -234,7 +248,21 @@ class RunningMoments:
 
 
 class Statistics:
-    """Mean, covariance, sample count and protocol read from a statistics file."""
+    """Mean, covariance, sample count and protocol read from a statistics file.
+
+    ``mean`` and ``cov`` are aliases of ``mu`` and ``sigma`` (the interface of :class:`RunningMoments`).
+
+    Parameters
+    ----------
+    mu : np.ndarray
+        Mean, float64 ``(d,)``.
+    sigma : np.ndarray
+        Unbiased covariance, float64 ``(d, d)``.
+    n : int
+        Number of feature vectors the statistics were computed from.
+    protocol : dict
+        How the features were measured (network, resize, dataset, split, ...).
+    """
 
     def __init__(self, mu: np.ndarray, sigma: np.ndarray, n: int, protocol: dict[str, Any]) -> None:
         self.mu = mu
@@ -257,7 +285,26 @@ class Statistics:
 def save_moments(
     path: str | os.PathLike, mu: np.ndarray, sigma: np.ndarray, n: int, protocol: Mapping[str, Any] | None = None
 ) -> None:
-    """Atomically write ``mu``, ``sigma``, ``n`` and ``protocol`` (as a JSON string) to ``path`` (.npz)."""
+    """Atomically write ``mu``, ``sigma``, ``n`` and ``protocol`` (as a JSON string) to ``path`` (.npz).
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The ``.npz`` file to write (replaced if it exists).
+    mu : array (d,)
+        Mean.
+    sigma : array (d, d)
+        Covariance.
+    n : int
+        Number of feature vectors.
+    protocol : dict, optional
+        How the features were measured (JSON-serialisable); stored with sorted keys.
+
+    Raises
+    ------
+    ValueError
+        If the shapes of ``mu`` and ``sigma`` do not match.
+    """
     mu = np.asarray(mu, dtype=np.float64)
     sigma = np.asarray(sigma, dtype=np.float64)
     if mu.ndim != 1 or sigma.shape != (mu.shape[0], mu.shape[0]):
@@ -284,6 +331,11 @@ def load_moments(path: str | os.PathLike, expected_protocol: Mapping[str, Any] |
         When given, the stored protocol must equal it exactly (same keys, same
         values); otherwise :class:`ProtocolMismatchError` names both and the
         keys that differ.
+
+    Returns
+    -------
+    Statistics
+        ``mu``, ``sigma``, ``n`` and the stored ``protocol``.
 
     Raises
     ------

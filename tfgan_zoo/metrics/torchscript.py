@@ -157,11 +157,11 @@ class TorchScriptUnpickler(pickle.Unpickler):
 
     Parameters
     ----------
-    file
+    file : io.BufferedIOBase
         Binary file object of the pickle.
-    archive
+    archive : zipfile.ZipFile
         The open zip archive the storages are read from.
-    root
+    root : str
         The archive's top folder (``"out_jit_module"`` for ``<root>/data.pkl``).
     """
 
@@ -222,7 +222,7 @@ def load_torchscript(path: str | os.PathLike) -> ScriptObject:
 
     Parameters
     ----------
-    path
+    path : str or PathLike
         A file written by ``torch.jit.save``.
 
     Returns
@@ -254,7 +254,18 @@ def load_torchscript(path: str | os.PathLike) -> ScriptObject:
 
 
 def read_code(path: str | os.PathLike) -> dict[str, str]:
-    """Return the TorchScript sources in the archive, ``{relative path: text}`` (for inspection only)."""
+    """Return the TorchScript sources in the archive, ``{relative path: text}`` (for inspection only).
+
+    Parameters
+    ----------
+    path : str or PathLike
+        A file written by ``torch.jit.save``.
+
+    Returns
+    -------
+    dict of str to str
+        The ``.py`` files under ``<root>/code/``, keyed by their path relative to it; nothing is run.
+    """
     with zipfile.ZipFile(os.fspath(path)) as archive:
         root = _archive_root(archive, os.fspath(path))
         prefix = f"{root}/code/"
@@ -266,14 +277,38 @@ def read_code(path: str | os.PathLike) -> dict[str, str]:
 
 
 def named_modules(module: ScriptObject, prefix: str = "") -> Iterator[tuple[str, ScriptObject]]:
-    """``(dotted name, module)`` of ``module`` and all its descendants, depth first in definition order."""
+    """``(dotted name, module)`` of ``module`` and all its descendants, depth first in definition order.
+
+    Parameters
+    ----------
+    module : ScriptObject
+        The root of the tree (for example from :func:`load_torchscript`).
+    prefix : str
+        Name of ``module`` itself (default ``""``); its descendants' names start with ``prefix + "."``.
+
+    Yields
+    ------
+    (name, ScriptObject)
+        ``module`` first (under ``prefix``), then each submodule under its dotted path.
+    """
     yield prefix, module
     for name, child in module.children():
         yield from named_modules(child, f"{prefix}.{name}" if prefix else name)
 
 
 def named_tensors(module: ScriptObject) -> dict[str, np.ndarray]:
-    """All tensors of a module tree keyed by dotted path (``net.layers.conv.weight``), in definition order."""
+    """All tensors of a module tree keyed by dotted path (``net.layers.conv.weight``), in definition order.
+
+    Parameters
+    ----------
+    module : ScriptObject
+        The root of the tree (for example from :func:`load_torchscript`).
+
+    Returns
+    -------
+    dict of str to np.ndarray
+        ``{"<module path>.<tensor name>": array}`` over :func:`named_modules`.
+    """
     return {
         f"{name}.{key}" if name else key: value
         for name, mod in named_modules(module)

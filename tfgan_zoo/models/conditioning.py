@@ -33,7 +33,34 @@ def _ce(labels, logits):
 
 
 class Conditioning:
-    """Label/code handling for one conditioning mode (``None`` = unconditional)."""
+    """Label/code handling for one conditioning mode (``None`` = unconditional).
+
+    Parameters
+    ----------
+    mode : str or None
+        None (default, unconditional; "none" is read as None), "concat", "projection", "acgan" or "infogan"
+        (module docstring).
+    num_classes : int or None
+        Number of labels (>= 2), required by "concat", "projection" and "acgan"; default None, unused by the
+        other modes.
+    info_categorical : int
+        ``K``, the number of values of the InfoGAN categorical code: 0 (default, no categorical code) or >= 2.
+        Used under "infogan" only.
+    info_continuous : int
+        ``M``, the number of continuous InfoGAN codes, each drawn from U(-1, 1) (default 0). Under "infogan"
+        ``info_categorical + info_continuous`` must be >= 1.
+    info_weight : float
+        ``lambda``, the weight of the InfoGAN mutual-information loss added to both losses (default 1.0).
+    ac_weight : float
+        Weight (>= 0, default 1.0) of the AC-GAN class cross-entropies added to the discriminator and
+        generator losses under "acgan".
+
+    Raises
+    ------
+    ValueError
+        For inconsistent arguments (:func:`tfgan_zoo.nets.heads.check_mode`), ``info_categorical == 1`` under
+        "infogan", or a negative ``ac_weight``.
+    """
 
     def __init__(self, mode: str | None = None, num_classes: int | None = None, info_categorical: int = 0,
                  info_continuous: int = 0, info_weight: float = 1.0, ac_weight: float = 1.0) -> None:

@@ -27,7 +27,22 @@ MEDIAN_MULTIPLIERS = (0.25, 0.5, 1.0, 2.0, 4.0)
 
 def median_bandwidths(x, multipliers: Sequence[float] = MEDIAN_MULTIPLIERS) -> list[tf.Tensor]:
     """``m · median_{i≠j} ‖x_i - x_j‖`` for each multiplier ``m``: bandwidths on the data's own scale (the median
-    heuristic), from the rows of ``x`` (flattened), as scalar tensors with no gradient."""
+    heuristic), from the rows of ``x`` (flattened), as scalar tensors with no gradient.
+
+    Parameters
+    ----------
+    x : tf.Tensor or array-like
+        A batch of ``n >= 2`` samples ``(n, ...)`` (images or points); each row is flattened and cast to
+        float32.
+    multipliers : sequence of float
+        The multipliers ``m`` (default :data:`MEDIAN_MULTIPLIERS`, ``(0.25, 0.5, 1.0, 2.0, 4.0)``).
+
+    Returns
+    -------
+    list of tf.Tensor
+        One float32 scalar per multiplier, ``m`` times the median of the off-diagonal pairwise Euclidean
+        distances (the upper median of the ``n (n - 1)`` ordered pairs, at least 1e-6), gradients stopped.
+    """
     flat = tf.reshape(tf.cast(x, tf.float32), (tf.shape(x)[0], -1))
     sq = tf.reduce_sum(tf.square(flat), axis=1)
     d2 = tf.maximum(sq[:, None] + sq[None, :] - 2.0 * tf.matmul(flat, flat, transpose_b=True), 0.0)

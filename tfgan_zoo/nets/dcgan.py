@@ -79,7 +79,27 @@ def _plain_norm(x, name):
 
 def project_to_map(h, start: int, channels: int, norm=None):
     """``z`` (or ``z`` + labels) -> ``Dense`` + batch norm + ReLU -> a ``start x start x channels`` map.
-    ``norm(x, name)`` makes the batch normalization (:func:`.norms.norm_factory`; default plain)."""
+    ``norm(x, name)`` makes the batch normalization (:func:`.norms.norm_factory`; default plain).
+
+    Parameters
+    ----------
+    h : keras.KerasTensor
+        The generator's flat input vector ``(batch, d)``: ``z``, or ``z`` with the embedded label or the
+        InfoGAN codes (:func:`.heads.generator_inputs`).
+    start : int
+        Side of the square map (``start`` of :func:`tfgan_zoo.shapes.upsampling_plan`, 4 to 8).
+    channels : int
+        Channels of the map; the bias-free ``Dense`` layer (named ``"project"``) has
+        ``start * start * channels`` units.
+    norm : callable or None
+        ``norm(x, name) -> x``, called once with the name ``"project_bn"`` on the ``Dense`` output; default None:
+        a plain ``keras.layers.BatchNormalization``.
+
+    Returns
+    -------
+    keras.KerasTensor
+        The map ``(batch, start, start, channels)``, after the ReLU.
+    """
     norm = norm or _plain_norm
     h = layers.Dense(start * start * channels, use_bias=False, name="project")(h)
     h = norm(h, "project_bn")
@@ -91,7 +111,37 @@ def generator_body(image_shape: Sequence[int], width: int = 64, transpose_impl: 
                    upsample: str = "transpose"):
     """``h -> images``: project to an ``s x s`` map, then 2x upsampling layers up to the image size (transposed
     convolutions, or resize + 3x3 convolution with ``upsample``). The body takes ``norm(x, name)`` for its
-    batch normalizations (:func:`.norms.norm_factory`: conditional or self-modulated)."""
+    batch normalizations (:func:`.norms.norm_factory`: conditional or self-modulated).
+
+    Parameters
+    ----------
+    image_shape : sequence of 3 int
+        ``(size, size, channels)`` of the generated images: square, 1 or 3 channels, ``size = s * 2**k`` with
+        ``4 <= s <= 8`` and ``k >= 2`` (:func:`tfgan_zoo.shapes.upsampling_plan`; e.g. 28, 32, 64).
+    width : int
+        Base channel count (default 64): the projected map has ``width * 2**k`` channels, halved by each of
+        the first ``k - 1`` upsamplings down to ``2 width``; the last one (``"to_image"``) makes the image's
+        ``channels`` (table of the module docstring).
+    transpose_impl : str
+        How the stride-2 transposed convolutions run: "native" (default, ``Conv2DTranspose``), "subpixel" (as
+        forward convolutions, faster on CPUs) or "auto" (sub-pixel on CPUs, native on GPUs and TPUs), resolved
+        once here by :func:`.subpixel.resolve_transpose_impl`. Unused unless ``upsample`` is "transpose".
+    upsample : str
+        The 2x upsampling: "transpose" (default, 4x4 stride-2 transposed convolutions), "nearest-conv" or
+        "bilinear-conv" (a nearest or bilinear 2x resize, then a 3x3 convolution).
+
+    Returns
+    -------
+    callable
+        ``body(h, norm=None) -> images``: builds the layers on the flat input vector ``h`` ``(batch, d)`` and
+        returns float32 images ``(batch, size, size, channels)`` in [-1, 1] (tanh); ``norm(x, name)`` makes
+        its batch normalizations (default None: plain ``BatchNormalization``).
+
+    Raises
+    ------
+    ValueError
+        If ``image_shape`` is not square with 1 or 3 channels, or its size has no upsampling plan.
+    """
     size, _, channels = _check_shape(image_shape)
     start, k = upsampling_plan(size)
     impl = resolve_transpose_impl(transpose_impl)
@@ -117,6 +167,34 @@ def discriminator_trunk(image_shape: Sequence[int], width: int = 64, norm: str |
 
     ``norm`` (None, "batch" or "layer") follows every convolution but the first. None
     (default) keeps per-example gradients exact, which gradient penalties need.
+
+    Parameters
+    ----------
+    image_shape : sequence of 3 int
+        ``(size, size, channels)`` of the images it reads: square, at least 1 channel (more than the generator's
+        under progressive augmentation, :func:`.heads.widened`), ``size = s * 2**k`` with ``4 <= s <= 8`` and
+        ``k >= 2`` (:func:`tfgan_zoo.shapes.upsampling_plan`).
+    width : int
+        Channels of the first convolution, doubling at each of the ``k`` 4x4 stride-2 convolutions up to
+        ``width * 2**(k - 1)`` (default 64).
+    norm : str or None
+        None (default), "batch" (``BatchNormalization``) or "layer" (``LayerNormalization`` over height, width
+        and channels), after every convolution but the first.
+    transpose_impl : str
+        How the input gradient of the stride-2 convolutions runs: "native" (default, ``Conv2D``), "subpixel"
+        or "auto"; see :func:`.subpixel.resolve_transpose_impl` and the module docstring.
+
+    Returns
+    -------
+    callable
+        ``trunk(t) -> features``: builds the layers on the images ``t`` ``(batch, size, size, channels)`` and
+        returns the flat features ``(batch, s * s * width * 2**(k - 1))``.
+
+    Raises
+    ------
+    ValueError
+        If ``image_shape`` is not square or has no channel, its size has no upsampling plan, or ``norm`` is
+        unknown.
     """
     size, _, channels = _check_shape(image_shape, discriminator=True)
     _, k = upsampling_plan(size)

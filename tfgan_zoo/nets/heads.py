@@ -25,7 +25,23 @@ EMBED_DIM = 50
 
 
 def check_mode(mode: str | None, num_classes: int | None, info_codes: tuple[int, int] = (0, 0)) -> None:
-    """Refuse inconsistent conditioning arguments with a message that says what to pass."""
+    """Refuse inconsistent conditioning arguments with a message that says what to pass.
+
+    Parameters
+    ----------
+    mode : str or None
+        The conditioning: None (unconditional) or one of ``CONDITIONING`` ("concat", "projection", "acgan",
+        "infogan"; see the module docstring).
+    num_classes : int or None
+        Number of labels; "concat", "projection" and "acgan" need it >= 2, the other modes ignore it.
+    info_codes : tuple (int, int)
+        ``(n_categorical, n_continuous)`` InfoGAN codes; "infogan" needs their sum >= 1. Default ``(0, 0)``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``mode``, a labelled mode without ``num_classes >= 2``, or InfoGAN without codes.
+    """
     if mode is not None and mode not in CONDITIONING:
         raise ValueError(f"Unknown conditioning {mode!r}. Valid values: {', '.join(CONDITIONING)}.")
     if mode in ("concat", "projection", "acgan") and (num_classes is None or int(num_classes) < 2):
@@ -37,7 +53,28 @@ def check_mode(mode: str | None, num_classes: int | None, info_codes: tuple[int,
 def generator_inputs(latent_dim: int, mode: str | None = None, num_classes: int | None = None,
                      embed_label: bool = True) -> tuple[list, keras.KerasTensor]:
     """``(model inputs, the vector the generator body starts from)``. ``embed_label=False`` (conditional batch
-    norm) leaves the label out of that vector: it enters through the normalizations."""
+    norm) leaves the label out of that vector: it enters through the normalizations.
+
+    Parameters
+    ----------
+    latent_dim : int
+        Size of the vector input ``z`` (under InfoGAN the caller passes the noise size plus ``sum(info_codes)``:
+        the codes are part of this one input).
+    mode : str or None
+        The conditioning (module docstring). "concat", "projection" and "acgan" add an int32 ``label`` input of
+        shape ``(batch,)``; None (default) and "infogan" take ``z`` alone.
+    num_classes : int or None
+        Number of labels (>= 2) for the labelled modes: the rows of the label embedding, ``EMBED_DIM`` (50)
+        wide. Default None, unused otherwise.
+    embed_label : bool
+        True (default): the embedded label is concatenated to ``z``; False: the vector is ``z`` alone.
+
+    Returns
+    -------
+    tuple (list, keras.KerasTensor)
+        ``(inputs, h)``: the ``keras.Input`` list, ``[z]`` or ``[z, label]``, and the vector ``h``,
+        ``(batch, latent_dim)`` or, with an embedded label, ``(batch, latent_dim + EMBED_DIM)``.
+    """
     z = keras.Input((latent_dim,), name="z")
     if mode in ("concat", "projection", "acgan"):
         y = keras.Input((), dtype="int32", name="label")
@@ -50,7 +87,28 @@ def generator_inputs(latent_dim: int, mode: str | None = None, num_classes: int 
 
 def discriminator_inputs(image_shape: Sequence[int], mode: str | None = None, num_classes: int | None = None,
                          ) -> tuple[list, keras.KerasTensor, keras.KerasTensor | None]:
-    """``(model inputs, the tensor the trunk reads, the label input or None)``."""
+    """``(model inputs, the tensor the trunk reads, the label input or None)``.
+
+    Parameters
+    ----------
+    image_shape : sequence of 3 int
+        ``(height, width, channels)`` of the images the discriminator reads (with any extra channels,
+        :func:`widened`).
+    mode : str or None
+        The conditioning (module docstring). "concat" and "projection" add an int32 ``label`` input of shape
+        ``(batch,)``; "concat" also embeds it into a ``height x width`` map appended as an extra channel. None
+        (default), "acgan" and "infogan" take the image alone.
+    num_classes : int or None
+        Number of labels (>= 2): the rows of the label-map embedding under "concat". Default None, unused by
+        the other modes.
+
+    Returns
+    -------
+    tuple (list, keras.KerasTensor, keras.KerasTensor or None)
+        ``(inputs, t, y)``: the ``keras.Input`` list, ``[image]`` or ``[image, label]``; the tensor the trunk
+        reads, the image or (under "concat") the image with the label map,
+        ``(batch, height, width, channels + 1)``; the label input under "concat" and "projection", else None.
+    """
     h, w, c = (int(s) for s in image_shape)
     x = keras.Input((h, w, c), name="image")
     if mode not in ("concat", "projection"):
@@ -68,7 +126,39 @@ def discriminator_heads(features: keras.KerasTensor, mode: str | None = None, nu
                         head_initializer: Callable | None = None):
     """The output(s) on top of the trunk's flat ``features`` (float32 logits). ``cascade = N > 1`` makes the
     logit ``N`` cascading-rejection scores (:mod:`.cascade`; the projection term is added to each).
-    ``head_initializer()`` (a factory of Keras initialisers) starts the logit layer's kernel; default Keras'."""
+    ``head_initializer()`` (a factory of Keras initialisers) starts the logit layer's kernel; default Keras'.
+
+    Parameters
+    ----------
+    features : keras.KerasTensor
+        The trunk's flat features ``(batch, A)`` (with any minibatch features appended).
+    mode : str or None
+        The conditioning (module docstring): None (default) and "concat" give the logit alone; "projection"
+        adds ``<embed(y), features>`` to it; "acgan" adds class logits; "infogan" adds the Q head (a 128-unit
+        dense layer with LeakyReLU(0.2), then the categorical logits and the continuous means).
+    num_classes : int or None
+        Number of labels (>= 2): the rows of the projection embedding under "projection", the width of the
+        class logits under "acgan". Default None, unused by the other modes.
+    y : keras.KerasTensor or None
+        The int32 label input ``(batch,)`` (:func:`discriminator_inputs`), used under "projection" only.
+        Default None.
+    info_codes : tuple (int, int)
+        ``(n_categorical, n_continuous)`` under "infogan": the Q head outputs ``max(n_categorical, 1)`` logits
+        and ``max(n_continuous, 1)`` means. Default ``(0, 0)``.
+    cascade : int
+        ``N``: 1 (default) gives one ``Dense(1)`` logit, ``N > 1`` a ``CascadingRejection`` layer of ``N``
+        scores.
+    head_initializer : callable or None
+        Zero-argument factory of the Keras initialiser of the ``Dense(1)`` logit's kernel (ignored when
+        ``cascade > 1``); default None: Keras' default.
+
+    Returns
+    -------
+    keras.KerasTensor or list of keras.KerasTensor
+        The float32 logit ``(batch, 1)`` (``(batch, N)`` under ``cascade=N``; the projection term added under
+        "projection"); under "acgan" ``[logit, class_logits (batch, num_classes)]``; under "infogan"
+        ``[logit, q_categorical, q_continuous]``.
+    """
     if int(cascade) > 1:
         from .cascade import CascadingRejection
 
@@ -93,7 +183,26 @@ def discriminator_heads(features: keras.KerasTensor, mode: str | None = None, nu
 
 
 def widened(image_shape: Sequence[int], extra_channels: int) -> tuple[int, int, int]:
-    """``image_shape`` with ``extra_channels`` more channels (the discriminator's input under progressive augmentation)."""
+    """``image_shape`` with ``extra_channels`` more channels (the discriminator's input under progressive
+    augmentation).
+
+    Parameters
+    ----------
+    image_shape : sequence of 3 int
+        ``(height, width, channels)`` of the generated images.
+    extra_channels : int
+        Channels to add, >= 0 (``d_extra_channels``).
+
+    Returns
+    -------
+    tuple (int, int, int)
+        ``(height, width, channels + extra_channels)``.
+
+    Raises
+    ------
+    ValueError
+        If ``extra_channels`` is negative.
+    """
     h, w, c = (int(v) for v in image_shape)
     if int(extra_channels) < 0:
         raise ValueError(f"d_extra_channels must be >= 0, got {extra_channels}.")

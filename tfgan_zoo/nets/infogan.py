@@ -49,10 +49,24 @@ D_NORMS = (None, "batch")
 
 
 def normal_init() -> keras.initializers.Initializer:
+    """compare_gan's initialiser of the dense layers and transposed convolutions (and of the logit layer here).
+
+    Returns
+    -------
+    keras.initializers.Initializer
+        A new ``RandomNormal`` with mean 0 and standard deviation ``STDDEV`` (0.02).
+    """
     return keras.initializers.RandomNormal(stddev=STDDEV)
 
 
 def truncated_init() -> keras.initializers.Initializer:
+    """The initialiser of the discriminator's convolutions (compare_gan's v1 ``ops.conv2d``).
+
+    Returns
+    -------
+    keras.initializers.Initializer
+        A new ``TruncatedNormal`` with mean 0 and standard deviation ``STDDEV`` (0.02).
+    """
     return keras.initializers.TruncatedNormal(stddev=STDDEV)
 
 
@@ -65,14 +79,53 @@ def _check_size(image_shape: Sequence[int], discriminator: bool = False) -> tupl
 
 
 def batch_norm(x, name):
-    """compare_gan's batch norm (the default ``norm`` of the generator body)."""
+    """compare_gan's batch norm (the default ``norm`` of the generator body).
+
+    Parameters
+    ----------
+    x : keras.KerasTensor
+        The tensor to normalize, channels last (rank 2 after a dense layer, rank 4 after a convolution).
+    name : str
+        Name of the new ``BatchNormalization`` layer (``momentum=0.999``, ``epsilon=1e-3``).
+
+    Returns
+    -------
+    keras.KerasTensor
+        The normalized tensor, of ``x``'s shape.
+    """
     return layers.BatchNormalization(momentum=BN_MOMENTUM, epsilon=BN_EPSILON, name=name)(x)
 
 
 def infogan_generator_body(image_shape: Sequence[int], transpose_impl: str = "native",
                            upsample: str = "transpose"):
     """``h -> images in [-1, 1]``: two dense layers, two 4x4 stride-2 transposed convolutions (table above).
-    The body takes ``norm(x, name)`` for its batch norms (:func:`.norms.norm_factory`; default compare_gan's)."""
+    The body takes ``norm(x, name)`` for its batch norms (:func:`.norms.norm_factory`; default compare_gan's).
+
+    Parameters
+    ----------
+    image_shape : sequence of 3 int
+        ``(size, size, channels)`` of the generated images: square, 1 or 3 channels, ``size`` divisible by 4
+        (the first map is ``size / 4`` wide).
+    transpose_impl : str
+        How the two 4x4 stride-2 transposed convolutions run: "native" (default, ``Conv2DTranspose``),
+        "subpixel" (as forward convolutions, faster on CPUs) or "auto" (sub-pixel on CPUs, native on GPUs and
+        TPUs); see :func:`.subpixel.resolve_transpose_impl`. Unused unless ``upsample`` is "transpose".
+    upsample : str
+        The two 2x upsamplings: "transpose" (default, 4x4 stride-2 transposed convolutions), "nearest-conv"
+        or "bilinear-conv" (a nearest or bilinear 2x resize, then a 3x3 convolution).
+
+    Returns
+    -------
+    callable
+        ``body(h, norm=None) -> images``: builds the layers on the flat input vector ``h`` ``(batch, d)`` and
+        returns float32 images ``(batch, size, size, channels)`` in [-1, 1]; ``norm(x, name)`` makes its three
+        batch norms (default None: :func:`batch_norm`).
+
+    Raises
+    ------
+    ValueError
+        If ``image_shape`` is not square with 1 or 3 channels, or its size is not divisible by 4.
+    """
     size, channels = _check_size(image_shape)
     impl = resolve_transpose_impl(transpose_impl)
     quarter = size // 4
@@ -97,7 +150,31 @@ def infogan_discriminator_trunk(image_shape: Sequence[int], norm: str | None = N
                                 transpose_impl: str = "native"):
     """``images in [-1, 1] -> 1024 features``: (x + 1) / 2, two 4x4 stride-2 convolutions, a dense layer of
     1024; ``norm`` (None or "batch") after the second convolution and the dense layer.
-    (Extra input channels, such as progressive augmentation's bits, go through the same affine map.)"""
+    (Extra input channels, such as progressive augmentation's bits, go through the same affine map.)
+
+    Parameters
+    ----------
+    image_shape : sequence of 3 int
+        ``(size, size, channels)`` of the images it reads: square, at least 1 channel, ``size`` divisible by 4.
+    norm : str or None
+        None (default) or "batch" (compare_gan's batch norm: momentum 0.999, epsilon 1e-3) after the second
+        convolution and the dense layer.
+    transpose_impl : str
+        How the input gradient of the two stride-2 convolutions runs: "native" (default, ``Conv2D``),
+        "subpixel" or "auto"; see :func:`.subpixel.resolve_transpose_impl`.
+
+    Returns
+    -------
+    callable
+        ``trunk(t) -> features``: builds the layers on the images ``t`` ``(batch, size, size, channels)`` in
+        [-1, 1] and returns the features ``(batch, 1024)``, after the last LeakyReLU.
+
+    Raises
+    ------
+    ValueError
+        If ``image_shape`` is not square or has no channel, its size is not divisible by 4, or ``norm`` is not
+        None or "batch".
+    """
     _, channels = _check_size(image_shape, discriminator=True)
     if norm not in D_NORMS:
         raise ValueError(f"The InfoGAN discriminator takes norm None or 'batch' (Lucic et al.'s options), got "

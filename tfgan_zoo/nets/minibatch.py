@@ -131,6 +131,23 @@ class MinibatchStdDev(keras.layers.Layer):
 def minibatch_features(features, discrimination: tuple[int, int] | None = None, stddev: int = 0):
     """Apply the chosen minibatch layers to flat ``features`` (discrimination first, then the stddev).
 
+    Parameters
+    ----------
+    features : keras.KerasTensor
+        The discriminator trunk's flat features ``(n, A)``.
+    discrimination : tuple (int, int) or None
+        ``(B, C)``: ``kernels`` and ``kernel_dim`` of a :class:`MinibatchDiscrimination` layer (named
+        ``"minibatch_discrimination"``); None or empty (default): no such layer.
+    stddev : int
+        ``G``: ``group_size`` of a :class:`MinibatchStdDev` layer (named ``"minibatch_stddev"``, ``G >= 2``);
+        0 (default): no such layer.
+
+    Returns
+    -------
+    keras.KerasTensor
+        ``(n, A + B + 1)`` with both layers, ``(n, A + B)`` or ``(n, A + 1)`` with one; ``features`` itself
+        with neither.
+
     Examples
     --------
     >>> import keras

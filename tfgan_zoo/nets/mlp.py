@@ -12,7 +12,23 @@ from .heads import build_pair
 
 
 def generator_body(image_shape: Sequence[int], units: Sequence[int] = (256, 512, 1024)):
-    """``h -> images``: ``[Dense -> LeakyReLU(0.2)]* -> Dense -> tanh -> reshape`` (float32 output)."""
+    """``h -> images``: ``[Dense -> LeakyReLU(0.2)]* -> Dense -> tanh -> reshape`` (float32 output).
+
+    Parameters
+    ----------
+    image_shape : sequence of 3 int
+        ``(height, width, channels)`` of the generated images (any size): the last dense layer has
+        ``height * width * channels`` units.
+    units : sequence of int
+        Units of the hidden dense layers, in order (default ``(256, 512, 1024)``).
+
+    Returns
+    -------
+    callable
+        ``body(h) -> images``: builds the layers on the flat input vector ``h`` ``(batch, d)`` and returns
+        float32 images ``(batch, height, width, channels)`` in [-1, 1]. It takes no ``norm``: the MLP has no
+        batch normalization.
+    """
     image_shape = tuple(int(s) for s in image_shape)
 
     def body(h):
@@ -27,7 +43,19 @@ def generator_body(image_shape: Sequence[int], units: Sequence[int] = (256, 512,
 
 
 def discriminator_trunk(units: Sequence[int] = (512, 256)):
-    """``images -> features``: ``Flatten -> [Dense -> LeakyReLU(0.2)]*``."""
+    """``images -> features``: ``Flatten -> [Dense -> LeakyReLU(0.2)]*``.
+
+    Parameters
+    ----------
+    units : sequence of int
+        Units of the hidden dense layers, in order (default ``(512, 256)``).
+
+    Returns
+    -------
+    callable
+        ``trunk(t) -> features``: builds the layers on the images ``t`` (any shape ``(batch, ...)``) and returns
+        the features ``(batch, units[-1])`` (the flattened images if ``units`` is empty).
+    """
 
     def trunk(h):
         h = layers.Flatten(name="flatten")(h)

@@ -133,7 +133,31 @@ class SelfModulatedBatchNorm(layers.Layer):
 def norm_factory(kind: str = "batch", label=None, z=None, num_classes: int | None = None) -> Callable:
     """``norm(x, name) -> x`` for the generator builders: plain ``BatchNormalization`` (``"batch"``),
     :class:`ConditionalBatchNorm` on ``label`` (``"cbn"``) or :class:`SelfModulatedBatchNorm` on ``z``
-    (``"self-modulation"``)."""
+    (``"self-modulation"``).
+
+    Parameters
+    ----------
+    kind : str
+        One of ``GENERATOR_NORMS``: "batch" (default), "cbn" or "self-modulation".
+    label : keras.KerasTensor or None
+        The generator's int32 label input ``(batch,)``, which "cbn" needs; default None.
+    z : keras.KerasTensor or None
+        The generator's noise input ``(batch, latent_dim)``, which "self-modulation" needs; default None.
+    num_classes : int or None
+        Number of labels (>= 2), which "cbn" needs; default None.
+
+    Returns
+    -------
+    callable
+        ``norm(x, name) -> x``: each call makes a new layer named ``name`` and applies it to ``x`` (rank 2 or 4,
+        channels last), returning a tensor of ``x``'s shape.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``kind``, or "cbn" without ``label`` and ``num_classes``, or "self-modulation"
+        without ``z``.
+    """
     if kind == "batch":
         return lambda x, name: layers.BatchNormalization(name=name)(x)
     if kind == "cbn":

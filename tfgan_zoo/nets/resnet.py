@@ -78,7 +78,8 @@ class PadImage(layers.Layer):
 
 
 def _check(image_shape: Sequence[int], discriminator: bool = False) -> tuple[int, int]:
-    """``(size, channels)``; the generator draws 1 or 3 channels, a discriminator may read more (``d_extra_channels``)."""
+    """``(size, channels)``; the generator draws 1 or 3 channels, a discriminator may read more
+    (``d_extra_channels``)."""
     if len(image_shape) != 3 or int(image_shape[0]) != int(image_shape[1]):
         raise ValueError(f"The ResNet networks need square (height, width, channels) images, got "
                          f"{tuple(image_shape)}.")
@@ -95,7 +96,32 @@ def _check(image_shape: Sequence[int], discriminator: bool = False) -> tuple[int
 
 def widths(size: int, variant: str = "sngan", width: int | None = None, d_width: int | None = None,
            ) -> tuple[list[int], list[tuple[int, bool]]]:
-    """``(generator block channels (first = the 4 x 4 map's), discriminator (channels, downsample) per block)``."""
+    """``(generator block channels (first = the 4 x 4 map's), discriminator (channels, downsample) per block)``.
+
+    Parameters
+    ----------
+    size : int
+        Side of the square images: 28, 32, 64 or 128 (28 is laid out as 32; any other size gets the
+        128 layout).
+    variant : str
+        "sngan" (default) or "wgan-gp"; at 28 and 32 it sets the generator's default width (256 or 128).
+    width : int or None
+        The generator's ``ch`` of the module docstring's table; default None: 256 ("sngan") or 128 ("wgan-gp")
+        at 28 and 32, 64 at 64 and 128.
+    d_width : int or None
+        The discriminator's ``ch``; default None: 128 at 28 and 32, 64 at 64 and 128.
+
+    Returns
+    -------
+    tuple (list of int, list of tuple (int, bool))
+        The generator's channels, the 4 x 4 map's first and then one per upsampling block; and for each
+        discriminator block ``(channels, downsample)``, ``downsample`` True when it ends in a 2x2 average pool.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``variant``.
+    """
     if variant not in VARIANTS:
         raise ValueError(f"Unknown ResNet variant {variant!r}. Valid: {', '.join(VARIANTS)}.")
     s = 32 if size == 28 else size
@@ -116,7 +142,31 @@ def _plain_norm(x, name):
 
 
 def generator_body(image_shape: Sequence[int], variant: str = "sngan", width: int | None = None):
-    """``h -> images`` (module docstring); takes ``norm(x, name)`` for its batch normalizations."""
+    """``h -> images`` (module docstring); takes ``norm(x, name)`` for its batch normalizations.
+
+    Parameters
+    ----------
+    image_shape : sequence of 3 int
+        ``(size, size, channels)`` of the generated images: square, 1 or 3 channels, ``size`` 28, 32, 64 or 128
+        (28 x 28 is made at 32 x 32 and cropped).
+    variant : str
+        "sngan" (default) or "wgan-gp": sets the default ``width`` (:func:`widths`).
+    width : int or None
+        The generator's ``ch`` of the module docstring's table; default None: the variant's (:func:`widths`).
+
+    Returns
+    -------
+    callable
+        ``body(h, norm=None) -> images``: builds the layers on the flat input vector ``h`` ``(batch, d)`` and
+        returns float32 images ``(batch, size, size, channels)`` in [-1, 1] (tanh); ``norm(x, name)`` makes its
+        batch normalizations (default None: plain ``BatchNormalization``).
+
+    Raises
+    ------
+    ValueError
+        If ``image_shape`` is not square with 1 or 3 channels and a size of ``SIZES``, or ``variant`` is
+        unknown.
+    """
     size, channels = _check(image_shape)
     chans, _ = widths(size, variant, width)
 
@@ -147,7 +197,32 @@ def generator_body(image_shape: Sequence[int], variant: str = "sngan", width: in
 
 
 def discriminator_trunk(image_shape: Sequence[int], variant: str = "sngan", d_width: int | None = None):
-    """``images -> pooled features`` (module docstring)."""
+    """``images -> pooled features`` (module docstring).
+
+    Parameters
+    ----------
+    image_shape : sequence of 3 int
+        ``(size, size, channels)`` of the images it reads: square, at least 1 channel, ``size`` 28, 32, 64 or
+        128 (28 x 28 is padded to 32 x 32 with -1).
+    variant : str
+        "sngan" (default: global sum pooling) or "wgan-gp" (global mean pooling).
+    d_width : int or None
+        The discriminator's ``ch`` of the module docstring's table; default None: 128 at 28 and 32, 64 at 64
+        and 128.
+
+    Returns
+    -------
+    callable
+        ``trunk(t) -> features``: builds the layers on the images ``t`` ``(batch, size, size, channels)`` and
+        returns the pooled features ``(batch, C)``, ``C`` the last block's channels (``ch`` at 28 and 32,
+        ``16 ch`` at 64 and 128).
+
+    Raises
+    ------
+    ValueError
+        If ``image_shape`` is not square with at least 1 channel and a size of ``SIZES``, or ``variant``
+        is unknown.
+    """
     size, channels = _check(image_shape, discriminator=True)
     _, blocks = widths(size, variant, None, d_width)
     pool = VARIANTS[variant]["pool"]

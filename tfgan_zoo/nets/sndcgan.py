@@ -39,7 +39,18 @@ from .subpixel import resolve_transpose_impl
 
 
 def sizes(size: int) -> tuple[int, int, int, int]:
-    """``(s, s2, s4, s8)``: compare_gan's sizes, each the ceiling of half the one before."""
+    """``(s, s2, s4, s8)``: compare_gan's sizes, each the ceiling of half the one before.
+
+    Parameters
+    ----------
+    size : int
+        ``s``, the side of the square images (28 gives ``(28, 14, 7, 4)``, 32 gives ``(32, 16, 8, 4)``).
+
+    Returns
+    -------
+    tuple (int, int, int, int)
+        ``(s, s2, s4, s8)``: the image side and the sides of the generator's maps, smallest last.
+    """
     s2 = math.ceil(size / 2)
     s4 = math.ceil(s2 / 2)
     return size, s2, s4, math.ceil(s4 / 2)
@@ -57,6 +68,20 @@ def _check(image_shape: Sequence[int], upsample: str, discriminator: bool = Fals
 
 
 def batch_norm(x, name):
+    """compare_gan's batch norm (momentum 0.999, epsilon 1e-3), the default ``norm`` of the generator body.
+
+    Parameters
+    ----------
+    x : keras.KerasTensor
+        The tensor to normalize, channels last (rank 2 after the dense layer, rank 4 after a convolution).
+    name : str
+        Name of the new ``BatchNormalization`` layer.
+
+    Returns
+    -------
+    keras.KerasTensor
+        The normalized tensor, of ``x``'s shape.
+    """
     return layers.BatchNormalization(momentum=BN_MOMENTUM, epsilon=BN_EPSILON, name=name)(x)
 
 
@@ -73,7 +98,38 @@ def _grow(filters: int, size_in: int, size_out: int, impl: str, upsample: str, n
 def sndcgan_generator_body(image_shape: Sequence[int], width: int = 64, transpose_impl: str = "native",
                            upsample: str = "transpose"):
     """``h -> images``: dense to ``s8 x s8 x 8w``, three 4x4 stride-2 transposed convolutions, a 3x3 one.
-    The body takes ``norm(x, name)`` for its batch norms (:func:`.norms.norm_factory`)."""
+    The body takes ``norm(x, name)`` for its batch norms (:func:`.norms.norm_factory`).
+
+    Parameters
+    ----------
+    image_shape : sequence of 3 int
+        ``(size, size, channels)`` of the generated images: square, 1 or 3 channels, at least 8 x 8 (halved
+        three times with ceiling division, :func:`sizes`); divisible by 8 unless ``upsample`` is "transpose".
+    width : int
+        ``w`` of the module docstring (default 64): the maps have ``8w``, ``4w``, ``2w`` and ``w`` channels.
+    transpose_impl : str
+        How the stride-2 transposed convolutions that exactly double a size run: "native" (default,
+        ``Conv2DTranspose``), "subpixel" (as forward convolutions, faster on CPUs) or "auto" (sub-pixel on
+        CPUs, native on GPUs and TPUs); see :func:`.subpixel.resolve_transpose_impl`. A layer from an odd
+        size (4 -> 7 at 28 x 28) is always native.
+    upsample : str
+        The 2x upsamplings: "transpose" (default, 4x4 stride-2 transposed convolutions), "nearest-conv" or
+        "bilinear-conv" (a nearest or bilinear 2x resize, then a 3x3 convolution). The last 3x3 stride-1
+        transposed convolution stays.
+
+    Returns
+    -------
+    callable
+        ``body(h, norm=None) -> images``: builds the layers on the flat input vector ``h`` ``(batch, d)`` and
+        returns float32 images ``(batch, size, size, channels)`` in [-1, 1] (tanh); ``norm(x, name)`` makes
+        its four batch norms (default None: :func:`batch_norm`).
+
+    Raises
+    ------
+    ValueError
+        If ``image_shape`` is not square with 1 or 3 channels, is smaller than 8 x 8, or is not divisible by
+        8 with an ``upsample`` other than "transpose".
+    """
     size, channels = _check(image_shape, upsample)
     s = sizes(size)
     impl = resolve_transpose_impl(transpose_impl)
@@ -94,7 +150,30 @@ def sndcgan_generator_body(image_shape: Sequence[int], width: int = 64, transpos
 
 
 def sndcgan_discriminator_trunk(image_shape: Sequence[int], width: int = 64, transpose_impl: str = "native"):
-    """``images -> flat features``: seven convolutions (3x3 s1 / 4x4 s2 alternating), LeakyReLU(0.1)."""
+    """``images -> flat features``: seven convolutions (3x3 s1 / 4x4 s2 alternating), LeakyReLU(0.1).
+
+    Parameters
+    ----------
+    image_shape : sequence of 3 int
+        ``(size, size, channels)`` of the images it reads: square, at least 1 channel, at least 8 x 8.
+    width : int
+        ``w`` of the module docstring (default 64): the convolutions have ``w``, ``2w``, ``2w``, ``4w``,
+        ``4w``, ``8w`` and ``8w`` channels.
+    transpose_impl : str
+        How the input gradient of the stride-2 convolutions of even-sized inputs runs: "native" (default,
+        ``Conv2D``), "subpixel" or "auto"; see :func:`.subpixel.resolve_transpose_impl`.
+
+    Returns
+    -------
+    callable
+        ``trunk(t) -> features``: builds the layers on the images ``t`` ``(batch, size, size, channels)`` and
+        returns the flat features ``(batch, s8 * s8 * 8w)`` (:func:`sizes`).
+
+    Raises
+    ------
+    ValueError
+        If ``image_shape`` is not square, has no channel, or is smaller than 8 x 8.
+    """
     size, channels = _check(image_shape, "transpose", discriminator=True)
     impl = resolve_transpose_impl(transpose_impl)
     plan = ((width, 3, 1), (2 * width, 4, 2), (2 * width, 3, 1), (4 * width, 4, 2), (4 * width, 3, 1),

@@ -38,7 +38,38 @@ from .subpixel import resolve_transpose_impl
 
 def sndcgan_small_generator_body(image_shape: Sequence[int], width: int = 64, transpose_impl: str = "native",
                            upsample: str = "transpose"):
-    """``h -> images``: dense projection, ``k`` 2x upsampling layers, a 3x3 convolution to the image."""
+    """``h -> images``: dense projection, ``k`` 2x upsampling layers, a 3x3 convolution to the image.
+
+    The body takes ``norm(x, name)`` for its batch normalizations (:func:`.norms.norm_factory`).
+
+    Parameters
+    ----------
+    image_shape : sequence of 3 int
+        ``(size, size, channels)`` of the generated images: square, 1 or 3 channels, ``size = s * 2**k`` with
+        ``4 <= s <= 8`` and ``k >= 2`` (:func:`tfgan_zoo.shapes.upsampling_plan`; e.g. 28, 32, 64).
+    width : int
+        Base channel count (default 64): the projected map has ``width * 2**k`` channels, halved by each of
+        the ``k`` upsamplings down to ``width`` (table of the module docstring).
+    transpose_impl : str
+        How the stride-2 transposed convolutions run: "native" (default, ``Conv2DTranspose``), "subpixel" (as
+        forward convolutions, faster on CPUs) or "auto" (sub-pixel on CPUs, native on GPUs and TPUs); see
+        :func:`.subpixel.resolve_transpose_impl`. Unused unless ``upsample`` is "transpose".
+    upsample : str
+        The 2x upsampling: "transpose" (default, 4x4 stride-2 transposed convolutions), "nearest-conv" or
+        "bilinear-conv" (a nearest or bilinear 2x resize, then a 3x3 convolution).
+
+    Returns
+    -------
+    callable
+        ``body(h, norm=None) -> images``: builds the layers on the flat input vector ``h`` ``(batch, d)`` and
+        returns float32 images ``(batch, size, size, channels)`` in [-1, 1] (tanh); ``norm(x, name)`` makes
+        its batch normalizations (default None: plain ``BatchNormalization``).
+
+    Raises
+    ------
+    ValueError
+        If ``image_shape`` is not square with 1 or 3 channels, or its size has no upsampling plan.
+    """
     size, _, channels = _check_shape(image_shape)
     start, k = upsampling_plan(size)
     impl = resolve_transpose_impl(transpose_impl)
@@ -59,7 +90,31 @@ def sndcgan_small_generator_body(image_shape: Sequence[int], width: int = 64, tr
 
 
 def sndcgan_small_discriminator_trunk(image_shape: Sequence[int], width: int = 64, transpose_impl: str = "native"):
-    """``images -> flat features``: pairs of 3x3 and 4x4 stride-2 convolutions, LeakyReLU(0.1)."""
+    """``images -> flat features``: pairs of 3x3 and 4x4 stride-2 convolutions, LeakyReLU(0.1).
+
+    Parameters
+    ----------
+    image_shape : sequence of 3 int
+        ``(size, size, channels)`` of the images it reads: square, at least 1 channel, ``size = s * 2**k`` with
+        ``4 <= s <= 8`` and ``k >= 2`` (:func:`tfgan_zoo.shapes.upsampling_plan`).
+    width : int
+        Channels of the first pair (default 64), doubling for each of the ``k`` resolutions; the last 3x3
+        convolution has ``width * 2**k``.
+    transpose_impl : str
+        How the input gradient of the 4x4 stride-2 convolutions runs: "native" (default, ``Conv2D``),
+        "subpixel" or "auto"; see :func:`.subpixel.resolve_transpose_impl`.
+
+    Returns
+    -------
+    callable
+        ``trunk(t) -> features``: builds the layers on the images ``t`` ``(batch, size, size, channels)`` and
+        returns the flat features ``(batch, s * s * width * 2**k)``.
+
+    Raises
+    ------
+    ValueError
+        If ``image_shape`` is not square or has no channel, or its size has no upsampling plan.
+    """
     size, _, channels = _check_shape(image_shape, discriminator=True)
     _, k = upsampling_plan(size)
     impl = resolve_transpose_impl(transpose_impl)
