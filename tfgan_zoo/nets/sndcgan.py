@@ -34,7 +34,7 @@ from keras import layers
 
 from .dcgan import _check_shape, _downsample, _upsample
 from .heads import build_pair, widened
-from .infogan import BN_EPSILON, BN_MOMENTUM, normal_init
+from .infogan import batch_norm, normal_init
 from .subpixel import resolve_transpose_impl
 
 
@@ -65,24 +65,6 @@ def _check(image_shape: Sequence[int], upsample: str, discriminator: bool = Fals
                          f"{' -> '.join(map(str, reversed(sizes(size))))}; use upsample='transpose' (or a size "
                          "divisible by 8).")
     return size, channels
-
-
-def batch_norm(x, name):
-    """compare_gan's batch norm (momentum 0.999, epsilon 1e-3), the default ``norm`` of the generator body.
-
-    Parameters
-    ----------
-    x : keras.KerasTensor
-        The tensor to normalize, channels last (rank 2 after the dense layer, rank 4 after a convolution).
-    name : str
-        Name of the new ``BatchNormalization`` layer.
-
-    Returns
-    -------
-    keras.KerasTensor
-        The normalized tensor, of ``x``'s shape.
-    """
-    return layers.BatchNormalization(momentum=BN_MOMENTUM, epsilon=BN_EPSILON, name=name)(x)
 
 
 def _grow(filters: int, size_in: int, size_out: int, impl: str, upsample: str, name: str):
@@ -122,7 +104,7 @@ def sndcgan_generator_body(image_shape: Sequence[int], width: int = 64, transpos
     callable
         ``body(h, norm=None) -> images``: builds the layers on the flat input vector ``h`` ``(batch, d)`` and
         returns float32 images ``(batch, size, size, channels)`` in [-1, 1] (tanh); ``norm(x, name)`` makes
-        its four batch norms (default None: :func:`batch_norm`).
+        its four batch norms (default None: :func:`.infogan.batch_norm`, compare_gan's).
 
     Raises
     ------
