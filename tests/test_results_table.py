@@ -1,11 +1,13 @@
-"""benchmarks/results_table.py: the results tables in README.md and benchmarks/README.md are what the recipes'
-results say, and each recipe's numbers are what its result file says (no number typed twice)."""
+"""benchmarks/results_table.py: the results tables in README.md, docs/results.md and benchmarks/README.md are what
+the recipes' results and the result files say, and each recipe's numbers are what its result file says (no number
+typed twice)."""
 
 from __future__ import annotations
 
 import importlib
 import json
 import os
+import re
 import statistics
 import sys
 
@@ -29,7 +31,7 @@ table = _import_table()
 
 
 def test_the_committed_tables_are_what_the_recipes_say(capsys):
-    """``check`` exits 0: README.md and benchmarks/README.md hold exactly the rendered table."""
+    """``check`` exits 0: README.md, docs/results.md and benchmarks/README.md hold exactly the rendered tables."""
     assert table.main(["check"]) == 0, capsys.readouterr().out
 
 
@@ -109,3 +111,100 @@ def test_record_keeps_the_note_and_writes_atomically(tmp_path, monkeypatch):
 def test_a_file_without_markers_is_refused():
     with pytest.raises(SystemExit, match="needs one <!-- results-table:start --> ... <!-- results-table:end -->"):
         table._replace("no markers here", "table", "X.md")
+
+
+# --- the other kinds of table: each rendered from its result files ---------------------------------------------
+
+def _texts() -> dict[str, str]:
+    return {rel: open(os.path.join(ROOT, rel), encoding="utf-8").read() for rel in table.TABLE_FILES}
+
+
+def test_every_kind_marker_has_its_end_and_a_known_kind():
+    """Every ``<!-- results-table:X:start -->`` (any X, to catch a misspelt kind) has its end marker after it and
+    names a kind of ``KINDS``; every kind is shown somewhere and its files exist. Control: ``blocks`` refuses an
+    unknown kind, a missing end, an end without its start and a start inside another table."""
+    any_marker = re.compile(r"<!-- results-table:([^:>]+):(start|end) -->")
+    shown = set()
+    for rel, text in _texts().items():
+        found = any_marker.findall(text)
+        assert all(kind in table.KINDS for kind, _ in found), (rel, found)
+        assert [w for _, w in found] == ["start", "end"] * (len(found) // 2), (rel, found)
+        assert all(found[i][0] == found[i + 1][0] for i in range(0, len(found), 2)), (rel, found)
+        assert [k for k, _, _ in table.blocks(text, rel)] == [k for k, w in found if w == "start"]
+        shown |= {k for k, _ in found}
+    assert shown == set(table.KINDS), set(table.KINDS) - shown
+    for kind in table.KINDS.values():
+        assert all(os.path.isfile(os.path.join(ROOT, table.RESULTS, s)) for s in kind.sources), kind.sources
+    start, end = "<!-- results-table:faults:start -->", "<!-- results-table:faults:end -->"
+    for bad, message in ((start.replace("faults", "nope") + end.replace("faults", "nope"), "unknown results table kind"),
+                         (start + "x", "has no <!-- results-table:faults:end --> marker"),
+                         ("x" + end, "without its start marker"),
+                         (start + start.replace("faults", "frechet"), "inside the 'faults' table")):
+        with pytest.raises(SystemExit, match=re.escape(message)):
+            table.blocks(bad, "X.md")
+
+
+def test_each_table_names_its_source_files():
+    """Each kind's table ends with the line naming its files, in order, each with the CPU the file records."""
+    for name, kind in table.KINDS.items():
+        last = table.render_kind(name).splitlines()[-1]
+        assert last.startswith("Source: `benchmarks/results/"), (name, last)
+        assert [p.split("/")[-1] for p in re.findall(r"`([^`]+\.json)`", last)] == list(kind.sources), name
+
+
+def _with_one_number_changed(text: str, kind: str) -> tuple[str, str, str]:
+    """``text`` with the last digit of the first number of the first data row of ``kind``'s table changed;
+    the text, the row as it was and the row as it is now."""
+    (start, end), = [(s, e) for k, s, e in table.blocks(text, "X.md") if k == kind]
+    rows = re.findall(r"^\| .*\|$", text[start:end], flags=re.M)
+    row = rows[1]  # rows[0] is the header
+    number = re.search(r"\d+(?:\.\d+)?", row)
+    changed = number.group(0)[:-1] + str((int(number.group(0)[-1]) + 1) % 10)
+    new_row = row[:number.start()] + changed + row[number.end():]
+    return text[:start] + text[start:end].replace(row, new_row, 1) + text[end:], row, new_row
+
+
+@pytest.mark.parametrize("kind", sorted(table.KINDS))
+def test_check_reports_a_number_changed_in_a_copy_of_a_table(kind, tmp_path, monkeypatch, capsys):
+    """Control: in a copy of the file that shows the table, one number of the table is changed; ``check`` exits
+    1 with a diff that puts the file's number back, leaves the copy as it is, and ``write`` restores it."""
+    rel, text = next((rel, t) for rel, t in _texts().items() if f"<!-- results-table:{kind}:start -->" in t)
+    edited, row, new_row = _with_one_number_changed(text, kind)
+    assert edited != text
+    copy = tmp_path / os.path.basename(rel)
+    copy.write_text(edited, encoding="utf-8")
+    monkeypatch.setattr(table, "TABLE_FILES", {str(copy): table.TABLE_FILES[rel]})
+    assert table.main(["check"]) == 1
+    diff = capsys.readouterr().out
+    assert f"\n-{new_row}\n" in diff and f"\n+{row}\n" in diff
+    assert copy.read_text(encoding="utf-8") == edited
+    assert table.main(["write"]) == 0
+    assert copy.read_text(encoding="utf-8") == text
+
+
+def test_the_truncation_table_is_taken_from_the_seeds():
+    """The truncation table's means and standard deviations are taken on each seed's row; they agree with the
+    summary the file also holds (written by another script)."""
+    with open(os.path.join(ROOT, table.RESULTS, table.KINDS["truncation"].sources[0]), encoding="utf-8") as f:
+        data = json.load(f)
+    text = table.render_truncation(data)
+    for t, s in data["summary_over_seeds"].items():
+        label = "none (the prior)" if t == "none" else f"{float(t):g}"
+        row = next(line for line in text.splitlines() if line.startswith(f"| {label} |"))
+        assert table.pct(s["judge_accuracy_mean"], s["judge_accuracy_std"]) in row
+        assert table.pm(s["classifier_fid_mean"], s["classifier_fid_std"], 2) in row
+
+
+def test_the_formatting_helpers():
+    """mean ± error, percentages with the decimals a tiny share needs, class shares, weakest classes, train.py
+    flags without output and logging flags, CPUs from the places a result file keeps them."""
+    assert table.pm(12.345, 0.5, 2) == "12.35 ± 0.50" and table.pm(None) == "–" and table.pm(3.0, None, 1) == "3.0"
+    assert table.pct(0.9283, 0.0023) == "92.8 ± 0.2%"
+    assert [table.small_pct(x) for x in (0.088, 0.0021, 6e-05, 0.0)] == ["8.8%", "0.21%", "0.0060%", "0.0%"]
+    assert table.shares([100, 300, 600]) == "10.0% / 60.0%"
+    assert table.weakest([0.9, 0.5, 0.7, 0.5], 3) == "1: 50%, 3: 50%, 2: 70%"
+    assert table.train_flags("scripts/train.py --loss nsgan --out OUT --no-tensorboard --log-every 200 --seed 0 "
+                             "(stopped, resumed); benchmarks/judge.py --n 10") == "--loss nsgan --seed 0"
+    assert table.cpu_of({"runs": [{"machine": {"cpu": "AMD EPYC, avx512f=True"}}], "cpu": None}) == "AMD EPYC, AVX-512"
+    assert table.cpu_of({"protocol": "a text"}) is None
+    assert table.md_table(["a", "b"], [["1", "2"]]) == "| a | b |\n|---|---|\n| 1 | 2 |"
