@@ -17,10 +17,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 #: every module whose docstrings have examples: each runs in the suite (test_every_example_module_is_run)
 DOCTESTED = ("tfgan_zoo.analysis.balance", "tfgan_zoo.analysis.checkerboard", "tfgan_zoo.analysis.divergences",
              "tfgan_zoo.analysis.features", "tfgan_zoo.analysis.latent", "tfgan_zoo.analysis.toy",
-             "tfgan_zoo.constraints", "tfgan_zoo.data", "tfgan_zoo.data.arrays", "tfgan_zoo.data.pipeline",
+             "tfgan_zoo.constraints", "tfgan_zoo.data", "tfgan_zoo.data.arrays", "tfgan_zoo.data.memory", "tfgan_zoo.data.pipeline",
              "tfgan_zoo.images", "tfgan_zoo.losses",
              "tfgan_zoo.metrics.class_stats", "tfgan_zoo.metrics.frechet", "tfgan_zoo.metrics.kid",
-             "tfgan_zoo.metrics.mmd", "tfgan_zoo.metrics.moments", "tfgan_zoo.models", "tfgan_zoo.models.gan",
+             "tfgan_zoo.mmd", "tfgan_zoo.metrics.moments", "tfgan_zoo.models", "tfgan_zoo.models.gan",
              "tfgan_zoo.nets", "tfgan_zoo.nets.cascade", "tfgan_zoo.nets.minibatch", "tfgan_zoo.nets.toy",
              "tfgan_zoo.penalties", "tfgan_zoo.priors", "tfgan_zoo.sampling", "tfgan_zoo.shapes")
 

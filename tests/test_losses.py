@@ -210,7 +210,7 @@ def test_mmd2_with_both_kernels_against_pairwise_loops():
 
 def test_kid_and_the_mmd_losses_share_one_estimator():
     from tfgan_zoo.metrics import kid
-    from tfgan_zoo.metrics.mmd import mmd2_unbiased_from_kernels
+    from tfgan_zoo.mmd import mmd2_unbiased_from_kernels
 
     rng = np.random.default_rng(1)
     x, y = rng.normal(size=(6, 4)), rng.normal(size=(5, 4))

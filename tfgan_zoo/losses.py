@@ -880,7 +880,7 @@ MMD_KERNELS = {"rbf": rbf_mixture_kernel, "rq-linear": rational_quadratic_linear
 
 def mmd2(x, y, kernel: str = "rbf", **kernel_args):
     """Unbiased ``MMD^2`` between the rows of ``x`` and ``y`` (flattened) with a kernel of ``MMD_KERNELS``; the
-    estimator is :func:`tfgan_zoo.metrics.mmd.mmd2_unbiased_from_kernels`, the one KID uses.
+    estimator is :func:`tfgan_zoo.mmd.mmd2_unbiased_from_kernels`, the one KID uses.
 
     Parameters
     ----------
@@ -921,7 +921,7 @@ def mmd2(x, y, kernel: str = "rbf", **kernel_args):
     ...
     ValueError: Unknown MMD kernel 'gaussian'. Valid: rbf, rq-linear.
     """
-    from .metrics.mmd import mmd2_unbiased_from_kernels
+    from .mmd import mmd2_unbiased_from_kernels
 
     if kernel not in MMD_KERNELS:
         raise ValueError(f"Unknown MMD kernel {kernel!r}. Valid: {', '.join(MMD_KERNELS)}.")

@@ -18,10 +18,11 @@ import tensorflow as tf
 
 from . import callbacks as cb
 from . import checkpointing, constraints, data, distribute, models, nets
+from .callbacks import DivergenceGuard
 from .choices import CONV_ARCHITECTURES
 from .config import TrainConfig
+from .divergence import TrainingDiverged
 from .export import export_generator
-from .guard import DivergenceGuard, TrainingDiverged
 from .io import causes, is_disk_full, write_text
 from .precision import set_precision
 from .preemption import StopOnSignal, TrainingInterrupted
@@ -345,7 +346,7 @@ def _run(cfg: TrainConfig, prepared: Prepared | None, resume: bool | checkpointi
         callbacks.insert(1, keep)
     if cfg.infogan:
         callbacks.append(cb.CodeTraversal(os.path.join(out, "traversals"), seed=cfg.seed))
-    from .monitoring import ProgressLog, TensorBoardGAN
+    from .callbacks import ProgressLog, TensorBoardGAN
 
     grid = next(c for c in callbacks if isinstance(c, cb.SampleGrid))
     if cfg.tensorboard:  # after the grid, FID and wall-clock callbacks: it writes what they produce

@@ -479,7 +479,7 @@ def train(loss: str, mixture: Mixture | str, steps: int = 20_000, snapshot_steps
         snap(0)
     callbacks = [record, _Snap()]
     if int(log_every) > 0:
-        from ..monitoring import ProgressLog
+        from ..callbacks import ProgressLog
 
         callbacks.append(ProgressLog(int(log_every), batch_size=batch_size, max_interval_s=math.inf,
                                      stream=sys.stderr, unit="samples"))

@@ -429,7 +429,7 @@ def _train(cfg, resume: bool) -> int:
             print(f"train.py: note: no checkpoint in {cfg.out}/checkpoints yet; starting at step 0.", file=sys.stderr)
     from ..data import CorruptDatasetError, DatasetUnavailableError
     from ..distribute import check_global_batch, make_strategy
-    from ..guard import TrainingDiverged
+    from ..divergence import TrainingDiverged
     from ..preemption import TrainingInterrupted
     from ..training import DiskFullError, open_data, run
 

@@ -207,7 +207,7 @@ def _unknown(name: str) -> ValueError:
 
 def _builtin_uint8(name: str, split: str, paired: bool, data_dir: str | None, image_size: int | None,
                    channels: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    from . import convert_arrays, load_arrays
+    from .memory import convert_arrays, load_arrays
 
     source, views = _BUILTIN[name]
     x, y = load_arrays(source, split=split, data_dir=data_dir)
@@ -288,7 +288,7 @@ def _folder_uint8(root: str, split: str, paired: bool, image_size: int | None,
 def _uint8_pairs(name_or_folder, split: str, paired: bool, data_dir: str | None, image_size: int | None,
                  channels: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str]:
     """``(A, B, labels, name)`` with uint8 NHWC images in [0, 255]."""
-    from . import SPLITS
+    from .memory import SPLITS
 
     if not isinstance(name_or_folder, (str, os.PathLike)):
         raise TypeError(f"name_or_folder must be one of {', '.join(PAIR_SOURCES)} or a folder path, "

@@ -105,7 +105,7 @@ def mmd2_unbiased(x: np.ndarray, y: np.ndarray) -> float:
     m, n = x.shape[0], y.shape[0]
     if m < 2 or n < 2:
         raise ValueError(f"The unbiased MMD needs at least 2 samples per set, got {m} and {n}.")
-    from .mmd import mmd2_unbiased_from_kernels
+    from ..mmd import mmd2_unbiased_from_kernels
 
     return float(mmd2_unbiased_from_kernels(polynomial_kernel(x, x), polynomial_kernel(y, y),
                                             polynomial_kernel(x, y), np))
