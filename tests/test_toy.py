@@ -387,3 +387,36 @@ def test_packed_gan_trains_and_checks_its_discriminator():
     with pytest.raises(ValueError, match="Packing .* is for unconditional GANs"):
         gen, disc = nets.build("mlp", (8, 8, 1), 4, conditional="acgan", num_classes=3)
         models.build_gan("nsgan", gen, disc, pack=2, conditional="acgan", num_classes=3)
+
+
+def test_every_path_into_the_discriminator_assembles_its_inputs_in_one_place(monkeypatch):
+    """The step's D calls, feature matching, the packed penalty and the MMD critic all build D's inputs with
+    ``GAN._d_inputs`` (augment -> pack -> progressive bits -> labels, written once): replacing it changes every
+    path. Control: before the replacement each path returns a finite value."""
+    from tfgan_zoo import models, nets
+
+    g, d = nets.toy_pair(pack=2)
+    gan = models.build_gan("nsgan", g, d, latent_dim=2, seed=0, pack=2, penalty="gp", feature_matching="add")
+    mg, md = nets.toy_pair()
+    mmd = models.build_gan("mmd", mg, md, latent_dim=2, seed=0)
+    x = tf.constant(np.random.default_rng(0).normal(size=(8, 2)), tf.float32)
+    y = tf.constant(np.random.default_rng(1).normal(size=(8, 2)), tf.float32)
+    paths = {
+        "step": lambda: gan._discriminate(x, None)[0],
+        "feature matching": lambda: gan.feature_matching_loss(x, None, y, None),
+        "packed penalty": lambda: gan.discriminator_regularizer(x, y),
+        "MMD critic": lambda: mmd._discriminate(x, None)[0],
+    }
+    for name, call in paths.items():  # control
+        assert np.all(np.isfinite(np.asarray(call()))), name
+
+    class Assembled(Exception):
+        pass
+
+    def replaced(self, x, cond, training=True):
+        raise Assembled
+
+    monkeypatch.setattr(models.GAN, "_d_inputs", replaced)
+    for name, call in paths.items():
+        with pytest.raises(Assembled):
+            call()

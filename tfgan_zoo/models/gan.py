@@ -533,10 +533,7 @@ class GAN(TwoOptimizers, keras.Model):
         """``||E f(x) - E f(G(z))||^2`` on the discriminator's features ``f`` (Salimans et al., 2016); the real
         side is a constant for the generator."""
         def feats(x, c):
-            if self.augment:
-                x = diff_augment(x, self.augment, self.seed_generator)
-            return tf.cast(self.features(self.conditioning.discriminator_inputs(pack_samples(x, self.pack), c),
-                                         training=True), tf.float32)
+            return tf.cast(self.features(self._d_inputs(x, c)[0], training=True), tf.float32)
 
         f_real = tf.stop_gradient(tf.reduce_mean(feats(real, real_cond), axis=0))
         f_fake = tf.reduce_mean(feats(fake, fake_cond), axis=0)
@@ -601,9 +598,8 @@ class GAN(TwoOptimizers, keras.Model):
             def d_packed(xp, training=True):
                 return self.conditioning.split(self.discriminator(xp, training=training))[0]
 
-            if self.augment:  # D's inputs are augmented, then packed: so are the penalty's
-                real, fake = (diff_augment(x, self.augment, self.seed_generator) for x in (real, fake))
-            return fn(d_packed, pack_samples(real, self.pack), pack_samples(fake, self.pack),
+            # D's inputs are augmented, then packed: so are the penalty's (packing excludes labels and bits)
+            return fn(d_packed, self._d_inputs(real, None)[0], self._d_inputs(fake, None)[0],
                       seed=self.seed_generator, weight=self.penalty_weight)
 
         def d_logit(x, training=True):
@@ -748,17 +744,24 @@ class GAN(TwoOptimizers, keras.Model):
         if not all(layer.built for layer in self._flatten_layers()):
             super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
-    def _discriminate(self, x, cond, training: bool = True):
-        """``(logit, heads)`` of the discriminator on images ``x`` with conditions ``cond`` (in training,
-        DiffAugment-ed first when ``augment`` is set). With progressive augmentation the bit channels are
-        appended (all zero outside training) and the logit is negated where the bits flip the label."""
+    def _d_inputs(self, x, cond, training: bool = True):
+        """``(inputs, sign)``: what the discriminator reads for images ``x`` with conditions ``cond``, assembled in
+        one order by every path into it (the step, feature matching, the penalties): DiffAugment (in training,
+        when ``augment`` is set), then packing, then progressive augmentation's bit channels (all zero outside
+        training; ``sign`` is -1 where the bits flip the label, None without them), then the labels."""
         if training and self.augment:
             x = diff_augment(x, self.augment, self.seed_generator)
         x = pack_samples(x, self.pack)
         sign = None
         if self.progressive_bits:
             x, sign = PA.augment(x, self.pa_level if training else 0.0, self.progressive_bits, self.seed_generator)
-        out = self.discriminator(self.conditioning.discriminator_inputs(x, cond), training=training)
+        return self.conditioning.discriminator_inputs(x, cond), sign
+
+    def _discriminate(self, x, cond, training: bool = True):
+        """``(logit, heads)`` of the discriminator on :meth:`_d_inputs`; with progressive augmentation the logit
+        is negated where the bits flip the label."""
+        inputs, sign = self._d_inputs(x, cond, training)
+        out = self.discriminator(inputs, training=training)
         logits, heads = self.conditioning.split(out)
         return (logits if sign is None else PA.flip(logits, sign)), heads
 

@@ -14,8 +14,6 @@ import tensorflow as tf
 
 from .. import losses as L
 from .. import penalties as P
-from ..augment import diff_augment
-from ..packing import pack as pack_samples
 from .gan import GAN, PACKAGE
 
 
@@ -327,9 +325,7 @@ class MMDGAN(GAN):
         return {"sigmas": self.sigmas} if self.kernel == "rbf" else {}
 
     def _discriminate(self, x, cond, training: bool = True):
-        if training and self.augment:
-            x = diff_augment(x, self.augment, self.seed_generator)
-        return self.phi(pack_samples(x, self.pack), training=training), None
+        return self.phi(self._d_inputs(x, None, training)[0], training=training), None
 
     def discriminator_output(self, features):
         return tf.reduce_mean(tf.cast(features, tf.float32), axis=-1)
