@@ -37,9 +37,26 @@ def test_mmd2_matches_brute_force(m, n):
 def test_kid_all_vectors_one_subset_is_the_estimator():
     rng = np.random.default_rng(1)
     x, y = rng.standard_normal((5, 4)), rng.standard_normal((5, 4)) * 2
-    mean, std = kernel_inception_distance(x, y, n_subsets=3, subset_size=50, seed=0)  # capped at 5: whole sets
+    with pytest.warns(UserWarning, match="std is not an error bar"):  # capped at 5: whole sets
+        mean, std = kernel_inception_distance(x, y, n_subsets=3, subset_size=50, seed=0)
     assert mean == pytest.approx(_brute_mmd2(x, y), rel=1e-12)
     assert std == pytest.approx(0.0, abs=1e-12)
+
+
+def test_subsets_of_at_most_half_the_set_give_an_error_bar():
+    """Subsets as large as the set are all one set (std 0, and a warning says so); kid_subset_size keeps them at
+    most half the set, and their std then estimates the spread of a subset estimate: over 100 subsets of 300 from
+    600 vectors it is positive and below the estimate's own scale."""
+    from tfgan_zoo.metrics.kid import kid_subset_size
+
+    assert [kid_subset_size(n) for n in (10_000, 2_000, 1_999, 600, 5, 3)] == [1000, 1000, 999, 300, 2, 2]
+    rng = np.random.default_rng(4)
+    a, b = rng.standard_normal((600, 8)), rng.standard_normal((600, 8)) + 0.5
+    mean, std = kernel_inception_distance(a, b, subset_size=kid_subset_size(600), seed=0)
+    assert 0 < std < mean
+    with pytest.warns(UserWarning, match="std is not an error bar"):  # control: the old min(1000, n)
+        whole = kernel_inception_distance(a, b, subset_size=min(1000, 600), seed=0)
+    assert whole[1] == pytest.approx(0.0, abs=1e-12)
 
 
 def test_same_distribution_near_zero_shifted_positive():

@@ -101,10 +101,10 @@ class FIDCallback(keras.callbacks.Callback):
             bar.add(k)
         f = np.concatenate(feats)
         if self.kid:
-            from ..metrics.kid import kernel_inception_distance
+            from ..metrics.kid import kernel_inception_distance, kid_subset_size
 
-            self.last_kid = kernel_inception_distance(self.real_features, f, subset_size=min(1000, len(f)),
-                                                      seed=self.seed)[0]
+            size = kid_subset_size(min(len(f), len(self.real_features)))
+            self.last_kid = kernel_inception_distance(self.real_features, f, subset_size=size, seed=self.seed)[0]
         return float(frechet.frechet_distance(self.reference.mu, self.reference.sigma, f.mean(0),
                                               np.cov(f, rowvar=False)))
 

@@ -439,7 +439,7 @@ def evaluate(real, fake, network: str = "fid-inception", n: int = 10_000, metric
         out["fid"] = float(frechet.frechet_distance(mu, sigma, fake_feats.mean(0), np.cov(fake_feats, rowvar=False)))
     if "kid" in metrics:
         out["kid"], out["kid_std"] = (float(v) for v in kid.kernel_inception_distance(
-            real_feats, fake_feats, subset_size=min(1000, n)))
+            real_feats, fake_feats, subset_size=kid.kid_subset_size(n)))
     if "classifier" in metrics:
         from .class_stats import class_accuracy, class_histogram, classifier_score
 

@@ -20,6 +20,8 @@ count, which makes it usable on a few thousand images.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 
@@ -120,6 +122,33 @@ def _check(f: np.ndarray, name: str) -> np.ndarray:
     return f
 
 
+def kid_subset_size(n: int, standard: int = 1000) -> int:
+    """Subset size for KID over ``n`` vectors per set: the standard 1,000, or half the set when that is smaller.
+
+    Subsets as large as the set are all the same set, so their spread (the reported std) would be 0 and say
+    nothing; at most half the set leaves the subsets different. From 2,000 vectors on this is the standard size.
+
+    Parameters
+    ----------
+    n : int
+        Vectors in the smaller of the two feature sets.
+    standard : int
+        The size used when the sets are large enough (Bińkowski et al.: 1,000).
+
+    Returns
+    -------
+    int
+        ``min(standard, n // 2)``, at least 2.
+
+    Examples
+    --------
+    >>> from tfgan_zoo.metrics.kid import kid_subset_size
+    >>> kid_subset_size(10_000), kid_subset_size(1_000), kid_subset_size(250)
+    (1000, 500, 125)
+    """
+    return max(2, min(int(standard), int(n) // 2))
+
+
 def kernel_inception_distance(
     real_features: np.ndarray,
     fake_features: np.ndarray,
@@ -179,6 +208,10 @@ def kernel_inception_distance(
         raise ValueError(
             f"KID needs at least 2 feature vectors per set, got {real.shape[0]} real and {fake.shape[0]} fake."
         )
+    if n_subsets > 1 and m == min(real.shape[0], fake.shape[0]):
+        warnings.warn(f"KID subsets of {m} from sets of {real.shape[0]} and {fake.shape[0]}: every subset of the "
+                      "smaller set is the whole set, so the std is not an error bar. Pass subset_size="
+                      "kid_subset_size(n) (at most half the set).", UserWarning, stacklevel=2)
     rng = np.random.default_rng(seed)
     values = np.empty(n_subsets)
     for i in range(n_subsets):
@@ -188,4 +221,4 @@ def kernel_inception_distance(
     return float(values.mean()), float(values.std())
 
 
-__all__ = ["kernel_inception_distance", "mmd2_unbiased", "polynomial_kernel"]
+__all__ = ["kernel_inception_distance", "kid_subset_size", "mmd2_unbiased", "polynomial_kernel"]
