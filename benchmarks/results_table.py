@@ -284,25 +284,30 @@ def result_cells(res: dict) -> list[str]:
     return [fid, pm(res.get("kid"), res.get("kid_std"), 4), dom, str(len(seeds)), steps, wall, res.get("cpu", "?")]
 
 
-def render() -> str:
-    """The results table of every recipe: measured ones by FID, then the unmeasured."""
-    rows, unmeasured = [], []
+def measured_recipes() -> tuple[list[tuple[str, dict, dict]], list[str]]:
+    """``([(name, flags, result), ...] of the recipes with a result of record, [names of the others])``."""
+    measured, unmeasured = [], []
     for name in recipes.names():
         r = recipes.load(name)
-        res = r["result"]
-        if not res or "per_seed" not in res:
+        if r["result"] and "per_seed" in r["result"]:
+            measured.append((name, r["flags"], r["result"]))
+        else:
             unmeasured.append(name)
-            continue
-        rows.append((res["value"], "| " + " | ".join([f"`{name}`", _dataset(r["flags"]), setup(r["flags"]),
-                                                       *result_cells(res)]) + " |"))
-    lines = ["| recipe | data | setup (from its flags) | standard FID | KID | classifier FID | seeds | iterations | "
-             "train s per seed | CPU |", "|---|---|---|---|---|---|---|---|---|---|"]
-    lines += [row for _, row in sorted(rows, key=lambda t: (t[1].split(" | ")[1], t[0]))]
+    return measured, unmeasured
+
+
+def render() -> str:
+    """The results table of every recipe: measured ones by dataset and FID, then the unmeasured."""
+    measured, unmeasured = measured_recipes()
+    rows = sorted(((_dataset(flags), res["value"]), [f"`{name}`", _dataset(flags), setup(flags), *result_cells(res)])
+                  for name, flags, res in measured)
     protocol = ("Standard FID: the 2015-12-05 FID Inception pool_3, bilinear resize to 299, grey repeated to RGB, "
                 "10,000 generated against the first 10,000 test images; mean ± sample standard deviation over "
                 "seeds (each seed in brackets). Written by `benchmarks/results_table.py` from each recipe's "
                 "`result` (`tfgan_zoo/recipes/NAME.json`), which names its result file.")
-    text = protocol + "\n\n" + "\n".join(lines)
+    text = protocol + "\n\n" + md_table(["recipe", "data", "setup (from its flags)", "standard FID", "KID",
+                                          "classifier FID", "seeds", "iterations", "train s per seed", "CPU"],
+                                         [row for _, row in rows])
     if unmeasured:
         text += "\n\nNot measured yet: " + ", ".join(f"`{n}`" for n in unmeasured) + "."
     return text
@@ -311,17 +316,11 @@ def render() -> str:
 def render_short() -> str:
     """The README's table: each measured recipe's dataset, standard FID and seeds, best first per dataset."""
     rows = []
-    for name in recipes.names():
-        r = recipes.load(name)
-        res = r["result"]
-        if not res or "per_seed" not in res:
-            continue
-        dataset = _dataset(r["flags"])
-        cond = " (conditional)" if r["flags"].get("conditional", "none") != "none" else ""
-        rows.append(((dataset, res["value"]), f"| `{name}`{cond} | {dataset} | {pm(res['value'], res.get('std'), 2)} "
-                                             f"| {res['seeds']} |"))
-    return "\n".join(["| recipe | data | standard FID | seeds |", "|---|---|---|---|"] +
-                     [row for _, row in sorted(rows)])
+    for name, flags, res in measured_recipes()[0]:
+        cond = " (conditional)" if flags.get("conditional", "none") != "none" else ""
+        rows.append(((_dataset(flags), res["value"]), [f"`{name}`{cond}", _dataset(flags),
+                                                      pm(res["value"], res.get("std"), 2), res["seeds"]]))
+    return md_table(["recipe", "data", "standard FID", "seeds"], [row for _, row in sorted(rows)])
 
 
 # ---------------------------------------------------------------------------------------------------------------
