@@ -84,6 +84,7 @@ import numpy as np
 import tensorflow as tf
 
 from .folder import choose_size_and_channels, decode_all, scan_folder
+from .memory import SPLITS, convert_arrays, load_arrays
 from .pipeline import AUTOTUNE, check_batching
 from .transform import to_signed_unit
 
@@ -207,8 +208,6 @@ def _unknown(name: str) -> ValueError:
 
 def _builtin_uint8(name: str, split: str, paired: bool, data_dir: str | None, image_size: int | None,
                    channels: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    from .memory import convert_arrays, load_arrays
-
     source, views = _BUILTIN[name]
     x, y = load_arrays(source, split=split, data_dir=data_dir)
     if paired:
@@ -288,8 +287,6 @@ def _folder_uint8(root: str, split: str, paired: bool, image_size: int | None,
 def _uint8_pairs(name_or_folder, split: str, paired: bool, data_dir: str | None, image_size: int | None,
                  channels: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str]:
     """``(A, B, labels, name)`` with uint8 NHWC images in [0, 255]."""
-    from .memory import SPLITS
-
     if not isinstance(name_or_folder, (str, os.PathLike)):
         raise TypeError(f"name_or_folder must be one of {', '.join(PAIR_SOURCES)} or a folder path, "
                         f"got {type(name_or_folder).__name__}.")
