@@ -2,9 +2,12 @@
 """Fault figures: each fault against a short training run; did it recover, refuse cleanly, or lose data?
 
 Protocol. ``train.py`` (through :mod:`tfgan_zoo.testing`, whose ``FAULT_*`` hooks place a fault
-at a known step) on a tiny run: MLP GAN, 72 random 8x8 grey images (9 batches of 8 per pass,
-so passes and epochs do not line up), latent 8, 2 epochs x 10 steps, a checkpoint every 3
-steps (keep 3), ``--deterministic``. The *reference* is the same run uninterrupted. A trial:
+at a known step) on two tiny runs, each through the one run lifecycle (:mod:`tfgan_zoo.lifecycle`): a GAN (MLP,
+72 random 8x8 grey images: 9 batches of 8 per pass, so passes and epochs do not line up; latent 8) and a pix2pix
+run (U-Net and PatchGAN of width 4 with dropout, a folder of 24 random 16x16 grey pairs: 3 batches of 8 per
+pass); both 2 epochs x 10 steps, a checkpoint every 3 steps (keep 3), ``--deterministic``. The *reference* is
+the same run uninterrupted. The pix2pix trials are named ``pix2pix:FAULT``; the image-folder trials are the GAN's
+only (pairs are decoded into memory once). A trial:
 
 * ``sigkill``: SIGKILL at a random time between the end of the first step and the end of the
   last (uniform over the time the reference took for steps 2..20 with their checkpoints, grids
@@ -15,10 +18,13 @@ steps (keep 3), ``--deterministic``. The *reference* is the same run uninterrupt
 * ``truncated_checkpoint`` / ``bitflipped_checkpoint``: a run SIGKILLed at step 14 (newest
   checkpoint: step 12) whose newest ``.keras`` file is cut at a random length / has one random
   byte flipped; ``--resume`` must skip it with a warning and use the previous one.
-* ``full_disk``: the run's folder on a 28 MiB tmpfs (two checkpoints of 10.75 MB fit, the third
-  does not; where no tmpfs can be mounted, the hook fails that write with ENOSPC); expected
-  exit status 4 naming the last good checkpoint; the folder is then moved to a disk with room
-  and resumed.
+* ``full_disk``: the run's folder on a tmpfs of 2.7 times the reference's checkpoint, in whole MiB (28 MiB
+  for the GAN's 10.75 MB: two checkpoints fit, the third does not; pix2pix's 0.5 MB checkpoints get 2 MiB, which
+  its samples and event files fill later in the run; where no tmpfs can be mounted, the hook fails the write of
+  step 9 with ENOSPC); expected exit status 4 naming the newest intact checkpoint; the folder is then moved to
+  a disk with room and resumed.
+* ``second_writer``: while the run is paused after step 4, a second run into the same folder; expected exit
+  status 2 naming the folder's holder, and the first run unaffected.
 * ``corrupt_image_streamed``: the data as a folder of 72 PNGs, decoded anew each epoch (as a
   folder over the in-memory budget is); one file is overwritten with garbage after step 5;
   expected exit status 2 naming the file and the last good checkpoint; the file is restored and
@@ -37,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import shutil
@@ -56,15 +63,17 @@ import numpy as np  # noqa: E402
 from machine import facts as machine_facts  # noqa: E402
 from tfgan_zoo import checkpointing  # noqa: E402
 
-RUN = ["--arch", "mlp", "--batch-size", "8", "--latent-dim", "8", "--n-samples", "4", "--seed", "1", "--epochs", "2",
-       "--steps-per-epoch", "10", "--checkpoint-every", "3", "--deterministic"]
+COMMON = ["--batch-size", "8", "--seed", "1", "--epochs", "2", "--steps-per-epoch", "10", "--checkpoint-every", "3",
+          "--deterministic"]
+RUN = ["--arch", "mlp", "--latent-dim", "8", "--n-samples", "4", *COMMON]
+PIX2PIX = ["--model", "pix2pix", "--width", "4", *COMMON]
 STEPS = 20
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=ROOT)
 
 
-def launch(args: list[str], faults: dict | None = None) -> subprocess.Popen:
+def launch(args: list[str], faults: dict | None = None, stdout=subprocess.DEVNULL) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "tfgan_zoo.testing", *args], env=dict(ENV, **(faults or {})),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdout=stdout, stderr=subprocess.PIPE, text=True)
 
 
 def finish(proc: subprocess.Popen, timeout: float = 600) -> tuple[int, str]:
@@ -131,31 +140,9 @@ def mount_tmpfs(path: str, size: str) -> bool:
                           capture_output=True).returncode == 0
 
 
-def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--kills", type=int, default=10, help="SIGKILL trials")
-    p.add_argument("--terms", type=int, default=3, help="SIGTERM trials")
-    p.add_argument("--damaged", type=int, default=3, help="truncated and bit-flipped checkpoint trials, each")
-    p.add_argument("--seed", type=int, default=0)
-    a = p.parse_args()
-    rng = random.Random(a.seed)
-    work = tempfile.mkdtemp(prefix="tfgan_zoo_faults_")
-    tally = Tally()
-    t_start = time.time()
-    images = np.random.default_rng(0).integers(0, 256, (72, 8, 8, 1), dtype=np.uint8)
-    npz = os.path.join(work, "images.npz")
-    np.savez(npz, x=images)
-    folder = os.path.join(work, "images")
-    from tfgan_zoo import data
-
-    data.write_image_folder(images, folder, fmt="png")
-    base = [*RUN, "--dataset", npz]
-
-    # the references, and the training time the random kills are spread over
-    ref, ref_folder = os.path.join(work, "reference"), os.path.join(work, "reference_folder")
-    step_file = os.path.join(work, "reference.step")
-    r = launch([*base, "--out", ref], {"FAULT_STEP_FILE": step_file})
-    rf = launch([*RUN, "--dataset", folder, "--out", ref_folder])
+def reference(base: list[str], out: str, step_file: str) -> float:
+    """Run ``base`` uninterrupted into ``out``; the seconds between the end of its first and its last step."""
+    r = launch([*base, "--out", out], {"FAULT_STEP_FILE": step_file})
     t_first = t_last = None
     while r.poll() is None:  # the times at which the reference finished its first and its last step
         try:
@@ -168,15 +155,26 @@ def main() -> int:
         if step >= STEPS and t_last is None:
             t_last = time.time()
         time.sleep(0.002)
-    assert finish(r)[0] == 0 and finish(rf)[0] == 0, "reference runs failed"
-    train_time = t_last - t_first  # steps 2..20 with their checkpoints, sample grids and curves
+    code, err = finish(r)
+    assert code == 0, f"reference run failed: {err[-2000:]}"
+    return t_last - t_first  # steps 2..20 with their checkpoints, sample grids and curves
 
-    def run_dir(name: str) -> str:
-        return os.path.join(work, name)
+
+def lifecycle_trials(kind: str, base: list[str], work: str, rng: random.Random, a, tally: Tally) -> dict:
+    """Every fault of the run lifecycle against the run ``base`` (module docstring); returns the reference's
+    facts. Trials are named ``FAULT`` for the GAN and ``KIND:FAULT`` otherwise."""
+    name = (lambda fault: fault) if kind == "gan" else (lambda fault: f"{kind}:{fault}")
+
+    def run_dir(label: str) -> str:
+        return os.path.join(work, f"{kind}_{label}")
+
+    ref = run_dir("reference")
+    train_time = reference(base, ref, run_dir("reference.step"))
+    ckpt_bytes = os.path.getsize(os.path.join(ref, "checkpoints", "epoch_0002.keras"))
 
     # SIGKILL at random times
     for i in range(a.kills):
-        out, sf = run_dir(f"kill{i}"), os.path.join(work, f"kill{i}.step")
+        out, sf = run_dir(f"kill{i}"), run_dir(f"kill{i}.step")
         proc = launch([*base, "--out", out], {"FAULT_STEP_FILE": sf})
         wait_for(sf, proc)
         delay = rng.uniform(0, train_time)
@@ -189,12 +187,12 @@ def main() -> int:
         bad = corrupt_committed(out)
         code, err = resume(out)
         ok = code == 0 and not bad and equal_to(out, ref)
-        tally.add("sigkill", "recovered" if ok else "lost", killed_after_s=round(delay, 3), last_step_seen=at,
+        tally.add(name("sigkill"), "recovered" if ok else "lost", killed_after_s=round(delay, 3), last_step_seen=at,
                   killed_during_checkpoint_write=mid_write, corrupt_checkpoints=bad, resume_status=code)
 
     # SIGTERM at random steps (the last one with a second SIGTERM while its checkpoint is written)
     for i in range(a.terms):
-        out, marker = run_dir(f"term{i}"), os.path.join(work, f"term{i}.paused")
+        out, marker = run_dir(f"term{i}"), run_dir(f"term{i}.paused")
         step = rng.choice([s for s in range(1, STEPS) if s != 10])  # 10: the end of epoch 1, stops after it
         faults = {"FAULT_PAUSE_AT_STEP": str(step), "FAULT_PAUSE_MARKER": marker}
         if i == a.terms - 1:
@@ -203,33 +201,32 @@ def main() -> int:
         wait_for(marker, proc)
         proc.send_signal(signal.SIGTERM)
         code, err = finish(proc)
-        name = f"step_{step:08d}.keras"
+        ckpt = f"step_{step:08d}.keras"
         clean = code == 143 and f"Stopped by SIGTERM after step {step}; checkpoint: " in last_line(err) and \
-            checkpointing.latest_good(os.path.join(out, "checkpoints")).path.endswith(name)
+            checkpointing.latest_good(os.path.join(out, "checkpoints")).path.endswith(ckpt)
         rcode, _ = resume(out)
         ok = clean and rcode == 0 and equal_to(out, ref)
-        tally.add("sigterm", "clean_error_then_recovered" if ok else "lost", step=step, exit_status=code,
+        tally.add(name("sigterm"), "clean_error_then_recovered" if ok else "lost", step=step, exit_status=code,
                   second_signal_during_save="FAULT_SIGTERM_DURING_SAVE_AT_STEP" in faults, message=last_line(err))
 
     # damaged newest checkpoint: from one run killed at step 14 (newest checkpoint: step 12)
     killed = run_dir("killed14")
-    marker = os.path.join(work, "killed14.paused")
+    marker = run_dir("killed14.paused")
     proc = launch([*base, "--out", killed], {"FAULT_PAUSE_AT_STEP": "14", "FAULT_PAUSE_MARKER": marker})
     wait_for(marker, proc)
     proc.kill()
     proc.wait()
     newest = os.path.join("checkpoints", "step_00000012.keras")
-    for kind in ("truncated_checkpoint", "bitflipped_checkpoint"):
+    for damage in ("truncated_checkpoint", "bitflipped_checkpoint"):
         for i in range(a.damaged):
-            out = run_dir(f"{kind}{i}")
+            out = run_dir(f"{damage}{i}")
             shutil.copytree(killed, out)
             path = os.path.join(out, newest)
             size = os.path.getsize(path)
-            if kind.startswith("truncated"):
-                where = rng.randrange(0, size)
+            where = rng.randrange(0, size)
+            if damage.startswith("truncated"):
                 os.truncate(path, where)
             else:
-                where = rng.randrange(0, size)
                 with open(path, "r+b") as f:
                     f.seek(where)
                     byte = f.read(1)[0]
@@ -239,21 +236,23 @@ def main() -> int:
             code, err = resume(out)
             warned = "Skipping " in err and "resuming from the previous good checkpoint" in err
             ok = code == 0 and warned and not bad and equal_to(out, ref)
-            tally.add(kind, "clean_error_then_recovered" if ok else "lost", at_byte=where, of_bytes=size,
+            tally.add(name(damage), "clean_error_then_recovered" if ok else "lost", at_byte=where, of_bytes=size,
                       warned=warned)
 
-    # full disk
+    # full disk: room for two checkpoints, not three
     mnt = run_dir("small_disk")
     os.makedirs(mnt)
-    real = mount_tmpfs(mnt, "28m")
+    mib = math.ceil(2.7 * ckpt_bytes / 2 ** 20)
+    real = mount_tmpfs(mnt, f"{mib}m")
     try:
         out = os.path.join(mnt, "run")
         code, err = finish(launch([*base, "--out", out], None if real else {"FAULT_ENOSPC_AT_STEP": "9"}))
         line = last_line(err)
         found = [c.position.global_step for c in checkpointing.scan(os.path.join(out, "checkpoints"))[0]]
         bad = corrupt_committed(out)
-        clean = code == 4 and "The disk is full" in line and "step_00000006.keras" in line and found == [6, 3] \
-            and not bad
+        newest = checkpointing.latest_good(os.path.join(out, "checkpoints"))
+        # the message names the newest intact checkpoint (the GAN's: step 6, its third at step 9 did not fit)
+        clean = code == 4 and "The disk is full" in line and newest is not None and newest.path in line and not bad
         moved = run_dir("full_disk_moved")
         shutil.copytree(out, moved, ignore=shutil.ignore_patterns(".lock"))
     finally:
@@ -261,14 +260,47 @@ def main() -> int:
             subprocess.run(["umount", "-l", mnt], capture_output=True)
     rcode, _ = resume(moved)
     ok = clean and rcode == 0 and equal_to(moved, ref)
-    tally.add("full_disk", "clean_error_then_recovered" if ok else "lost", real_tmpfs=real, exit_status=code,
+    tally.add(name("full_disk"), "clean_error_then_recovered" if ok else "lost", real_tmpfs=real, tmpfs_mib=mib,
+              checkpoint_bytes=ckpt_bytes, checkpoints_left=found, exit_status=code, message=line)
+
+    # a second writer into the folder of a live run
+    out, marker = run_dir("writer"), run_dir("writer.paused")
+    proc = launch([*base, "--out", out], {"FAULT_PAUSE_AT_STEP": "4", "FAULT_PAUSE_MARKER": marker,
+                                          "FAULT_PAUSE_SECONDS": "20"})
+    wait_for(marker, proc)
+    code, err = finish(launch([*base, "--out", out]))
+    line = last_line(err)
+    first, _ = finish(proc)
+    clean = code == 2 and "is in use by" in line and "Traceback" not in err
+    ok = clean and first == 0 and equal_to(out, ref)
+    tally.add(name("second_writer"), "unaffected" if ok else "lost", exit_status=code, first_run_status=first,
               message=line)
 
-    # a corrupt image mid-epoch
+    # NaN in a weight
+    out = run_dir("nan_weight")
+    step = rng.randrange(4, STEPS)
+    code, err = finish(launch([*base, "--out", out], {"FAULT_NAN_WEIGHT_AT_STEP": str(step)}))
+    line = last_line(err)
+    last_good = checkpointing.latest_good(os.path.join(out, "checkpoints"))
+    from tfgan_zoo.divergence import non_finite_variables
+
+    finite = last_good is not None and not non_finite_variables(checkpointing.load_model(last_good.path))
+    clean = code == 3 and "Training diverged" in line and last_good is not None and last_good.path in line
+    rcode, _ = resume(out)
+    ok = clean and finite and rcode == 0 and equal_to(out, ref)
+    tally.add(name("nan_weight"), "clean_error_then_recovered" if ok else "lost", step=step, exit_status=code,
+              message=line)
+    return {"reference_training_time_s": round(train_time, 2), "checkpoint_bytes": ckpt_bytes}
+
+
+def image_trials(folder: str, work: str, tally: Tally) -> None:
+    """The GAN's image-folder faults: an image damaged mid-run, streamed and in memory (module docstring)."""
+    ref_folder = os.path.join(work, "gan_reference_folder")
+    assert finish(launch([*RUN, "--dataset", folder, "--out", ref_folder]))[0] == 0, "reference run failed"
     victim = sorted(os.path.join(folder, f) for f in os.listdir(folder))[17]
     original = open(victim, "rb").read()
     for streamed in (True, False):
-        out = run_dir(f"corrupt_{'streamed' if streamed else 'in_memory'}")
+        out = os.path.join(work, f"corrupt_{'streamed' if streamed else 'in_memory'}")
         faults = {"FAULT_CORRUPT_FILE": victim, "FAULT_CORRUPT_AT_STEP": "5"}
         if streamed:
             faults["FAULT_STREAM_FOLDERS"] = "1"
@@ -287,19 +319,39 @@ def main() -> int:
             ok = code == 0 and equal_to(out, ref_folder)
             tally.add("corrupt_image_in_memory", "unaffected" if ok else "lost", exit_status=code)
 
-    # NaN in a weight
-    out = run_dir("nan_weight")
-    step = rng.randrange(4, STEPS)
-    code, err = finish(launch([*base, "--out", out], {"FAULT_NAN_WEIGHT_AT_STEP": str(step)}))
-    line = last_line(err)
-    last_good = checkpointing.latest_good(os.path.join(out, "checkpoints"))
-    from tfgan_zoo.guard import non_finite_variables
 
-    finite = last_good is not None and not non_finite_variables(checkpointing.load_gan(last_good.path))
-    clean = code == 3 and "Training diverged" in line and last_good is not None and last_good.path in line
-    rcode, _ = resume(out)
-    ok = clean and finite and rcode == 0 and equal_to(out, ref)
-    tally.add("nan_weight", "clean_error_then_recovered" if ok else "lost", step=step, exit_status=code, message=line)
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--kills", type=int, default=10, help="SIGKILL trials per kind of run")
+    p.add_argument("--terms", type=int, default=3, help="SIGTERM trials per kind of run")
+    p.add_argument("--damaged", type=int, default=3, help="truncated and bit-flipped checkpoint trials, each, per kind")
+    p.add_argument("--kinds", default="gan,pix2pix", help="the runs to put through the faults: gan, pix2pix")
+    p.add_argument("--seed", type=int, default=0)
+    a = p.parse_args()
+    kinds = [k.strip() for k in a.kinds.split(",") if k.strip()]
+    if not kinds or set(kinds) - {"gan", "pix2pix"}:
+        p.error(f"--kinds takes gan and/or pix2pix, got {a.kinds!r}")
+    rng = random.Random(a.seed)
+    work = tempfile.mkdtemp(prefix="tfgan_zoo_faults_")
+    tally = Tally()
+    t_start = time.time()
+    from tfgan_zoo import data
+
+    references = {}
+    if "gan" in kinds:
+        images = np.random.default_rng(0).integers(0, 256, (72, 8, 8, 1), dtype=np.uint8)
+        npz = os.path.join(work, "images.npz")
+        np.savez(npz, x=images)
+        folder = os.path.join(work, "images")
+        data.write_image_folder(images, folder, fmt="png")
+        references["gan"] = lifecycle_trials("gan", [*RUN, "--dataset", npz], work, rng, a, tally)
+        image_trials(folder, work, tally)
+    if "pix2pix" in kinds:
+        pairs = np.random.default_rng(1).integers(0, 256, (2, 24, 16, 16, 1), dtype=np.uint8)
+        folder = os.path.join(work, "pairs")
+        for side, images in zip("AB", pairs):  # A/NNNN.png pairs with B/NNNN.png by name
+            data.write_image_folder(images, os.path.join(folder, side), fmt="png")
+        references["pix2pix"] = lifecycle_trials("pix2pix", [*PIX2PIX, "--pairs", folder], work, rng, a, tally)
 
     results = tally.results
     total = sum(r["trials"] for r in results.values())
@@ -309,7 +361,9 @@ def main() -> int:
         "machine": machine_facts(),
         "protocol": __doc__.split("Protocol. ", 1)[1].split("\n\n")[0].replace("\n", " "),
         "seed": a.seed,
-        "reference_training_time_s": round(train_time, 2),
+        "kinds": kinds,
+        "references": references,
+        "reference_training_time_s": references.get("gan", references[kinds[0]])["reference_training_time_s"],
         "faults": results,
         "trials": total,
         "lost": lost,

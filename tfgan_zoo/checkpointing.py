@@ -50,6 +50,7 @@ RESUMABLE_CHANGES = frozenset({
     "out", "epochs", "lr_d", "lr_g", "jit_compile", "n_samples", "fid_every", "fid_samples", "fid_network",
     "checkpoint_every", "keep_checkpoints", "data_dir", "skip_corrupt", "deterministic", "keep_best", "recipe",
     "tensorboard", "tensorboard_every", "log_every",
+    "lr", "n_eval",  # translation runs: their one learning rate, and the test pairs scored at the end
 })
 
 
@@ -307,7 +308,7 @@ def check_resumable(ckpt: Checkpoint, config: dict[str, Any], image_shape: tuple
     """
     model = ckpt.state.get("model", {})
     saved_latent, saved_shape = model.get("latent_dim"), model.get("image_shape")
-    if saved_latent is not None and int(config["latent_dim"]) != int(saved_latent):
+    if saved_latent is not None and "latent_dim" in config and int(config["latent_dim"]) != int(saved_latent):
         raise CheckpointMismatchError(
             f"{ckpt.path} holds a GAN with latent size {saved_latent}, but latent size {config['latent_dim']} was "
             f"asked (--latent-dim {config['latent_dim']}). --resume reads the run's config.json: drop "
@@ -318,7 +319,10 @@ def check_resumable(ckpt: Checkpoint, config: dict[str, Any], image_shape: tuple
             f"(--dataset {config['dataset']}, --image-size {config.get('image_size')}, --channels "
             f"{config.get('channels')}) gives {_shape(image_shape)} images. Resume with the run's own data "
             "settings, or start a new run in another --out.")
-    saved = {**{k: v for k, v in ADDED_LATER.items() if k in config}, **ckpt.state.get("config", {})}
+    # a run's checkpoints record its config since the first release; translation checkpoints before the common
+    # lifecycle recorded none, so there is nothing to compare them with
+    saved = {**{k: v for k, v in ADDED_LATER.items() if k in config}, **ckpt.state["config"]} \
+        if "config" in ckpt.state else {}
     changed = [k for k in saved if k in config and k not in RESUMABLE_CHANGES and saved[k] != config[k]]
     if changed:
         diffs = ", ".join(f"{_flag(k)} {saved[k]!r} -> {config[k]!r}" for k in changed)

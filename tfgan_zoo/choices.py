@@ -55,6 +55,10 @@ PENALTIES = ("none", "gp", "gp-one-sided", "r1", "dragan")  # gradient penalties
 CONDITIONING = ("concat", "projection", "acgan", "infogan")  # how labels or codes enter the networks
 CONDITIONAL = ("none", "concat", "projection", "acgan")  # --conditional
 STRATEGIES = ("default", "mirrored", "multiworker")  # --strategy: tf.distribute strategies (tfgan_zoo.distribute)
+TRANSLATION_MODELS = ("pix2pix", "cyclegan")  # --model, besides gan (tfgan_zoo.translate)
+TRANSLATION_DEFAULT_LOSS = {"pix2pix": "nsgan", "cyclegan": "lsgan"}  # the papers' adversarial losses
+PAIR_SOURCES = ("mnist-edges", "mnist-thick", "fashion-edges")  # built-in --pairs (tfgan_zoo.data.translation_pairs)
+TRANSLATION_CONSTRAINTS = ("none", "clip", "sn")  # the patch discriminators take these
 
 
 def parse_augment_policy(policy: str | Sequence[str] | None) -> tuple[str, ...]:

@@ -9,28 +9,82 @@ import os
 
 from .choices import (ARCHITECTURES, CONDITIONAL, CONV_ARCHITECTURES, CRITIC_BATCHES, D_NORM_ARCHITECTURES, D_NORMS,
                       DATASETS, FID_NETWORKS, JIT_MODES, classifier_mismatch,
-                      KEEP_BEST_METRICS, LOSSES, LR_DECAYS, PRECISIONS, PRIORS, PROGRESSIVE_LOSSES, STRATEGIES,
+                      KEEP_BEST_METRICS, LOSSES, LR_DECAYS, PAIR_SOURCES, PRECISIONS, PRIORS, PROGRESSIVE_LOSSES,
+                      STRATEGIES, TRANSLATION_CONSTRAINTS, TRANSLATION_DEFAULT_LOSS, TRANSLATION_MODELS,
                       TRANSPOSE_IMPLS)
 
 
 @dataclasses.dataclass
-class TrainConfig:
-    """Everything a run needs; saved as ``config.json`` in the output folder."""
+class RunConfig:
+    """What every kind of run has, whatever it trains: its length, batch, seed, folder, precision, data options,
+    and how its life is kept (checkpoints, logs, TensorBoard). :class:`TrainConfig` (a GAN from noise) and
+    :class:`TranslationConfig` (pix2pix, CycleGAN) extend it; :func:`tfgan_zoo.training.run` runs either."""
+
+    epochs: int = 1
+    steps_per_epoch: int | None = None
+    batch_size: int = 32
+    precision: str = "float32"
+    seed: int = 0
+    out: str = "runs/gan"
+    image_size: int | None = None
+    data_dir: str | None = None
+    lr_decay: str = "none"  # "linear": the learning rates decay linearly to 0 (training.set_learning_rates)
+    checkpoint_every: int = 500  # steps between mid-epoch checkpoints (0: at epoch ends only)
+    keep_checkpoints: int = 3
+    deterministic: bool = False  # op determinism: bitwise-reproducible runs and resumes
+    tensorboard: bool = True  # event files in OUT/tensorboard (tfgan_zoo.monitoring.TensorBoardGAN)
+    tensorboard_every: int = 50  # steps between TensorBoard scalar points (each the mean over its steps)
+    log_every: int = 100  # without a terminal: a log line every N steps (and at least every 30 s); 0: none
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` naming the first invalid field and the valid values."""
+        self._validate_run()
+
+    def _validate_run(self) -> None:
+        """The fields of :class:`RunConfig`."""
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"Unknown precision {self.precision!r}. Valid precisions: {', '.join(PRECISIONS)}.")
+        if self.precision == "mixed_bfloat16":
+            from .precision import bfloat16_conflict  # no TensorFlow: answered before it loads
+
+            if why := bfloat16_conflict():
+                raise ValueError(why)
+        for name in ("epochs", "batch_size", "keep_checkpoints"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
+        for name in ("steps_per_epoch", "image_size"):
+            v = getattr(self, name)
+            if v is not None and int(v) < 1:
+                raise ValueError(f"{name} must be >= 1, got {v}.")
+        if self.data_dir is not None and not os.path.isdir(self.data_dir):
+            raise ValueError(f"data_dir {self.data_dir!r} is not a folder.")
+        if self.lr_decay not in LR_DECAYS:
+            raise ValueError(f"Unknown lr_decay {self.lr_decay!r}. Valid values: {', '.join(LR_DECAYS)}.")
+        if int(self.tensorboard_every) < 1:
+            raise ValueError(f"tensorboard_every must be >= 1, got {self.tensorboard_every}.")
+        if int(self.log_every) < 0:
+            raise ValueError(f"log_every must be >= 0 (0: no log lines), got {self.log_every}.")
+        if int(self.checkpoint_every) < 0:
+            raise ValueError(f"checkpoint_every must be >= 0 (0: at epoch ends only), got {self.checkpoint_every}.")
+
+    def saved_settings(self) -> dict:
+        """What ``config.json`` holds: the settings in ``train.py``'s flag names (``--config``/``--resume``
+        read it back)."""
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass
+class TrainConfig(RunConfig):
+    """Everything a GAN run needs; saved as ``config.json`` in the output folder."""
 
     loss: str = "nsgan"
     arch: str = "dcgan"
     dataset: str = "mnist"
-    epochs: int = 1
-    steps_per_epoch: int | None = None
-    batch_size: int = 32
     latent_dim: int = 100
     lr_d: float | None = None
     lr_g: float | None = None
     n_critic: int | None = None
     critic_batches: str = "shared"  # "fresh": each critic update its own B real images (the batch is n_critic x B)
-    precision: str = "float32"
-    seed: int = 0
-    out: str = "runs/gan"
     jit_compile: str = "auto"  # "auto" (XLA on GPU/TPU only), "on" or "off"
     # the DCGAN's transposed convolutions: native, subpixel, or auto (subpixel on CPUs). A run's
     # config.json records the resolved one (a weights file loads only into the same implementation)
@@ -38,9 +92,7 @@ class TrainConfig:
     strategy: str = "default"  # tf.distribute: default (one device), mirrored, multiworker (TF_CONFIG)
     n_samples: int = 64
     d_norm: str = "none"
-    image_size: int | None = None
     channels: int | None = None
-    data_dir: str | None = None
     skip_corrupt: bool = False
     constraint: str | None = None  # None: the loss's default (clip for wgan)
     clip_value: float = 0.01
@@ -59,7 +111,6 @@ class TrainConfig:
     ema_start: int = 0  # EMA warm-up: generator updates during which the average copies the generator
     prior: str = "normal"  # distribution of z: normal N(0, I) or uniform U(-1, 1)
     augment: str | None = None  # DiffAugment policy, e.g. "color,translation,cutout" (tfgan_zoo.augment)
-    lr_decay: str = "none"  # "linear": both learning rates decay linearly to 0 at the last step
     progressive_augment: int = 0  # PA-GAN: bit channels D is built for (0: off); tfgan_zoo.progressive
     pa_monitor: str = "kid"  # the --fid-every metric whose stall adds a bit: kid or fid
     pa_patience: int = 1  # evaluations without progress before a bit is added
@@ -80,12 +131,6 @@ class TrainConfig:
     fid_network: str = "fid-inception"
     keep_best: str | None = None  # "fid": export the generator of the best --fid-every evaluation as generator/
     recipe: str | None = None  # the recipe the settings came from (recorded, not read)
-    checkpoint_every: int = 500  # steps between mid-epoch checkpoints (0: at epoch ends only)
-    keep_checkpoints: int = 3
-    deterministic: bool = False  # op determinism: bitwise-reproducible runs and resumes
-    tensorboard: bool = True  # event files in OUT/tensorboard (tfgan_zoo.monitoring.TensorBoardGAN)
-    tensorboard_every: int = 50  # steps between TensorBoard scalar points (each the mean over its steps)
-    log_every: int = 100  # without a terminal: a log line every N steps (and at least every 30 s); 0: none
 
     @property
     def minibatch_discrimination_bc(self) -> tuple[int, int] | None:
@@ -119,13 +164,7 @@ class TrainConfig:
         if self.arch not in ARCHITECTURES:
             raise ValueError(f"Unknown arch {self.arch!r}. Valid architectures: {', '.join(ARCHITECTURES)}.")
         self._validate_dataset()
-        if self.precision not in PRECISIONS:
-            raise ValueError(f"Unknown precision {self.precision!r}. Valid precisions: {', '.join(PRECISIONS)}.")
-        if self.precision == "mixed_bfloat16":
-            from .precision import bfloat16_conflict  # no TensorFlow: answered before it loads
-
-            if why := bfloat16_conflict():
-                raise ValueError(why)
+        self._validate_run()
         if self.jit_compile not in JIT_MODES:
             raise ValueError(f"Unknown jit_compile {self.jit_compile!r}. Valid values: {', '.join(JIT_MODES)}.")
         if self.transpose_impl not in TRANSPOSE_IMPLS:
@@ -148,10 +187,10 @@ class TrainConfig:
         if self.arch == "infogan" and self.width not in (None, 64):
             raise ValueError("--width does not apply to --arch infogan (compare_gan's fixed widths); drop it.")
         self._validate_networks()
-        for name in ("epochs", "batch_size", "latent_dim", "n_samples", "keep_checkpoints"):
+        for name in ("latent_dim", "n_samples"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
-        for name in ("steps_per_epoch", "n_critic", "image_size"):
+        for name in ("n_critic",):
             v = getattr(self, name)
             if v is not None and int(v) < 1:
                 raise ValueError(f"{name} must be >= 1, got {v}.")
@@ -199,8 +238,6 @@ class TrainConfig:
             from .choices import parse_augment_policy as parse_policy  # raises naming the part
 
             parse_policy(self.augment)
-        if self.lr_decay not in LR_DECAYS:
-            raise ValueError(f"Unknown lr_decay {self.lr_decay!r}. Valid values: {', '.join(LR_DECAYS)}.")
         if self.keep_best is not None:
             if self.keep_best not in KEEP_BEST_METRICS:
                 raise ValueError(f"Unknown keep_best metric {self.keep_best!r}. Valid metrics: "
@@ -237,12 +274,6 @@ class TrainConfig:
             raise ValueError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}.")
         if self.label_smoothing and self.loss not in ("gan", "nsgan"):
             raise ValueError(f"--label-smoothing is for the BCE losses (gan, nsgan), not {self.loss}.")
-        if int(self.tensorboard_every) < 1:
-            raise ValueError(f"tensorboard_every must be >= 1, got {self.tensorboard_every}.")
-        if int(self.log_every) < 0:
-            raise ValueError(f"log_every must be >= 0 (0: no log lines), got {self.log_every}.")
-        if int(self.checkpoint_every) < 0:
-            raise ValueError(f"checkpoint_every must be >= 0 (0: at epoch ends only), got {self.checkpoint_every}.")
         if self.fid_every is not None and int(self.fid_every) < 1:
             raise ValueError(f"fid_every must be >= 1, got {self.fid_every}.")
         if int(self.fid_samples) < 2:
@@ -334,8 +365,6 @@ class TrainConfig:
 
     def _validate_dataset(self) -> None:
         """A built-in name, an existing folder or .npz/.npy file, or a TFDS name (checked when loaded)."""
-        if self.data_dir is not None and not os.path.isdir(self.data_dir):
-            raise ValueError(f"data_dir {self.data_dir!r} is not a folder.")
         d = str(self.dataset or "")
         if not d:
             raise ValueError(f"dataset is empty; give one of {', '.join(DATASETS)}, a folder of images, "
@@ -364,6 +393,84 @@ class TrainConfig:
         if self.infogan:
             return "infogan"
         return None if self.conditional == "none" else self.conditional
+
+
+@dataclasses.dataclass
+class TranslationConfig(RunConfig):
+    """Settings of a pix2pix or CycleGAN run (``train.py --model``); the run fields are :class:`RunConfig`'s.
+
+    ``loss`` None is the model's own (pix2pix nsgan, CycleGAN lsgan) and is resolved when the config is made,
+    so ``config.json`` and the checkpoints record the loss that ran.
+    """
+
+    out: str = "runs/pix2pix"
+    model: str = "pix2pix"
+    pairs: str = "mnist-edges"
+    loss: str | None = None  # None: pix2pix nsgan, cyclegan lsgan
+    width: int | None = None  # generator and discriminator width (default 32 for images up to 64 px, else 64)
+    patch_layers: int | None = None  # PatchGAN depth (default 2 for images up to 64 px: 34x34 patches; else 3)
+    n_blocks: int = 6  # CycleGAN generator residual blocks
+    l1_weight: float = 100.0
+    cycle_weight: float = 10.0
+    identity_weight: float = 0.5
+    pool_size: int = 50
+    constraint: str = "none"
+    penalty: str = "none"
+    penalty_weight: float | None = None
+    lr: float = 2e-4
+    n_eval: int = 1000
+
+    def __post_init__(self) -> None:
+        if self.loss is None:
+            self.loss = TRANSLATION_DEFAULT_LOSS.get(self.model)
+
+    @property
+    def resolved_loss(self) -> str:
+        """The adversarial loss that runs (``loss``, resolved from the model when it was None)."""
+        return self.loss or TRANSLATION_DEFAULT_LOSS[self.model]
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` naming the first invalid field and the valid values."""
+        if self.model not in TRANSLATION_MODELS:
+            raise ValueError(f"Unknown model {self.model!r}. Valid: gan, {', '.join(TRANSLATION_MODELS)}.")
+        if self.pairs not in PAIR_SOURCES and not os.path.isdir(str(self.pairs)):
+            raise ValueError(f"--pairs {self.pairs!r} is neither a built-in source ({', '.join(PAIR_SOURCES)}) nor a "
+                             "folder with A/ and B/ sub-folders.")
+        self._validate_run()
+        if self.resolved_loss not in LOSSES:
+            raise ValueError(f"Unknown loss {self.loss!r}. Valid losses: {', '.join(LOSSES)}.")
+        if self.resolved_loss in ("mmd", "mmd-gp"):
+            raise ValueError(f"--loss {self.loss} has a feature-map critic; the translation models need a loss that "
+                             "compares real and generated logits (any other --loss).")
+        if self.constraint not in TRANSLATION_CONSTRAINTS:
+            raise ValueError(f"--constraint {self.constraint} is not available for --model {self.model} (its "
+                             f"discriminators score patches); use {', '.join(TRANSLATION_CONSTRAINTS)}.")
+        from .composition import check_combination
+
+        check_combination(self.resolved_loss, self.constraint, self.penalty)
+        for name in ("n_blocks", "n_eval"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
+        for name in ("width", "patch_layers"):
+            v = getattr(self, name)
+            if v is not None and int(v) < 1:
+                raise ValueError(f"{name} must be >= 1, got {v}.")
+        if int(self.pool_size) < 0:
+            raise ValueError(f"pool_size must be >= 0 (0: no image pool), got {self.pool_size}.")
+        for name in ("l1_weight", "cycle_weight", "identity_weight"):
+            if not float(getattr(self, name)) >= 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}.")
+        if not float(self.lr) > 0:
+            raise ValueError(f"lr must be > 0, got {self.lr}.")
+        if self.penalty_weight is not None and not self.penalty_weight >= 0:
+            raise ValueError(f"penalty_weight must be >= 0, got {self.penalty_weight}.")
+
+    def saved_settings(self) -> dict:
+        """``config.json``: the settings in ``train.py``'s flag names (its one ``lr`` as ``lr_d`` and ``lr_g``;
+        ``n_eval`` has no flag)."""
+        saved = {k: v for k, v in dataclasses.asdict(self).items() if k not in ("lr", "n_eval")}
+        saved.update(lr_d=self.lr, lr_g=self.lr)
+        return saved
 
 
 def check_tf_config(text: str | None) -> None:
@@ -396,10 +503,10 @@ def check_tf_config(text: str | None) -> None:
                          "give each process its own type and index.")
 
 
-def writes_run_folder(cfg: TrainConfig) -> bool:
+def writes_run_folder(cfg: RunConfig) -> bool:
     """Whether this process writes ``cfg.out``: always, except a non-chief worker of ``--strategy multiworker``
     (the chief is the ``"chief"`` task, or worker 0 when the cluster has none). Reads ``TF_CONFIG``, no TensorFlow."""
-    if cfg.strategy != "multiworker":
+    if getattr(cfg, "strategy", "default") != "multiworker":
         return True
     conf = json.loads(os.environ["TF_CONFIG"])  # checked by validate()
     task, cluster = conf["task"], conf["cluster"]

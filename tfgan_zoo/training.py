@@ -1,78 +1,30 @@
 """End-to-end training run: data -> networks -> GAN -> fit -> files.
 
-``scripts/train.py`` is a thin command line over :func:`run`.
+``scripts/train.py`` is a thin command line over :func:`run`. The life of a run (claim, resume, checkpoints,
+signals, full disk, divergence, logs, summary) is :mod:`tfgan_zoo.lifecycle`'s, the same for every kind of
+model; :class:`GANTrainer` is what is particular to a GAN from noise.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
-import re
 import sys
-import time
-from typing import Any, NamedTuple
+from typing import Any
 
 import keras
 import tensorflow as tf
 
 from . import callbacks as cb
-from . import checkpointing, constraints, data, distribute, models, nets
-from .callbacks import DivergenceGuard
+from . import checkpointing, constraints, data, distribute, lifecycle, models, nets
 from .choices import CONV_ARCHITECTURES
-from .config import TrainConfig
-from .divergence import TrainingDiverged
+from .config import RunConfig, TrainConfig, TranslationConfig
 from .export import export_generator
-from .io import causes, is_disk_full, write_text
-from .precision import set_precision
-from .preemption import StopOnSignal, TrainingInterrupted
-from .runlock import acquire as lock_run_folder
+from .lifecycle import DiskFullError, Prepared  # noqa: F401 - public here since before the lifecycle module
+from .runfolder import Claim
 from .shapes import upsampling_plan
 
-
-class DiskFullError(RuntimeError):
-    """A file of the run could not be written: the disk (or quota) is full. ``last_good`` is the newest
-    checkpoint, intact: nothing is pruned or overwritten on a failed write."""
-
-    def __init__(self, message: str, last_good: checkpointing.Checkpoint | None) -> None:
-        super().__init__(message)
-        self.last_good = last_good
-
-
-def _written_file(error: BaseException | None) -> str | None:
-    """The file a failed write was writing, from the error or its causes (a temporary name as its target's)."""
-    for e in causes(error):
-        name = getattr(e, "filename", None)
-        if isinstance(name, str) and name:
-            folder, base = os.path.split(name)
-            target = re.match(r"^\.(.+)\.[^.]+\.tmp", base)  # io.atomic_path's temporary names
-            return os.path.join(folder, target.group(1) if target else base)
-    return None
-
-
-def _last_good(last_good: checkpointing.Checkpoint | None, out: str, fix: str = "") -> str:
-    """``The last good checkpoint is ...; [fix and ]continue from it with --resume --out OUT.`` for messages."""
-    if last_good is None:
-        return f"No checkpoint was written yet; {fix} and start the run again." if fix else \
-            "No checkpoint was written yet."
-    return f"The last good checkpoint is {last_good.describe()}; {fix + ' and ' if fix else ''}continue from it " \
-           f"with --resume --out {out}."
-
-
-def _disk_full(error: BaseException, last_good: checkpointing.Checkpoint | None, out: str) -> DiskFullError:
-    where = _written_file(error) or f"into {out}"
-    return DiskFullError(f"The disk is full (no space left writing {where}). "
-                         f"{_last_good(last_good, out, 'free some space')}", last_good)
-
-
-class Prepared(NamedTuple):
-    """The training data of a run, as :func:`open_data` returns it."""
-
-    dataset: Any  # endless stream of batches, from batch ``start_batch`` on
-    image_shape: tuple[int, int, int]
-    num_classes: int | None
-    batches_per_pass: int
-    start_batch: int = 0
+_last_good = lifecycle.last_good_note
 
 
 def real_batch_size(cfg: TrainConfig) -> int:
@@ -231,17 +183,106 @@ def _data_failure(cfg: TrainConfig, error: Exception, last_good: checkpointing.C
         f"was reading it. Put it back, then continue. {good}")
 
 
-def run(cfg: TrainConfig, verbose: int | str = "auto", prepared: Prepared | None = None,
+class GANTrainer(lifecycle.Trainer):
+    """A GAN from noise (:class:`~tfgan_zoo.config.TrainConfig`) for :func:`tfgan_zoo.lifecycle.run`: its data
+    stream, networks and compiled GAN, its sample grid, FID, best-generator and progressive-augmentation
+    callbacks, and the exported generator."""
+
+    cfg: TrainConfig
+
+    def open_data(self, start: int) -> Prepared:
+        return open_data(self.cfg, start)
+
+    def settle(self, point: checkpointing.Checkpoint | None) -> TrainConfig:
+        """``transpose_impl`` resolved (config.json and the checkpoints record the implementation the layers
+        have)."""
+        if self.cfg.arch not in CONV_ARCHITECTURES:
+            return self.cfg
+        return dataclasses.replace(self.cfg, transpose_impl=resolve_transpose_impl(self.cfg, point))
+
+    def build(self, prepared: Prepared, total_steps: int) -> models.GAN:
+        return build_model(self.cfg, prepared.image_shape, prepared.num_classes, total_steps=total_steps)
+
+    def restore(self, model: models.GAN, point: checkpointing.Checkpoint, total_steps: int) -> None:
+        checkpointing.restore_weights(model, point)
+        set_learning_rates(model.d_optimizer, model.g_optimizer, self.cfg, total_steps,
+                           model.n_critic)  # a resumed run may change them
+        model.record_optimizer_config()
+
+    def callbacks(self, model: models.GAN, out: str) -> tuple[list, list, Any]:
+        cfg = self.cfg
+        before: list = [] if cfg.fid_every is None else [cb.FIDCallback(
+            cfg.fid_every, cfg.fid_samples, real=cfg.dataset, network=cfg.fid_network, seed=cfg.seed,
+            data_dir=cfg.data_dir, kid=bool(cfg.progressive_augment) and cfg.pa_monitor == "kid")]  # first: fid
+        self.keep = None
+        if cfg.keep_best:  # after the FID callback, which writes logs["fid"]
+            self.keep = cb.KeepBest(os.path.join(out, "generator"), monitor=cfg.keep_best)
+            before.append(self.keep)
+        if cfg.fid_every is not None:  # wall-clock seconds beside each FID (evaluations included)
+            before.append(cb.WallClock())
+        if cfg.progressive_augment:  # after the evaluation it follows
+            before.append(cb.ProgressiveAugmentationSchedule(cfg.pa_monitor, patience=cfg.pa_patience,
+                                                             start=cfg.pa_start))
+        grid = cb.SampleGrid(os.path.join(out, "samples"), n_images=cfg.n_samples, seed=cfg.seed)
+        after = [cb.CodeTraversal(os.path.join(out, "traversals"), seed=cfg.seed)] if cfg.infogan else []
+        return [*before, grid], after, grid
+
+    def images_per_step(self) -> int:
+        return real_batch_size(self.cfg)
+
+    def data_failure(self, error: Exception, last_good: checkpointing.Checkpoint | None) -> Exception | None:
+        return _data_failure(self.cfg, error, last_good)
+
+    def finish(self, model: models.GAN, out: str, summary: dict, strategy: tf.distribute.Strategy) -> None:
+        """``generator/`` (the best evaluation's with ``keep_best``, the last one beside it as
+        ``generator_last/``), the equilibrium loss and the replicas in the summary."""
+        cfg, keep, steps = self.cfg, self.keep, summary["generator_steps"]
+        if keep is None:
+            export_generator(model.sampling_generator, os.path.join(out, "generator"), prior=model.prior)
+        else:  # generator/ is the best evaluation's; the last one goes beside it
+            export_generator(model.sampling_generator, os.path.join(out, "generator_last"), prior=model.prior)
+            if keep.best is None:
+                print(f"warning: no finite {cfg.keep_best} was computed, so {out}/generator is the last generator "
+                      f"(step {steps}).", file=sys.stderr)
+                export_generator(model.sampling_generator, os.path.join(out, "generator"), prior=model.prior,
+                                 selected={"metric": cfg.keep_best, "value": None, "epoch": cfg.epochs,
+                                           "step": steps})
+            summary["best"] = keep.best
+        summary["equilibrium_d_loss"] = model.equilibrium_d_loss
+        summary["replicas"] = distribute.num_replicas(strategy)
+
+
+def trainer_for(cfg: RunConfig) -> lifecycle.Trainer:
+    """The trainer of a configuration: :class:`GANTrainer` for a :class:`~tfgan_zoo.config.TrainConfig`,
+    :class:`tfgan_zoo.translate.TranslationTrainer` for a :class:`~tfgan_zoo.config.TranslationConfig`."""
+    if isinstance(cfg, TranslationConfig):
+        from .translate import TranslationTrainer
+
+        return TranslationTrainer(cfg)
+    if isinstance(cfg, TrainConfig):
+        return GANTrainer(cfg)
+    raise TypeError(f"training.run takes a TrainConfig or a TranslationConfig, got {type(cfg).__name__}.")
+
+
+def run(cfg: RunConfig | Claim, verbose: int | str = "auto", prepared: Prepared | None = None,
         resume: bool | checkpointing.Checkpoint = False,
         strategy: tf.distribute.Strategy | None = None, handle_signals: bool = True) -> dict[str, Any]:
-    """Train and write into ``cfg.out``.
+    """Train and write into ``cfg.out``: a GAN for a :class:`~tfgan_zoo.config.TrainConfig`, pix2pix or
+    CycleGAN for a :class:`~tfgan_zoo.config.TranslationConfig`, through the one lifecycle of
+    :mod:`tfgan_zoo.lifecycle`.
 
-    Files: ``config.json``, ``samples/epoch_NNNN.png`` (and ``samples/progress.gif``, all of them as
-    an animation, at the end), ``history.csv``, ``curves.png``, ``tensorboard/`` (event files, unless
-    ``cfg.tensorboard`` is off; :class:`~tfgan_zoo.monitoring.TensorBoardGAN`), ``checkpoints/`` (``epoch_NNNN.keras`` after each epoch,
-    ``step_NNNNNNNN.keras`` every ``cfg.checkpoint_every`` steps, each with its
-    ``.json`` state; see :mod:`tfgan_zoo.checkpointing`), ``generator/``
-    (SavedModel) and ``summary.json`` (wall time, throughput, final metrics).
+    ``cfg`` may be a :class:`~tfgan_zoo.runfolder.Claim` (the configuration already validated and its folder
+    locked, as the command line does before TensorFlow loads): it is trusted, and released by its maker.
+    Otherwise the run validates ``cfg`` and locks ``cfg.out`` itself, once, for the whole run, so a second run
+    into the same folder is refused.
+
+    Files: ``config.json``, ``samples/epoch_NNNN.png`` (GANs: and ``samples/progress.gif``, all of them as
+    an animation, at the end; translation: the fixed test inputs with their translations), ``history.csv``,
+    ``curves.png``, ``tensorboard/`` (event files, unless ``cfg.tensorboard`` is off;
+    :class:`~tfgan_zoo.monitoring.TensorBoardGAN`), ``checkpoints/`` (``epoch_NNNN.keras`` after each epoch,
+    ``step_NNNNNNNN.keras`` every ``cfg.checkpoint_every`` steps, each with its ``.json`` state; see
+    :mod:`tfgan_zoo.checkpointing`), ``generator/`` (SavedModel) and ``summary.json`` (wall time, throughput,
+    final metrics; translation runs also ``metrics.json``).
     ``prepared`` is the result of :func:`open_data` when the caller already has it
     (from the resumed step on).
     ``strategy`` (default: ``distribute.make_strategy(cfg.strategy)``, made before ``prepared``
@@ -256,14 +297,14 @@ def run(cfg: TrainConfig, verbose: int | str = "auto", prepared: Prepared | None
     metric running means, the history, loss curves and the data order are restored,
     so the run ends as an uninterrupted one would (bitwise with ``cfg.deterministic``).
 
-    The chief holds a lock on ``cfg.out`` (:mod:`tfgan_zoo.runlock`) for the whole run, so a
-    second run into the same folder is refused. ``handle_signals=True`` (in the main thread,
-    and not across several workers, which must stop at the same step) makes SIGTERM and
-    SIGINT finish the current step, write a checkpoint there and raise
+    ``handle_signals=True`` (in the main thread, and not across several workers, which must stop at the same
+    step) makes SIGTERM and SIGINT finish the current step, write a checkpoint there and raise
     :class:`~tfgan_zoo.preemption.TrainingInterrupted`.
 
     Raises
     ------
+    ValueError
+        An invalid setting, or data the networks cannot take.
     tfgan_zoo.checkpointing.CheckpointError
         The checkpoint to resume is unusable or belongs to another model or settings.
     tfgan_zoo.guard.TrainingDiverged
@@ -276,146 +317,7 @@ def run(cfg: TrainConfig, verbose: int | str = "auto", prepared: Prepared | None
     tfgan_zoo.runlock.RunFolderInUseError
         Another live process is training into ``cfg.out``.
     """
-    cfg.validate()
-    strategy = distribute.make_strategy(cfg.strategy) if strategy is None else strategy
-    distribute.check_global_batch(cfg.batch_size, strategy)
-    lock = lock_run_folder(cfg.out) if distribute.is_chief(strategy) else None
-    state = {"last_good": resume if isinstance(resume, checkpointing.Checkpoint) else None}
-    try:
-        return _run(cfg, prepared, resume, strategy, verbose, handle_signals, state)
-    except Exception as e:  # an OSError, or one that writers (h5py, PIL, Keras saving) wrapped
-        if is_disk_full(e):
-            raise _disk_full(e, state["last_good"], cfg.out) from e
-        raise
-    finally:
-        if lock is not None:
-            lock.release()
-
-
-def _run(cfg: TrainConfig, prepared: Prepared | None, resume: bool | checkpointing.Checkpoint,
-         strategy: tf.distribute.Strategy, verbose: int | str, handle_signals: bool, state: dict) -> dict[str, Any]:
-    chief_ckpt_dir = os.path.join(cfg.out, "checkpoints")
-    point = checkpointing.latest_good(chief_ckpt_dir) if resume is True else (resume or None)
-    if resume is True and point is None:
-        print(f"note: no checkpoint to resume from in {chief_ckpt_dir}; starting at step 0.", file=sys.stderr)
-    state["last_good"] = point
-    start = point.position.global_step if point else 0
-    ds, shape, num_classes, per_pass, first = prepared or open_data(cfg, start)
-    if first != start:
-        raise ValueError(f"The prepared data starts at batch {first}, the run at step {start}; "
-                         f"prepare it with open_data(cfg, {start}).")
-    steps_per_epoch = cfg.steps_per_epoch or per_pass
-    if cfg.arch in CONV_ARCHITECTURES:  # config.json and the checkpoints record the implementation the layers have
-        cfg = dataclasses.replace(cfg, transpose_impl=resolve_transpose_impl(cfg, point))
-    if point:
-        checkpointing.check_resumable(point, dataclasses.asdict(cfg), shape, steps_per_epoch)
-    elif checkpointing.scan(chief_ckpt_dir)[0]:
-        print(f"note: {chief_ckpt_dir} holds checkpoints of an earlier run; this new run replaces them at its first "
-              "checkpoint (to continue that run instead, stop now and pass --resume).", file=sys.stderr)
-    out = distribute.worker_output_dir(cfg.out, strategy)
-    ckpt_dir = os.path.join(out, "checkpoints")
-    os.makedirs(out, exist_ok=True)
-    write_text(os.path.join(out, "config.json"), json.dumps(dataclasses.asdict(cfg), indent=2) + "\n")
-    set_precision(cfg.precision)
-    if cfg.deterministic:
-        tf.config.experimental.enable_op_determinism()
-    keras.utils.set_random_seed(cfg.seed)
-    with strategy.scope():
-        gan = build_model(cfg, shape, num_classes, total_steps=cfg.epochs * steps_per_epoch)
-    if point:
-        checkpointing.restore_weights(gan, point)
-        set_learning_rates(gan.d_optimizer, gan.g_optimizer, cfg, cfg.epochs * steps_per_epoch,
-                           gan.n_critic)  # a resumed run may change them
-        gan.record_optimizer_config()
-    callbacks = [] if cfg.fid_every is None else [cb.FIDCallback(
-        cfg.fid_every, cfg.fid_samples, real=cfg.dataset, network=cfg.fid_network, seed=cfg.seed,
-        data_dir=cfg.data_dir, kid=bool(cfg.progressive_augment) and cfg.pa_monitor == "kid")]  # first: fid column
-    if cfg.progressive_augment:  # after the evaluation it follows
-        callbacks.append(cb.ProgressiveAugmentationSchedule(cfg.pa_monitor, patience=cfg.pa_patience,
-                                                            start=cfg.pa_start))
-    callbacks += [
-        cb.SampleGrid(os.path.join(out, "samples"), n_images=cfg.n_samples, seed=cfg.seed),
-        cb.HistoryCSV(os.path.join(out, "history.csv")),
-        cb.LossCurves(os.path.join(out, "curves.png")),
-    ]
-    if cfg.fid_every is not None:  # wall-clock seconds beside each FID (evaluations included)
-        callbacks.insert(1, cb.WallClock())
-    keep = None
-    if cfg.keep_best:  # after the FID callback, which writes logs["fid"]
-        keep = cb.KeepBest(os.path.join(out, "generator"), monitor=cfg.keep_best)
-        callbacks.insert(1, keep)
-    if cfg.infogan:
-        callbacks.append(cb.CodeTraversal(os.path.join(out, "traversals"), seed=cfg.seed))
-    from .callbacks import ProgressLog, TensorBoardGAN
-
-    grid = next(c for c in callbacks if isinstance(c, cb.SampleGrid))
-    if cfg.tensorboard:  # after the grid, FID and wall-clock callbacks: it writes what they produce
-        callbacks.append(TensorBoardGAN(os.path.join(out, "tensorboard"), cfg.tensorboard_every, grid=grid,
-                                        seed=cfg.seed))
-    if verbose == "auto":  # a terminal gets Keras' progress bar, a log file plain lines
-        lines = not sys.stdout.isatty() and cfg.log_every > 0
-        verbose = 1 if sys.stdout.isatty() else (0 if lines else 2)
-        if lines:
-            callbacks.append(ProgressLog(cfg.log_every, batch_size=real_batch_size(cfg)))
-    guard = DivergenceGuard()
-    ckpt = cb.GANCheckpoint(ckpt_dir, keep=cfg.keep_checkpoints, every_n_steps=cfg.checkpoint_every or None,
-                            callbacks=[*callbacks, guard],
-                            metadata={"config": dataclasses.asdict(cfg)})
-    guard.checkpoint = ckpt
-    callbacks += [guard, ckpt]  # the guard checks a step before it can be checkpointed
-    stop = None
-    if handle_signals and distribute.num_workers(strategy) == 1:
-        stop = StopOnSignal(ckpt)
-        callbacks.append(stop)  # after the checkpoint callback: it saves the stopping step through it
-        stop.install_handlers()  # now: a signal during the setup below stops after the first step
-    if point:
-        ckpt.resume_from(point)
-    curves = next(c for c in callbacks if isinstance(c, cb.LossCurves))
-    history_csv = next(c for c in callbacks if isinstance(c, cb.HistoryCSV))
-    t0 = time.perf_counter()
-    try:
-        history = gan.fit(ds, epochs=cfg.epochs, initial_epoch=point.position.epoch if point else 0,
-                          steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=verbose,
-                          shuffle=False)  # the stream shuffles itself
-    except (TrainingDiverged, TrainingInterrupted):
-        curves.plot()  # the curves up to the failure or the stop
-        raise
-    except tf.errors.OpError as e:  # the input pipeline's errors surface here, from inside the compiled step
-        failure = _data_failure(cfg, e, ckpt.last_saved or point)
-        if failure is None:
-            raise
-        curves.plot()
-        raise failure from None
-    finally:
-        state["last_good"] = ckpt.last_saved or point
-        if stop is not None:
-            stop.restore_handlers()
-    wall = time.perf_counter() - t0
-    steps = ckpt.global_step
-    if keep is None:
-        export_generator(gan.sampling_generator, os.path.join(out, "generator"), prior=gan.prior)
-    else:  # generator/ is the best evaluation's; the last one goes beside it
-        export_generator(gan.sampling_generator, os.path.join(out, "generator_last"), prior=gan.prior)
-        if keep.best is None:
-            print(f"warning: no finite {cfg.keep_best} was computed, so {out}/generator is the last generator "
-                  f"(step {steps}).", file=sys.stderr)
-            export_generator(gan.sampling_generator, os.path.join(out, "generator"), prior=gan.prior,
-                             selected={"metric": cfg.keep_best, "value": None, "epoch": cfg.epochs, "step": steps})
-    final = {k: float(v[-1]) for k, v in history.history.items()}
-    if not final and history_csv.rows:  # resumed at the very end: nothing left to train
-        final = {k: float(v) for k, v in history_csv.rows[-1].items() if k != "epoch"}
-    summary = {
-        "wall_time_s": round(wall, 2),
-        "generator_steps": steps,
-        "images_per_s": round((steps - start) * real_batch_size(cfg) / wall, 1) if wall > 0 and steps > start else None,
-        "final": final,
-        "equilibrium_d_loss": gan.equilibrium_d_loss,
-        "replicas": distribute.num_replicas(strategy),
-        "samples": grid.paths[-1] if grid.paths else None,
-        "resumed_from": point.path if point else None,
-    }
-    if keep is not None:
-        summary["best"] = keep.best
-    write_text(os.path.join(out, "summary.json"), json.dumps(summary, indent=2) + "\n")
-    distribute.remove_worker_output_dir(out, cfg.out)
-    return summary
+    claim = cfg if isinstance(cfg, Claim) else None
+    trainer = trainer_for(claim.cfg if claim else cfg)
+    return lifecycle.run(trainer, verbose=verbose, prepared=prepared, resume=resume, strategy=strategy,
+                         handle_signals=handle_signals, claim=claim)

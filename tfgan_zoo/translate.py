@@ -1,10 +1,14 @@
-"""Train pix2pix or CycleGAN on a translation source, with the outputs of a GAN run: ``train.py --model pix2pix``.
+"""Train pix2pix or CycleGAN on a translation source, with the outputs and guarantees of a GAN run:
+``train.py --model pix2pix``. :class:`TranslationTrainer` is what is particular to these models; the run itself
+(claim, step checkpoints, resume, SIGTERM, full disk, divergence guard, TensorBoard, progress lines) is
+:mod:`tfgan_zoo.lifecycle`'s, the same as a GAN's.
 
 Files in ``out``: ``config.json``; ``samples/epoch_NNNN.png`` (8 fixed test inputs: rows input | output | target
 for pix2pix; for CycleGAN a | G(a) | F(G(a)) and b | F(b) | G(F(b))); ``history.csv``; ``curves.png``;
-``checkpoints/epoch_NNNN.keras`` (after every epoch, the model with its optimizers and image pools, plus ``.json``
-with the position, size and SHA-256, written as a GAN run's are by :mod:`tfgan_zoo.checkpointing`; the newest
-``keep_checkpoints`` are kept); ``generator/`` (SavedModel: pix2pix ``serve(images)``; CycleGAN
+``checkpoints/`` (``epoch_NNNN.keras`` after every epoch and ``step_NNNNNNNN.keras`` every ``checkpoint_every``
+steps: the model with its optimizers, image pools and seed state, plus ``.json`` with the position, size and
+SHA-256, written by :class:`~tfgan_zoo.callbacks.GANCheckpoint`; the newest ``keep_checkpoints`` are kept);
+``tensorboard/``; ``generator/`` (SavedModel: pix2pix ``serve(images)``; CycleGAN
 ``a_to_b`` (also ``serve``) and ``b_to_a``); ``metrics.json`` and ``summary.json``.
 
 Metrics (:mod:`tfgan_zoo.metrics.translation`): on the first ``n_eval`` pairs of the source's test split, whose
@@ -12,88 +16,31 @@ true mapping is known (for CycleGAN the paired test split: each translated A aga
 L1 and SSIM against the target and, for MNIST sources, the share of translations the committed MNIST classifier
 reads as the input's digit.
 
-``resume=True`` continues from the newest intact epoch checkpoint (a truncated or corrupt newer one is skipped
-with a warning): the model, its optimizers (and their step counts,
-hence the learning-rate schedule) and pools are loaded, and the data stream is the uninterrupted one's from that
-step on (a seeded stream, skipped ahead).
+``resume=True`` continues from the newest intact checkpoint, mid-epoch ones included (a truncated or corrupt newer
+one is skipped with a warning): the weights, optimizers (and their step counts, hence the learning-rate schedule),
+pools and seed state are loaded, and the data stream is the uninterrupted one's from that step on (a seeded
+stream, skipped ahead), so the run ends as an uninterrupted one would (bitwise with ``deterministic``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
-import time
-import warnings
 from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from . import checkpointing, data, images
-from .callbacks import HistoryCSV, LossCurves
+from . import checkpointing, data, lifecycle
+from .callbacks import TranslationGrid
+from .callbacks.samples import translation_grid
+from .choices import TRANSLATION_DEFAULT_LOSS as DEFAULT_LOSS  # noqa: F401 - former home
+from .choices import TRANSLATION_MODELS as MODELS  # noqa: F401 - former home
+from .config import TranslationConfig
+from .images import save_png
 from .io import atomic_path, write_text
-
-MODELS = ("pix2pix", "cyclegan")
-DEFAULT_LOSS = {"pix2pix": "nsgan", "cyclegan": "lsgan"}
-
-
-@dataclasses.dataclass
-class TranslationConfig:
-    """Settings of a translation run (the ``train.py`` flags that apply to it)."""
-
-    model: str = "pix2pix"
-    pairs: str = "mnist-edges"
-    loss: str | None = None  # None: pix2pix nsgan, cyclegan lsgan
-    epochs: int = 1
-    steps_per_epoch: int | None = None
-    batch_size: int = 32
-    seed: int = 0
-    out: str = "runs/pix2pix"
-    width: int | None = None  # generator and discriminator width (default 32 for images up to 64 px, else 64)
-    patch_layers: int | None = None  # PatchGAN depth (default 2 for images up to 64 px: 34x34 patches; else 3)
-    n_blocks: int = 6  # CycleGAN generator residual blocks
-    l1_weight: float = 100.0
-    cycle_weight: float = 10.0
-    identity_weight: float = 0.5
-    pool_size: int = 50
-    constraint: str = "none"
-    penalty: str = "none"
-    penalty_weight: float | None = None
-    lr: float = 2e-4
-    lr_decay: str = "none"  # "linear": constant for the first half of the run, then linearly to 0 (pix2pix/CycleGAN)
-    precision: str = "float32"
-    image_size: int | None = None
-    data_dir: str | None = None
-    n_eval: int = 1000
-    keep_checkpoints: int = 3
-
-    def validate(self) -> None:
-        from .composition import check_combination
-        from .data.translation_pairs import PAIR_SOURCES
-
-        if self.model not in MODELS:
-            raise ValueError(f"Unknown model {self.model!r}. Valid: gan, {', '.join(MODELS)}.")
-        if self.pairs not in PAIR_SOURCES and not os.path.isdir(str(self.pairs)):
-            raise ValueError(f"--pairs {self.pairs!r} is neither a built-in source ({', '.join(PAIR_SOURCES)}) nor a "
-                             "folder with A/ and B/ sub-folders.")
-        if self.loss in ("mmd", "mmd-gp"):
-            raise ValueError(f"--loss {self.loss} has a feature-map critic; the translation models need a loss that "
-                             "compares real and generated logits (any other --loss).")
-        if self.constraint not in ("none", "clip", "sn"):
-            raise ValueError(f"--constraint {self.constraint} is not available for --model {self.model} (its "
-                             "discriminators score patches); use none, clip or sn.")
-        check_combination(self.resolved_loss, self.constraint, self.penalty)
-        for name in ("epochs", "batch_size", "n_blocks", "n_eval", "keep_checkpoints"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
-        if self.lr_decay not in ("none", "linear"):
-            raise ValueError(f"Unknown lr_decay {self.lr_decay!r}. Valid: none, linear.")
-
-    @property
-    def resolved_loss(self) -> str:
-        return self.loss or DEFAULT_LOSS[self.model]
+from .lifecycle import Prepared
 
 
 def _build(cfg: TranslationConfig, shape, total_steps: int) -> keras.Model:
@@ -125,44 +72,9 @@ def _build(cfg: TranslationConfig, shape, total_steps: int) -> keras.Model:
     return model
 
 
-class _Samples(keras.callbacks.Callback):
-    """``samples/epoch_NNNN.png`` of fixed test inputs after every epoch."""
-
-    def __init__(self, out: str, a: np.ndarray, b: np.ndarray, first_epoch: int = 0) -> None:
-        super().__init__()
-        self.out, self.a, self.b, self.first_epoch = out, a, b, first_epoch
-        self.last: str | None = None
-
-    def on_epoch_end(self, epoch: int, logs=None) -> None:
-        self.last = save_samples(self.model, self.a, self.b,
-                                 os.path.join(self.out, "samples", f"epoch_{epoch + 1:04d}.png"))
-
-
 def save_samples(model, a, b, path: str) -> str:
     """The sample grid of a translation model (module docstring) as one PNG."""
-    n = len(a)
-    if hasattr(model, "generator_ab"):
-        fb = model.translate(a, "a_to_b").numpy()
-        fa = model.translate(b, "b_to_a").numpy()
-        rows = [a, fb, model.translate(fb, "b_to_a").numpy(), b, fa, model.translate(fa, "a_to_b").numpy()]
-    else:
-        rows = [a, model.translate(a).numpy(), b]
-    return images.save_grid(np.concatenate(rows), path, nrow=n)
-
-
-class _EpochCheckpoint(keras.callbacks.Callback):
-    """An epoch-end checkpoint by :func:`tfgan_zoo.checkpointing.write` (atomic, with size and SHA-256 in its
-    state file), then the run's older ones pruned to the newest ``keep``: the format and rules of a GAN run."""
-
-    def __init__(self, folder: str, steps_per_epoch: int, run_id: str, keep: int) -> None:
-        super().__init__()
-        self.folder, self.steps_per_epoch, self.run_id, self.keep = folder, steps_per_epoch, run_id, keep
-
-    def on_epoch_end(self, epoch: int, logs=None) -> None:
-        position = checkpointing.Position(epoch + 1, 0, (epoch + 1) * self.steps_per_epoch)
-        state = {"run_id": self.run_id, "logs": {k: float(v) for k, v in (logs or {}).items()}}
-        ckpt = checkpointing.write(self.folder, position, self.model.save, state)
-        checkpointing.prune(self.folder, self.keep, ckpt)
+    return save_png(translation_grid(model, a, b), path, scale=2)
 
 
 def latest_checkpoint(out: str) -> checkpointing.Checkpoint | None:
@@ -195,14 +107,14 @@ def export_translator(model, path: str) -> str:
     return path
 
 
-def evaluate(model, cfg: TranslationConfig) -> dict:
-    """L1, SSIM and (MNIST sources) label preservation on the test split's known mapping (module docstring)."""
+def evaluate(model, cfg: TranslationConfig, test: tuple | None = None) -> dict:
+    """L1, SSIM and (MNIST sources) label preservation on the test split's known mapping (module docstring);
+    ``test`` is that split's ``(a, b, labels)`` when the caller has read it."""
     from .metrics.translation import translation_report
 
-    source = cfg.pairs
-    split = "test" if not os.path.isdir(str(source)) else "train"
-    a, b, labels = data.pair_arrays(source, split=split, paired=True, data_dir=cfg.data_dir,
-                                    image_size=cfg.image_size)
+    source, split = cfg.pairs, _test_split(cfg)
+    a, b, labels = test if test is not None else data.pair_arrays(source, split=split, paired=True,
+                                                                  data_dir=cfg.data_dir, image_size=cfg.image_size)
     a, b = a[:cfg.n_eval], b[:cfg.n_eval]
     labels = None if labels is None or not str(source).startswith("mnist") else labels[:cfg.n_eval]
     out = np.concatenate([model.translate(a[i:i + 250]).numpy() if not hasattr(model, "generator_ab")
@@ -212,58 +124,65 @@ def evaluate(model, cfg: TranslationConfig) -> dict:
     return report
 
 
-def run(cfg: TranslationConfig, resume: bool = False, verbose: int | str = "auto") -> dict:
-    """Train ``cfg.model`` on ``cfg.pairs`` and write the files of the module docstring; returns the summary."""
-    from .precision import set_precision
 
-    cfg.validate()
-    set_precision(cfg.precision)
-    keras.utils.set_random_seed(cfg.seed)
-    paired = cfg.model == "pix2pix"
-    a_all, b_all, _ = data.pair_arrays(cfg.pairs, split="train", paired=paired, data_dir=cfg.data_dir,
-                                       image_size=cfg.image_size)
-    shape = tuple(int(s) for s in a_all.shape[1:])
-    steps = cfg.steps_per_epoch or max(len(a_all), len(b_all)) // cfg.batch_size
-    if steps < 1:
-        raise ValueError(f"--batch-size {cfg.batch_size} is larger than the {len(a_all)} training pairs.")
-    point = latest_checkpoint(cfg.out) if resume else None
-    if point is not None and point.position.step:
-        raise checkpointing.CheckpointError(f"{point.describe()} is not at an epoch's end; translation runs resume "
-                                            "from epoch checkpoints only.")
-    start_epoch = point.position.epoch if point else 0
-    os.makedirs(cfg.out, exist_ok=True)
-    # config.json in train.py's keys, so --resume (and --config) reads it back
-    saved = {k: v for k, v in dataclasses.asdict(cfg).items() if k not in ("lr", "n_eval", "loss")}
-    saved.update(loss=cfg.resolved_loss, lr_d=cfg.lr, lr_g=cfg.lr)
-    write_text(os.path.join(cfg.out, "config.json"), json.dumps(saved, indent=2) + "\n")
-    if point:  # latest_good has checked its size and SHA-256
-        model = checkpointing.load_model(point.path, f"a {cfg.model} model", verify=False)
-    else:
-        model = _build(cfg, shape, cfg.epochs * steps)
-    ds = data.pairs(cfg.pairs, split="train", batch_size=cfg.batch_size, paired=paired, seed=cfg.seed,
-                    data_dir=cfg.data_dir, image_size=cfg.image_size).repeat().skip(start_epoch * steps)
-    test_a, test_b, _ = data.pair_arrays(cfg.pairs, split="test" if not os.path.isdir(str(cfg.pairs)) else "train",
-                                         paired=True, data_dir=cfg.data_dir, image_size=cfg.image_size)
-    samples = _Samples(cfg.out, test_a[:8], test_b[:8])
-    keys = ("d_loss", "g_loss", "l1") if paired else ("d_loss", "g_loss", "cycle")
-    callbacks = [HistoryCSV(os.path.join(cfg.out, "history.csv"), append=bool(point)),
-                 LossCurves(os.path.join(cfg.out, "curves.png"), keys=keys), samples,
-                 _EpochCheckpoint(os.path.join(cfg.out, "checkpoints"), steps,
-                                  point.state.get("run_id") if point else checkpointing.new_run_id(),
-                                  cfg.keep_checkpoints)]
-    t0 = time.perf_counter()
-    warnings.filterwarnings("ignore", message=".*shuffle=True. was passed")  # Keras, for every tf.data fit
-    if start_epoch < cfg.epochs:
-        model.fit(ds, epochs=cfg.epochs, initial_epoch=start_epoch, steps_per_epoch=steps, callbacks=callbacks,
-                  verbose=verbose)
-    wall = time.perf_counter() - t0
-    export_translator(model, os.path.join(cfg.out, "generator"))
-    metrics = evaluate(model, cfg)
-    write_text(os.path.join(cfg.out, "metrics.json"), json.dumps(metrics, indent=2) + "\n")
-    summary = {"model": cfg.model, "pairs": str(cfg.pairs), "loss": cfg.resolved_loss, "epochs": cfg.epochs,
-               "steps_per_epoch": steps, "generator_steps": int(model.g_optimizer.iterations),
-               "wall_time_s": round(wall, 2), "resumed_from": point.path if point else None,
-               "metrics": {k: metrics[k] for k in ("l1", "ssim", "label_preservation") if k in metrics},
-               "samples": samples.last, "generator": os.path.join(cfg.out, "generator")}
-    write_text(os.path.join(cfg.out, "summary.json"), json.dumps(summary, indent=2) + "\n")
-    return summary
+def _test_split(cfg: TranslationConfig) -> str:
+    """The split with the known mapping: the built-in sources' test split; a folder has only one."""
+    return "test" if not os.path.isdir(str(cfg.pairs)) else "train"
+
+
+class TranslationTrainer(lifecycle.Trainer):
+    """pix2pix or CycleGAN (:class:`~tfgan_zoo.config.TranslationConfig`) for :func:`tfgan_zoo.lifecycle.run`:
+    the pair stream, the compiled model, the test-input grid, the exported translator and the metrics."""
+
+    cfg: TranslationConfig
+
+    def __init__(self, cfg: TranslationConfig) -> None:
+        super().__init__(cfg)
+        self.curve_keys = ("d_loss", "g_loss", "l1") if cfg.model == "pix2pix" else ("d_loss", "g_loss", "cycle")
+        self._test: tuple | None = None
+
+    def test_pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """The paired test split (read once per run): the grid's inputs and the metrics' pairs."""
+        if self._test is None:
+            cfg = self.cfg
+            self._test = data.pair_arrays(cfg.pairs, split=_test_split(cfg), paired=True, data_dir=cfg.data_dir,
+                                          image_size=cfg.image_size)
+        return self._test
+
+    def open_data(self, start: int) -> Prepared:
+        cfg = self.cfg
+        paired = cfg.model == "pix2pix"
+        a, b, _ = data.pair_arrays(cfg.pairs, split="train", paired=paired, data_dir=cfg.data_dir,
+                                   image_size=cfg.image_size)
+        per_pass = max(len(a), len(b)) // cfg.batch_size
+        if per_pass < 1:
+            raise ValueError(f"--batch-size {cfg.batch_size} is larger than the {max(len(a), len(b))} training "
+                             "pairs; lower it.")
+        ds = data.pairs(cfg.pairs, split="train", batch_size=cfg.batch_size, paired=paired, seed=cfg.seed,
+                        data_dir=cfg.data_dir, image_size=cfg.image_size).repeat().skip(start)
+        return Prepared(ds, tuple(int(s) for s in a.shape[1:]), None, per_pass, start)
+
+    def build(self, prepared: Prepared, total_steps: int) -> keras.Model:
+        return _build(self.cfg, prepared.image_shape, total_steps)
+
+    def callbacks(self, model: keras.Model, out: str) -> tuple[list, list, Any]:
+        a, b, _ = self.test_pairs()
+        grid = TranslationGrid(os.path.join(out, "samples"), a[:8], b[:8])
+        return [grid], [], grid
+
+    def finish(self, model: keras.Model, out: str, summary: dict, strategy: tf.distribute.Strategy) -> None:
+        """``generator/`` (:func:`export_translator`), ``metrics.json`` (:func:`evaluate`) and their summary."""
+        cfg = self.cfg
+        export_translator(model, os.path.join(out, "generator"))
+        metrics = evaluate(model, cfg, self.test_pairs())
+        write_text(os.path.join(out, "metrics.json"), json.dumps(metrics, indent=2) + "\n")
+        summary.update(model=cfg.model, pairs=str(cfg.pairs), loss=cfg.resolved_loss, epochs=cfg.epochs,
+                       steps_per_epoch=cfg.steps_per_epoch or None,
+                       metrics={k: metrics[k] for k in ("l1", "ssim", "label_preservation") if k in metrics},
+                       generator=os.path.join(out, "generator"))
+
+
+def run(cfg: TranslationConfig, resume: bool = False, verbose: int | str = "auto") -> dict:
+    """Train ``cfg.model`` on ``cfg.pairs`` and write the files of the module docstring; returns the summary
+    (:func:`tfgan_zoo.training.run` with a :class:`~tfgan_zoo.config.TranslationConfig` does the same)."""
+    return lifecycle.run(TranslationTrainer(cfg), verbose=verbose, resume=resume)

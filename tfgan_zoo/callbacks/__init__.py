@@ -11,11 +11,11 @@ from .fid import FIDCallback
 from .guard import DivergenceGuard
 from .history import HistoryCSV, LossCurves, WallClock
 from .monitoring import ProgressLog, TensorBoardGAN
-from .samples import CodeTraversal, SampleGrid
+from .samples import CodeTraversal, SampleGrid, TranslationGrid
 from .schedule import ProgressiveAugmentationSchedule
 
 __all__ = [
     "CodeTraversal", "DivergenceGuard", "FIDCallback", "GANCheckpoint", "HistoryCSV", "IntervalCallback", "KeepBest",
     "LossCurves", "ProgressLog", "ProgressiveAugmentationSchedule", "SampleGrid", "StepCallback", "TensorBoardGAN",
-    "WallClock",
+    "TranslationGrid", "WallClock",
 ]

@@ -124,6 +124,50 @@ class SampleGrid(keras.callbacks.Callback):
         self.paths = list(state["paths"])
 
 
+def translation_grid(model, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The sample grid of a translation model, uint8 ``(H, W, C)``: pix2pix rows input | output | target; CycleGAN
+    rows a | G(a) | F(G(a)) and b | F(b) | G(F(b)) (``a``, ``b``: the fixed test inputs, one column each)."""
+    if hasattr(model, "generator_ab"):
+        fb = model.translate(a, "a_to_b").numpy()
+        fa = model.translate(b, "b_to_a").numpy()
+        rows = [a, fb, model.translate(fb, "b_to_a").numpy(), b, fa, model.translate(fa, "a_to_b").numpy()]
+    else:
+        rows = [a, model.translate(a).numpy(), b]
+    return make_grid(np.concatenate(rows), len(a))
+
+
+class TranslationGrid(keras.callbacks.Callback):
+    """Translation models (pix2pix, CycleGAN): ``{out_dir}/epoch_NNNN.png`` of fixed test inputs after every epoch
+    (:func:`translation_grid`), the translation counterpart of :class:`SampleGrid`.
+
+    Parameters
+    ----------
+    out_dir : str
+        Folder of the PNG grids (created when missing).
+    a, b : numpy.ndarray
+        The fixed inputs of the two domains, ``(n, h, w, c)`` in [-1, 1] (pairs of one image for pix2pix).
+    scale : int
+        Integer factor the PNG is enlarged by, nearest-neighbour pixels.
+    """
+
+    def __init__(self, out_dir: str, a: np.ndarray, b: np.ndarray, scale: int = 2) -> None:
+        super().__init__()
+        self.out_dir, self.a, self.b, self.scale = out_dir, a, b, scale
+        self.paths: list[str] = []
+        self.last_grid: np.ndarray | None = None
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        self.last_grid = translation_grid(self.model, self.a, self.b)
+        self.paths.append(save_png(self.last_grid, os.path.join(self.out_dir, f"epoch_{epoch + 1:04d}.png"),
+                                   scale=self.scale))
+
+    def get_state(self) -> dict:
+        return {"paths": list(self.paths)}
+
+    def set_state(self, state: dict) -> None:
+        self.paths = list(state["paths"])
+
+
 class CodeTraversal(keras.callbacks.Callback):
     """InfoGAN: one grid per latent code after every epoch, with everything else held fixed.
 

@@ -335,31 +335,11 @@ def main(argv: Sequence[str] | None = None, prog: str = "train.py") -> int:
             return _error(f"--{name.replace('_', '-')} applies to --model pix2pix/cyclegan; drop it or add --model.")
         delattr(args, name)
     del args.model
-    from .. import runlock  # no TensorFlow: errors answer at once
-    from ..config import TrainConfig, writes_run_folder
+    from ..config import TrainConfig
 
     cfg = TrainConfig(**{k: v for k, v in vars(args).items() if k != "out"},
                       out=args.out or f"runs/{args.loss}")
-    try:
-        cfg.validate()
-    except ValueError as e:
-        return _error(e)
-    lock = None
-    if writes_run_folder(cfg):  # one writer per run folder, refused before anything is read or written
-        try:
-            lock = runlock.acquire(cfg.out)
-        except runlock.RunFolderInUseError as e:
-            return _error(e)
-        except OSError as e:
-            return _error(f"cannot create the run folder {cfg.out}: {e.strerror or e}")
-        if lock.previous:
-            print(f"train.py: note: {cfg.out} was locked by {runlock.describe(lock.previous)}, which is no longer "
-                  "running (killed?); taking the folder over.", file=sys.stderr)
-    try:
-        return _train(cfg, resume)
-    finally:
-        if lock is not None:
-            lock.release()
+    return _claim_and_train(cfg, resume)
 
 
 # flags of --model pix2pix/cyclegan only, with their defaults
@@ -368,9 +348,8 @@ TRANSLATION_ONLY = {"pairs": "mnist-edges", "l1_weight": 100.0, "cycle_weight": 
 
 
 def _translate(args, resume: bool, loss_given: bool) -> int:
-    """``--model pix2pix|cyclegan``: :func:`tfgan_zoo.translate.run` with the flags that apply."""
-    from .. import runlock
-    from ..translate import TranslationConfig
+    """``--model pix2pix|cyclegan``: a :class:`~tfgan_zoo.config.TranslationConfig` of the flags that apply."""
+    from ..config import TranslationConfig
 
     cfg = TranslationConfig(
         model=args.model, pairs=args.pairs, loss=args.loss if loss_given else None, epochs=args.epochs,
@@ -380,41 +359,42 @@ def _translate(args, resume: bool, loss_given: bool) -> int:
         identity_weight=args.identity_weight, pool_size=args.pool_size, constraint=args.constraint or "none",
         penalty=args.penalty or "none", penalty_weight=args.penalty_weight, lr_decay=args.lr_decay,
         precision=args.precision, image_size=args.image_size, data_dir=args.data_dir,
-        keep_checkpoints=args.keep_checkpoints)
+        keep_checkpoints=args.keep_checkpoints, checkpoint_every=args.checkpoint_every,
+        deterministic=args.deterministic, tensorboard=args.tensorboard, tensorboard_every=args.tensorboard_every,
+        log_every=args.log_every)
     if args.lr_d or args.lr_g:
         if args.lr_d and args.lr_g and args.lr_d != args.lr_g:
             return _error("--model pix2pix/cyclegan use one learning rate for both sides; give --lr-d and --lr-g "
                           "the same value (or one of them).")
         cfg.lr = args.lr_d or args.lr_g
-    try:
-        cfg.validate()
-        lock = runlock.acquire(cfg.out)
-    except ValueError as e:
-        return _error(e)
-    except runlock.RunFolderInUseError as e:
-        return _error(e)
-    from ..data import CorruptDatasetError, DatasetUnavailableError
-    from ..translate import run as run_translation
+    return _claim_and_train(cfg, resume)
 
+
+def _claim_and_train(cfg, resume: bool) -> int:
+    """Validate ``cfg`` and lock its folder, once (:func:`tfgan_zoo.runfolder.claim`, before TensorFlow loads, so
+    a bad setting or a busy folder is answered at once), then train with the folder held."""
+    from .. import runlock
+    from ..runfolder import claim as claim_folder
+
+    try:
+        claim = claim_folder(cfg, prog="train.py")
+    except (ValueError, runlock.RunFolderInUseError) as e:
+        return _error(e)
+    except OSError as e:
+        return _error(f"cannot create the run folder {cfg.out}: {e.strerror or e}")
+    with claim:
+        return _train(claim, resume)
+
+
+def _train(claim, resume: bool) -> int:
+    """The part of :func:`main` that runs with the run folder claimed: one :func:`tfgan_zoo.training.run`, its
+    errors as one line each with the exit status of their kind."""
     import contextlib
-
-    try:
-        with contextlib.redirect_stdout(sys.stderr):  # progress on stderr; stdout carries only the summary
-            summary = run_translation(cfg, resume=resume)
-    except (ValueError, OSError, DatasetUnavailableError, CorruptDatasetError) as e:
-        return _error(e)
-    finally:
-        lock.release()
-    print(json.dumps(summary, indent=2))
-    return 0
-
-
-def _train(cfg, resume: bool) -> int:
-    """The part of :func:`main` that runs with the run folder locked."""
     import warnings
 
     from .. import checkpointing
 
+    cfg = claim.cfg
     point = None
     if resume:
         with warnings.catch_warnings(record=True) as caught:
@@ -427,31 +407,28 @@ def _train(cfg, resume: bool) -> int:
             print(f"train.py: warning: {w.message}", file=sys.stderr)
         if point is None:
             print(f"train.py: note: no checkpoint in {cfg.out}/checkpoints yet; starting at step 0.", file=sys.stderr)
+    from ..config import TranslationConfig
     from ..data import CorruptDatasetError, DatasetUnavailableError
-    from ..distribute import check_global_batch, make_strategy
     from ..divergence import TrainingDiverged
     from ..preemption import TrainingInterrupted
-    from ..training import DiskFullError, open_data, run
+    from ..training import DiskFullError, run
 
-    try:  # bad data is the user's to fix: one line, not a traceback
-        strategy = make_strategy(cfg.strategy)  # first: a multi-worker strategy configures the runtime
-        check_global_batch(cfg.batch_size, strategy)
-        prepared = open_data(cfg, point.position.global_step if point else 0)
-    except (ValueError, OSError, DatasetUnavailableError, CorruptDatasetError) as e:
-        return _error(e)
+    # translation runs keep stdout for the summary alone (Keras' epoch lines go to stderr)
+    quiet = contextlib.redirect_stdout(sys.stderr) if isinstance(cfg, TranslationConfig) else contextlib.nullcontext()
     try:
-        summary = run(cfg, prepared=prepared, resume=point or False, strategy=strategy)
+        with quiet:
+            summary = run(claim, resume=point or False)
     except checkpointing.CheckpointError as e:
         return _error(e)
     except TrainingDiverged as e:
         return _error(f"{e} Continue from it with --resume --out {cfg.out} (e.g. with lower --lr-d/--lr-g), "
                       "or start over with other settings.", status=3)
-    except (CorruptDatasetError, DatasetUnavailableError) as e:  # a streamed folder changed under the run
-        return _error(e)
     except TrainingInterrupted as e:
         print(f"train.py: {e} Continue with --resume --out {cfg.out}.", file=sys.stderr, flush=True)
         return e.exit_status
     except DiskFullError as e:
         return _error(e, status=4)
+    except (ValueError, OSError, DatasetUnavailableError, CorruptDatasetError) as e:  # bad data: the user's to fix
+        return _error(e)
     print(json.dumps(summary, indent=2))
     return 0

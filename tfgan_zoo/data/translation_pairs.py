@@ -83,12 +83,12 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from ..choices import PAIR_SOURCES  # the names live with the other choices (re-exported)
 from .folder import choose_size_and_channels, decode_all, scan_folder
 from .memory import SPLITS, convert_arrays, load_arrays
 from .pipeline import AUTOTUNE, check_batching
 from .transform import to_signed_unit
 
-PAIR_SOURCES = ("mnist-edges", "mnist-thick", "fashion-edges")
 # name -> (built-in dataset of tfgan_zoo.data, how A and B are made from its images)
 _BUILTIN = {"mnist-edges": ("mnist", "edges"), "mnist-thick": ("mnist", "thick"),
             "fashion-edges": ("fashion_mnist", "edges")}

@@ -196,6 +196,41 @@ class TwoOptimizers:
         self.d_optimizer.build(d_variables)
         self.g_optimizer.build(g_variables)
 
+    # ----------------------------------------------------------- serialising
+    _SEED_KEY = "noise_seed_state"
+
+    _LAYER_SEEDS_KEY = "layer_seed_states"
+
+    def _layer_seed_states(self) -> list:
+        """The seed states of the networks' own random layers (dropout, noise), in a fixed order; Keras saves
+        none of them with the weights."""
+        own = id(self.seed_generator.state)
+        return [v for v in self.variables if v.path.endswith("seed_generator_state") and id(v) != own]
+
+    def save_own_variables(self, store) -> None:
+        """Save own variables plus the seed-generator states, the model's and its layers' (so a resumed run draws
+        the noise, dropout masks, pool choices and penalty points an uninterrupted one would)."""
+        super().save_own_variables(store)
+        store[self._SEED_KEY] = np.asarray(self.seed_generator.state.numpy())
+        layer_seeds = self._layer_seed_states()
+        if layer_seeds:
+            store[self._LAYER_SEEDS_KEY] = np.stack([np.asarray(v.numpy()) for v in layer_seeds])
+
+    def load_own_variables(self, store) -> None:
+        own = self._trainable_variables + self._non_trainable_variables
+        for i, v in enumerate(own):
+            v.assign(store[f"{i}"])
+        keys = store.keys()
+        if self._SEED_KEY in keys:  # files written before it was saved have none
+            self.seed_generator.state.assign(np.asarray(store[self._SEED_KEY]))
+        if self._LAYER_SEEDS_KEY in keys:  # nor these, before tfgan_zoo saved them
+            saved = np.asarray(store[self._LAYER_SEEDS_KEY])
+            layer_seeds = self._layer_seed_states()
+            if len(saved) != len(layer_seeds):
+                raise ValueError(f"The file holds {len(saved)} layer seed states, the model has {len(layer_seeds)}.")
+            for v, x in zip(layer_seeds, saved):
+                v.assign(x)
+
     def record_optimizer_config(self) -> None:
         """Refresh the saved compile configuration from the optimizers as they are now (call it after changing a
         learning rate or schedule, so a saved model rebuilds them as they are)."""
@@ -839,20 +874,6 @@ class GAN(TwoOptimizers, keras.Model):
         track(tracker, value, self.d_optimizer, self.g_optimizer)
 
     # ----------------------------------------------------------- serialising
-    _SEED_KEY = "noise_seed_state"
-
-    def save_own_variables(self, store) -> None:
-        """Save own variables plus the noise seed-generator state (so resumed noise continues)."""
-        super().save_own_variables(store)
-        store[self._SEED_KEY] = np.asarray(self.seed_generator.state.numpy())
-
-    def load_own_variables(self, store) -> None:
-        own = self._trainable_variables + self._non_trainable_variables
-        for i, v in enumerate(own):
-            v.assign(store[f"{i}"])
-        if self._SEED_KEY in store.keys():
-            self.seed_generator.state.assign(np.asarray(store[self._SEED_KEY]))
-
     def get_config(self) -> dict:
         return {
             "generator": keras.saving.serialize_keras_object(self.generator),
