@@ -171,7 +171,7 @@ def test_label_smoothing_is_for_the_bce_losses():
         float(models.build_gan("nsgan", g, d).discriminator_loss(r, f)) + 0.1 * (
             math.log1p(math.exp(2.0)) - math.log1p(math.exp(-2.0))), rel=1e-6)
     assert gan.get_config()["label_smoothing"] == 0.1
-    with pytest.raises(ValueError, match="label_smoothing is for the BCE losses"):
+    with pytest.raises(ValueError, match="--label-smoothing is for the BCE losses"):
         models.build_gan("lsgan", g, d, label_smoothing=0.1)
     with pytest.raises(ValueError, match=r"label_smoothing must be in \[0, 1\)"):
         models.build_gan("gan", g, d, label_smoothing=1.0)

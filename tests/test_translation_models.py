@@ -96,9 +96,9 @@ def test_pix2pix_composes_with_losses_constraints_penalties(kw):
     logs = model.train_on_batch(*pair_data(4), return_dict=True)
     assert all(math.isfinite(v) for v in logs.values())
     assert ("penalty" in logs) == (kw.get("penalty", "none") != "none" or kw["loss"] == "wgan-gp")
-    with pytest.raises(ValueError, match="not available for translation models"):
+    with pytest.raises(ValueError, match="is not available for --model pix2pix"):
         small_pix2pix(constraint="gn")
-    with pytest.raises(ValueError, match="no real-vs-fake logit form"):
+    with pytest.raises(ValueError, match="has a feature-map critic"):
         small_pix2pix(loss="mmd")
 
 

@@ -3,14 +3,78 @@ so ``--help`` and argument errors answer at once)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Sequence
 
-# losses whose fake-label loss is the real-label loss of the negated logit: progressive augmentation's label XOR
-# is the logit's sign for them (tfgan_zoo.progressive; the LSGAN only with a = -b, which the command line lacks)
-PROGRESSIVE_LOSSES = ("gan", "nsgan", "hinge", "wgan", "wgan-gp")
-LOSSES = ("gan", "nsgan", "lsgan", "wgan", "wgan-gp", "hinge", "fgan-kl", "fgan-reverse-kl", "fgan-pearson",
-          "fgan-hellinger", "fgan-js", "fgan-gan", "rsgan", "ragan", "ralsgan", "mmd",
-          "mmd-gp")
+
+@dataclasses.dataclass(frozen=True)
+class LossRule:
+    """What the rest of the package needs to know of a ``--loss``, in one row of :data:`LOSS_TABLE`.
+
+    Attributes
+    ----------
+    constraint, penalty : str
+        The Lipschitz constraint and gradient penalty the loss gets when none is asked for (``wgan``: ``clip``;
+        ``wgan-gp`` and ``mmd-gp``: ``gp``).
+    n_critic : int
+        Discriminator updates per generator step by default (5 for the Wasserstein and MMD losses).
+    logits : bool
+        The discriminator's scores are logits compared real against fake; False for the MMD losses, whose critic is
+        a feature map (they have no adversarial term for pix2pix/CycleGAN, and no score to cascade).
+    symmetric : bool
+        ``loss_fake(l) = loss_real(-l)``: negating the logit flips the label, which progressive augmentation's
+        label XOR relies on (the LSGAN only with ``a = -b``, which the command line lacks).
+    labels : bool
+        A binary cross-entropy with real/fake labels, which one-sided label smoothing changes.
+    wasserstein : bool
+        The critic's loss is unbounded without a Lipschitz constraint or a penalty.
+    """
+
+    constraint: str = "none"
+    penalty: str = "none"
+    n_critic: int = 1
+    logits: bool = True
+    symmetric: bool = False
+    labels: bool = False
+    wasserstein: bool = False
+
+
+_BCE = LossRule(symmetric=True, labels=True)
+# the one table of losses: the command line's choices, build_gan's classes (models.MODELS has the same keys, a
+# test holds them equal), the defaults and the composition rules are all read from it
+LOSS_TABLE: dict[str, LossRule] = {
+    "gan": _BCE,
+    "nsgan": _BCE,
+    "lsgan": LossRule(),
+    "wgan": LossRule(constraint="clip", n_critic=5, symmetric=True, wasserstein=True),
+    "wgan-gp": LossRule(penalty="gp", n_critic=5, symmetric=True, wasserstein=True),
+    "hinge": LossRule(symmetric=True),
+    **{f"fgan-{d}": LossRule() for d in ("kl", "reverse-kl", "pearson", "hellinger", "js", "gan")},
+    **{k: LossRule() for k in ("rsgan", "ragan", "ralsgan")},
+    "mmd": LossRule(n_critic=5, logits=False),
+    "mmd-gp": LossRule(penalty="gp", n_critic=5, logits=False),
+}
+LOSSES = tuple(LOSS_TABLE)
+PROGRESSIVE_LOSSES = tuple(k for k, rule in LOSS_TABLE.items() if rule.symmetric)
+LABELLED_LOSSES = tuple(k for k, rule in LOSS_TABLE.items() if rule.labels)  # --label-smoothing applies
+WASSERSTEIN_LOSSES = tuple(k for k, rule in LOSS_TABLE.items() if rule.wasserstein)
+FEATURE_MAP_LOSSES = tuple(k for k, rule in LOSS_TABLE.items() if not rule.logits)  # the MMD losses
+
+
+def loss_rule(loss: str) -> LossRule:
+    """The row of :data:`LOSS_TABLE` for ``loss``; ``ValueError`` naming the valid losses for another name."""
+    try:
+        return LOSS_TABLE[loss]
+    except (KeyError, TypeError):
+        raise ValueError(f"Unknown loss {loss!r}. Valid losses: {', '.join(LOSSES)}.") from None
+
+
+def loss_defaults(loss: str, constraint: str | None = None, penalty: str | None = None) -> tuple[str, str]:
+    """``(constraint, penalty)`` of a run: those given, else the loss's defaults (:class:`LossRule`)."""
+    rule = loss_rule(loss)
+    return (rule.constraint if constraint is None else constraint, rule.penalty if penalty is None else penalty)
+
+
 # sndcgan: compare_gan's SN-DCGAN (PA-GAN); sndcgan-small: Miyato et al.'s standard CNN from a 7x7 start at 28x28;
 # infogan: compare_gan's InfoGAN networks (Lucic et al.); resnet: nets.resnet
 ARCHITECTURES = ("mlp", "dcgan", "sndcgan", "sndcgan-small", "infogan", "resnet")

@@ -24,7 +24,11 @@
     f-GAN, relativistic or MMD losses,                which is the label flip only when ``loss_fake(l) =
     the LSGAN's 0-1 coding, label                     loss_real(-l)`` (BCE, hinge, Wasserstein, LSGAN with
     smoothing, packing or feature                     ``a = -b``); a pack or matched features would mix bits
-    matching                                          (checked by ``GAN`` and ``TrainConfig``).
+    matching                                          (:func:`check_progressive`).
+    ``--label-smoothing`` with a loss      refused    only the BCE losses (gan, nsgan) have labels to smooth.
+    without labels
+    pix2pix/CycleGAN with ``mmd``,         refused    their adversarial terms compare real and generated
+    ``mmd-gp``, ``gn`` or ``gran``                    logits, per patch.
     everything else                        allowed    e.g. SN + R1, SN + GP, hinge + SN (SNGAN), LSGAN + GP.
     =====================================  =========  ==========================================================
 """
@@ -33,10 +37,11 @@ from __future__ import annotations
 
 import warnings
 
-from .choices import CONSTRAINTS, PENALTIES
+from .choices import (CONSTRAINTS, FEATURE_MAP_LOSSES, LABELLED_LOSSES, PENALTIES, PROGRESSIVE_LOSSES,
+                      TRANSLATION_CONSTRAINTS, WASSERSTEIN_LOSSES, loss_rule)
 
-WASSERSTEIN = ("wgan", "wgan-gp")
-MMD = ("mmd", "mmd-gp")
+WASSERSTEIN = WASSERSTEIN_LOSSES  # read from choices.LOSS_TABLE
+MMD = FEATURE_MAP_LOSSES
 GRADIENT_NORMALIZATIONS = ("gn", "gran")
 _METRIC = {"gp": "gp", "gp-one-sided": "gp_one_sided", "r1": "r1", "dragan": "dragan"}
 
@@ -53,7 +58,9 @@ def penalty_metric_name(penalty: str) -> str:
 def check_combination(loss: str, constraint: str, penalty: str, cascade: int = 1) -> None:
     """Refuse or warn about a loss/constraint/penalty combination (see the module table).
 
-    ``cascade`` is the number of cascading-rejection scores of the discriminator (1: none).
+    ``cascade`` is the number of cascading-rejection scores of the discriminator (1: none). Every path that builds
+    or configures a run (``TrainConfig``, ``TranslationConfig``, ``GAN``, the translation models) calls this one
+    function, so each rule and its message is written once.
 
     Raises
     ------
@@ -93,3 +100,50 @@ def check_combination(loss: str, constraint: str, penalty: str, cascade: int = 1
             f"The {loss} critic has neither a Lipschitz constraint nor a gradient penalty: its loss is "
             "unbounded and training can diverge. Add --constraint clip|sn|gn|gran or --penalty gp.",
             CombinationWarning, stacklevel=4)
+
+
+def check_label_smoothing(loss: str, label_smoothing: float, has_labels: bool | None = None) -> None:
+    """Refuse label smoothing out of [0, 1), or for a loss without real/fake labels (``has_labels``: the model's
+    own answer; default the loss's row of :data:`tfgan_zoo.choices.LOSS_TABLE`)."""
+    if not 0.0 <= float(label_smoothing) < 1.0:
+        raise ValueError(f"label_smoothing must be in [0, 1) (real images' target 1 - label_smoothing), got "
+                         f"{label_smoothing}.")
+    labelled = loss_rule(loss).labels if has_labels is None else has_labels
+    if label_smoothing and not labelled:
+        raise ValueError(f"--label-smoothing is for the BCE losses ({', '.join(LABELLED_LOSSES)}), not {loss}: it "
+                         "has no labels to smooth.")
+
+
+def check_progressive(loss: str, symmetric: bool | None = None, label_smoothing: float = 0.0,
+                      feature_matching: str | None = None, pack: int = 1) -> None:
+    """Refuse progressive augmentation where its label flip is not the logit's sign (module table).
+
+    ``symmetric`` is the model's own answer (an LSGAN built with ``a = -b`` is symmetric); default the loss's row
+    of :data:`tfgan_zoo.choices.LOSS_TABLE`.
+    """
+    if not (loss_rule(loss).symmetric if symmetric is None else symmetric):
+        raise ValueError(f"--progressive-augment flips real/fake labels by negating D's logit, which is the label "
+                         f"flip only for the symmetric losses ({', '.join(PROGRESSIVE_LOSSES)}, and lsgan with "
+                         f"real_label = -fake_label); not {loss}. Drop --progressive-augment or choose one of those "
+                         "losses.")
+    if label_smoothing:
+        raise ValueError("--progressive-augment with label_smoothing is refused: a smoothed real label (1 - eps) "
+                         "flipped is eps, not the fake label 0, so the flip is no longer the logit's sign. Use one "
+                         "of them.")
+    if feature_matching:
+        raise ValueError("--progressive-augment with feature matching is refused: the matched features would mix "
+                         "inputs with different bits. Use one of them.")
+    if int(pack) > 1:
+        raise ValueError("--progressive-augment with packing (pack > 1) is refused: a pack would need one bit set "
+                         "per pack. Use one of them.")
+
+
+def check_translation(model: str, loss: str, constraint: str, penalty: str) -> None:
+    """Refuse what the translation models (pix2pix, CycleGAN) cannot take, then :func:`check_combination`."""
+    if not loss_rule(loss).logits:
+        raise ValueError(f"--loss {loss} has a feature-map critic; the translation models need a loss that compares "
+                         "real and generated logits (any other --loss).")
+    if constraint not in TRANSLATION_CONSTRAINTS:
+        raise ValueError(f"--constraint {constraint} is not available for --model {model} (its discriminators "
+                         f"score patches); use {', '.join(TRANSLATION_CONSTRAINTS)}.")
+    check_combination(loss, constraint, penalty)

@@ -9,9 +9,8 @@ import os
 
 from .choices import (ARCHITECTURES, CONDITIONAL, CONV_ARCHITECTURES, CRITIC_BATCHES, D_NORM_ARCHITECTURES, D_NORMS,
                       DATASETS, FID_NETWORKS, JIT_MODES, classifier_mismatch,
-                      KEEP_BEST_METRICS, LOSSES, LR_DECAYS, PAIR_SOURCES, PRECISIONS, PRIORS, PROGRESSIVE_LOSSES,
-                      STRATEGIES, TRANSLATION_CONSTRAINTS, TRANSLATION_DEFAULT_LOSS, TRANSLATION_MODELS,
-                      TRANSPOSE_IMPLS)
+                      KEEP_BEST_METRICS, LOSSES, LR_DECAYS, PAIR_SOURCES, PRECISIONS, PRIORS, STRATEGIES,
+                      TRANSLATION_DEFAULT_LOSS, TRANSLATION_MODELS, TRANSPOSE_IMPLS, loss_defaults)
 
 
 @dataclasses.dataclass
@@ -201,16 +200,14 @@ class TrainConfig(RunConfig):
             v = getattr(self, name)
             if v is not None and not v > 0:
                 raise ValueError(f"{name} must be > 0, got {v}.")
-        if self.constraint is not None or self.penalty is not None:
+        if self.constraint is not None or self.penalty is not None or int(self.cascade) > 1:
             import warnings
 
             from .composition import CombinationWarning, check_combination
 
-            default_c = "clip" if self.loss == "wgan" else "none"
-            default_p = "gp" if self.loss == "wgan-gp" else "none"
             with warnings.catch_warnings():  # only refusals here; the model warns once when built
                 warnings.simplefilter("ignore", CombinationWarning)
-                check_combination(self.loss, self.constraint or default_c, self.penalty or default_p, self.cascade)
+                check_combination(self.loss, *loss_defaults(self.loss, self.constraint, self.penalty), self.cascade)
         if not self.clip_value > 0:
             raise ValueError(f"clip_value must be > 0, got {self.clip_value}.")
         if not (self.gran_k > 0 and self.gran_epsilon > 0):
@@ -219,11 +216,6 @@ class TrainConfig(RunConfig):
             raise ValueError("--gran-k/--gran-epsilon set GraN's K and epsilon; add --constraint gran, or drop them.")
         if int(self.cascade) < 1:
             raise ValueError(f"cascade is a number of scores >= 1 (1: none), got {self.cascade}.")
-        if int(self.cascade) > 1 and self.constraint is None and self.penalty is None:
-            from .composition import check_combination
-
-            check_combination(self.loss, "clip" if self.loss == "wgan" else "none",
-                              "gp" if self.loss == "wgan-gp" else "none", self.cascade)
         if self.penalty_weight is not None and not self.penalty_weight >= 0:
             raise ValueError(f"penalty_weight must be >= 0, got {self.penalty_weight}.")
         if self.ema is not None and not 0.0 < self.ema < 1.0:
@@ -270,10 +262,9 @@ class TrainConfig(RunConfig):
             raise ValueError(f"feature_matching must be 'only' or 'add', got {self.feature_matching!r}.")
         if self.feature_layer and not self.feature_matching:
             raise ValueError("--feature-layer names the layer of --feature-matching; pass --feature-matching too.")
-        if not 0.0 <= float(self.label_smoothing) < 1.0:
-            raise ValueError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}.")
-        if self.label_smoothing and self.loss not in ("gan", "nsgan"):
-            raise ValueError(f"--label-smoothing is for the BCE losses (gan, nsgan), not {self.loss}.")
+        from .composition import check_label_smoothing
+
+        check_label_smoothing(self.loss, self.label_smoothing)
         if self.fid_every is not None and int(self.fid_every) < 1:
             raise ValueError(f"fid_every must be >= 1, got {self.fid_every}.")
         if int(self.fid_samples) < 2:
@@ -314,13 +305,9 @@ class TrainConfig(RunConfig):
                              "--fid-every N (with --fid-network mnist-classifier or fashion-classifier for a fast one), "
                              "or turn every bit on from the start with --pa-start "
                              f"{self.progressive_augment} (no schedule then).")
-        if self.loss not in PROGRESSIVE_LOSSES:
-            raise ValueError(f"--progressive-augment flips real/fake labels by negating D's logit, which is the "
-                             f"label flip for the symmetric losses {', '.join(PROGRESSIVE_LOSSES)}; not {self.loss}.")
-        if self.label_smoothing or self.feature_matching:
-            raise ValueError("--progressive-augment with --label-smoothing or --feature-matching is refused (a "
-                             "smoothed label flipped is not the fake label; matched features would mix bits). Use "
-                             "one of them.")
+        from .composition import check_progressive
+
+        check_progressive(self.loss, label_smoothing=self.label_smoothing, feature_matching=self.feature_matching)
 
     @property
     def generator_norm(self) -> str:
@@ -414,15 +401,19 @@ class TranslationConfig(RunConfig):
     cycle_weight: float = 10.0
     identity_weight: float = 0.5
     pool_size: int = 50
-    constraint: str = "none"
-    penalty: str = "none"
+    constraint: str | None = None  # None: the loss's default (choices.LOSS_TABLE; wgan: clip)
+    penalty: str | None = None  # None: the loss's default (wgan-gp: gp)
     penalty_weight: float | None = None
     lr: float = 2e-4
     n_eval: int = 1000
 
     def __post_init__(self) -> None:
+        """The loss, constraint and penalty resolved from the model's and the loss's defaults (an unknown name is
+        left for :meth:`validate`)."""
         if self.loss is None:
             self.loss = TRANSLATION_DEFAULT_LOSS.get(self.model)
+        if self.loss in LOSSES:
+            self.constraint, self.penalty = loss_defaults(self.loss, self.constraint, self.penalty)
 
     @property
     def resolved_loss(self) -> str:
@@ -437,17 +428,9 @@ class TranslationConfig(RunConfig):
             raise ValueError(f"--pairs {self.pairs!r} is neither a built-in source ({', '.join(PAIR_SOURCES)}) nor a "
                              "folder with A/ and B/ sub-folders.")
         self._validate_run()
-        if self.resolved_loss not in LOSSES:
-            raise ValueError(f"Unknown loss {self.loss!r}. Valid losses: {', '.join(LOSSES)}.")
-        if self.resolved_loss in ("mmd", "mmd-gp"):
-            raise ValueError(f"--loss {self.loss} has a feature-map critic; the translation models need a loss that "
-                             "compares real and generated logits (any other --loss).")
-        if self.constraint not in TRANSLATION_CONSTRAINTS:
-            raise ValueError(f"--constraint {self.constraint} is not available for --model {self.model} (its "
-                             f"discriminators score patches); use {', '.join(TRANSLATION_CONSTRAINTS)}.")
-        from .composition import check_combination
+        from .composition import check_translation
 
-        check_combination(self.resolved_loss, self.constraint, self.penalty)
+        check_translation(self.model, self.resolved_loss, self.constraint, self.penalty)
         for name in ("n_blocks", "n_eval"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")

@@ -125,8 +125,21 @@ class SampleGrid(keras.callbacks.Callback):
 
 
 def translation_grid(model, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The sample grid of a translation model, uint8 ``(H, W, C)``: pix2pix rows input | output | target; CycleGAN
-    rows a | G(a) | F(G(a)) and b | F(b) | G(F(b)) (``a``, ``b``: the fixed test inputs, one column each)."""
+    """The sample grid of a translation model: pix2pix rows input | output | target; CycleGAN rows a | G(a) |
+    F(G(a)) and b | F(b) | G(F(b)).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A :class:`~tfgan_zoo.models.Pix2Pix` or :class:`~tfgan_zoo.models.CycleGAN`.
+    a, b : numpy.ndarray
+        The fixed test inputs of the two domains, ``(n, h, w, c)`` in [-1, 1], one column each.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 ``(H, W, C)``, ``n`` images per row.
+    """
     if hasattr(model, "generator_ab"):
         fb = model.translate(a, "a_to_b").numpy()
         fa = model.translate(b, "b_to_a").numpy()

@@ -6,12 +6,14 @@ from typing import Any
 
 import keras
 
+from ..choices import loss_rule
 from .gan import GAN
 from .gmmn import GMMN
 from .translation import CycleGAN, ImagePool, Pix2Pix
 from .variants import FGAN, LSGAN, WGAN, WGANGP, HingeGAN, MMDGAN, RelativisticGAN
 
-# CLI/loss name -> (class, fixed constructor arguments)
+# CLI/loss name -> (class, fixed constructor arguments); the same names as choices.LOSS_TABLE, which holds each
+# loss's defaults and rules (tests/test_loss_table.py holds the two equal)
 MODELS: dict[str, tuple[type[GAN], dict]] = {
     "gan": (GAN, {"generator_loss": "minimax"}),
     "nsgan": (GAN, {"generator_loss": "nonsaturating"}),
@@ -62,9 +64,7 @@ def n_critic_of(loss: str, n_critic: int | None = None) -> int:
     ...
     ValueError: Unknown loss 'wgangp'. Valid losses: gan, nsgan, lsgan, wgan, wgan-gp, ...
     """
-    if loss not in MODELS:
-        raise ValueError(f"Unknown loss {loss!r}. Valid losses: {', '.join(MODELS)}.")
-    return MODELS[loss][0].default_n_critic if n_critic is None else int(n_critic)
+    return loss_rule(loss).n_critic if n_critic is None else int(n_critic)
 
 
 def build_gan(loss: str, generator: keras.Model, discriminator: keras.Model, **kwargs: Any) -> GAN:
@@ -112,8 +112,7 @@ def build_gan(loss: str, generator: keras.Model, discriminator: keras.Model, **k
     >>> type(gan).__name__, gan.n_critic
     ('FGAN', 2)
     """
-    if loss not in MODELS:
-        raise ValueError(f"Unknown loss {loss!r}. Valid losses: {', '.join(MODELS)}.")
+    loss_rule(loss)  # raises naming the valid losses
     cls, fixed = MODELS[loss]
     return cls(generator, discriminator, **fixed, **kwargs)
 

@@ -38,8 +38,9 @@ from ..augment import diff_augment, parse_policy
 from ..packing import pack as pack_samples, packed_shape
 from ..priors import check_prior, sample as sample_prior
 from ..constraints import apply_constraint, clip_weights
-from ..choices import CRITIC_BATCHES, PROGRESSIVE_LOSSES
-from ..composition import check_combination, penalty_metric_name
+from ..choices import CRITIC_BATCHES, LOSS_TABLE
+from .. import composition  # its rules called through the module: one function each, patchable in tests
+from ..composition import penalty_metric_name
 from ..nets.cascade import score_count
 from .conditioning import Conditioning
 
@@ -361,9 +362,10 @@ class GAN(TwoOptimizers, keras.Model):
     >>> gan.fit(data.load("mnist", batch_size=64), epochs=1)  # doctest: +SKIP
     """
 
-    default_n_critic = 1
-    default_constraint = "none"
-    default_penalty = "none"
+    # the defaults of the losses without their own class attributes: every class reads its row of choices.LOSS_TABLE
+    default_n_critic = LOSS_TABLE["nsgan"].n_critic
+    default_constraint = LOSS_TABLE["nsgan"].constraint
+    default_penalty = LOSS_TABLE["nsgan"].penalty
     #: flipping a sample's real/fake label is negating its logit (``loss_fake(l) = loss_real(-l)``), which
     #: progressive augmentation relies on
     label_flip_symmetric = True
@@ -460,15 +462,11 @@ class GAN(TwoOptimizers, keras.Model):
         constraint = self.default_constraint if constraint is None else constraint
         penalty = self.default_penalty if penalty is None else penalty
         self.generator_loss_kind = generator_loss
-        if not 0.0 <= float(label_smoothing) < 1.0:
-            raise ValueError(f"label_smoothing must be in [0, 1) (real images' target 1 - label_smoothing), got "
-                             f"{label_smoothing}.")
-        if label_smoothing and type(self).discriminator_loss is not GAN.discriminator_loss:
-            raise ValueError(f"label_smoothing is for the BCE losses (gan, nsgan); {self.loss_name} has no labels "
-                             "to smooth.")
+        composition.check_label_smoothing(self.loss_name, label_smoothing,
+                              has_labels=type(self).discriminator_loss is GAN.discriminator_loss)
         self.label_smoothing = float(label_smoothing)
         self.cascade = score_count(discriminator)  # cascading-rejection scores (1: none); set by the network
-        check_combination(self.loss_name, constraint, penalty, self.cascade)
+        composition.check_combination(self.loss_name, constraint, penalty, self.cascade)
         if not clip_value > 0:
             raise ValueError(f"clip_value must be > 0, got {clip_value}.")
         if penalty_weight is None:
@@ -526,21 +524,8 @@ class GAN(TwoOptimizers, keras.Model):
 
     def _check_progressive(self) -> None:
         """Refuse progressive augmentation where the label flip is not the logit's sign, or D has other inputs."""
-        if not self.label_flip_symmetric:
-            raise ValueError(f"progressive augmentation flips real/fake labels by negating D's logit, which is the "
-                             f"label flip only for symmetric losses ({', '.join(PROGRESSIVE_LOSSES)}, lsgan with "
-                             f"real_label = -fake_label); the {self.loss_name} loss is not. Drop --progressive-augment "
-                             "or choose one of those losses.")
-        if self.label_smoothing:
-            raise ValueError("progressive augmentation with label_smoothing is refused: a smoothed real label (1 - "
-                             "eps) flipped is eps, not the fake label 0, so the flip is no longer the logit's sign. "
-                             "Use one of them.")
-        if self.pack > 1:
-            raise ValueError("progressive augmentation with packing (pack > 1) is refused: a pack would need one bit "
-                             "set per pack. Use one of them.")
-        if self.feature_matching:
-            raise ValueError("progressive augmentation with feature matching is refused: the matched features would "
-                             "mix inputs with different bits. Use one of them.")
+        composition.check_progressive(self.loss_name, self.label_flip_symmetric, self.label_smoothing,
+                                      self.feature_matching, self.pack)
 
     def set_progressive_target(self, level: float) -> None:
         """Set the level the augmentation moves to (a number of active bits, ``0 .. progressive_bits``)."""

@@ -31,15 +31,14 @@ import tensorflow as tf
 
 from .. import losses as L
 from .. import penalties as P
-from ..composition import check_combination
+from ..choices import TRANSLATION_CONSTRAINTS, loss_defaults  # noqa: F401 - TRANSLATION_CONSTRAINTS: former home
+from .. import composition
 from ..constraints import apply_constraint, clip_weights
 from ..nets import translation as _translation_nets
 from .gan import PACKAGE, TwoOptimizers, apply_update, track
 
 # importing the networks' module registers their custom layers, which loading a saved model needs
 _CUSTOM_LAYERS = (_translation_nets.ReflectionPad2D, _translation_nets.PadImage)
-
-TRANSLATION_CONSTRAINTS = ("none", "clip", "sn")
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
@@ -143,14 +142,6 @@ class ImagePool:
         return out.stack()
 
 
-def _check_setup(loss: str, constraint: str, penalty: str) -> None:
-    if constraint not in TRANSLATION_CONSTRAINTS:
-        raise ValueError(f"constraint {constraint!r} is not available for translation models (their discriminators "
-                         f"give one score per patch); use one of {', '.join(TRANSLATION_CONSTRAINTS)}.")
-    check_combination(loss, constraint, penalty)
-    L.adversarial_losses(loss)  # raises for the MMD losses
-
-
 def _patch_mean(d, cond=None):
     """``x -> mean patch score (batch, 1)`` of a PatchGAN (with the pair's input ``cond``), for the penalties."""
     def score(x, training=True):
@@ -162,12 +153,12 @@ def _patch_mean(d, cond=None):
 class _TranslationGAN(TwoOptimizers, keras.Model):
     """What Pix2Pix and CycleGAN share: losses, constraint, penalty, optimizers and saving."""
 
-    def __init__(self, loss: str, constraint: str, penalty: str, penalty_weight: float | None, clip_value: float,
+    def __init__(self, loss: str, constraint: str | None, penalty: str | None, penalty_weight: float | None,
+                 clip_value: float,
                  seed: int | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if loss == "wgan-gp" and penalty == "none":
-            penalty = "gp"
-        _check_setup(loss, constraint, penalty)
+        constraint, penalty = loss_defaults(loss, constraint, penalty)
+        composition.check_translation(type(self).__name__.lower(), loss, constraint, penalty)
         self.loss_name, self.constraint, self.penalty = loss, constraint, penalty
         self.penalty_weight = float(P.PENALTIES[penalty][1] if penalty_weight is None and penalty != "none"
                                     else penalty_weight or 0.0)
@@ -244,7 +235,7 @@ class Pix2Pix(_TranslationGAN):
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, loss: str = "nsgan",
-                 l1_weight: float = 100.0, constraint: str = "none", penalty: str = "none",
+                 l1_weight: float = 100.0, constraint: str | None = None, penalty: str | None = None,
                  penalty_weight: float | None = None, clip_value: float = 0.01, seed: int | None = None,
                  **kwargs: Any) -> None:
         kwargs.setdefault("name", "pix2pix")
@@ -341,7 +332,8 @@ class CycleGAN(_TranslationGAN):
 
     def __init__(self, generator_ab: keras.Model, generator_ba: keras.Model, discriminator_a: keras.Model,
                  discriminator_b: keras.Model, loss: str = "lsgan", cycle_weight: float = 10.0,
-                 identity_weight: float = 0.5, pool_size: int = 50, constraint: str = "none", penalty: str = "none",
+                 identity_weight: float = 0.5, pool_size: int = 50, constraint: str | None = None,
+                 penalty: str | None = None,
                  penalty_weight: float | None = None, clip_value: float = 0.01, seed: int | None = None,
                  **kwargs: Any) -> None:
         kwargs.setdefault("name", "cyclegan")

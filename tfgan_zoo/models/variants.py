@@ -14,6 +14,7 @@ import tensorflow as tf
 
 from .. import losses as L
 from .. import penalties as P
+from ..choices import LOSS_TABLE
 from .gan import GAN, PACKAGE
 
 
@@ -80,7 +81,7 @@ class LSGAN(_RawOutput, GAN):
 class _Wasserstein(_RawOutput, GAN):
     """Shared Wasserstein losses (critic ``E[f] - E[r]``, generator ``-E[f]``)."""
 
-    default_n_critic = 5
+    default_n_critic = LOSS_TABLE["wgan"].n_critic
 
     @property
     def equilibrium_d_loss(self) -> None:
@@ -104,7 +105,7 @@ class WGAN(_Wasserstein):
     """
 
     loss_name = "wgan"
-    default_constraint = "clip"
+    default_constraint = LOSS_TABLE["wgan"].constraint
 
     def default_optimizers(self):
         return (
@@ -131,7 +132,7 @@ class WGANGP(_Wasserstein):
     """
 
     loss_name = "wgan-gp"
-    default_penalty = "gp"
+    default_penalty = LOSS_TABLE["wgan-gp"].penalty
 
     def __init__(self, *args: Any, gp_weight: float | None = None, **kwargs: Any) -> None:
         if gp_weight is not None:
@@ -290,7 +291,7 @@ class MMDGAN(GAN):
     """
 
     generator_uses_real_logits = True
-    default_n_critic = 5
+    default_n_critic = LOSS_TABLE["mmd"].n_critic
 
     label_flip_symmetric = False  # a kernel distance between feature sets has no labels
 
@@ -299,8 +300,8 @@ class MMDGAN(GAN):
             raise ValueError(f"Unknown MMD variant {variant!r}. Valid: mmd, mmd-gp.")
         self.variant, self.sigmas = variant, tuple(float(s) for s in sigmas)
         self.kernel = "rbf" if variant == "mmd" else "rq-linear"
+        self.default_penalty = LOSS_TABLE[variant].penalty
         if variant == "mmd-gp":
-            self.default_penalty = "gp"
             if kwargs.get("penalty_weight") is None and kwargs.get("penalty") in (None, "gp"):
                 kwargs["penalty_weight"] = 1.0
         super().__init__(*args, **kwargs)
