@@ -323,3 +323,32 @@ def test_tfds_not_prepared_or_unknown(tmp_path):
         data.load("celeb_a", data_dir=str(tmp_path), image_size=64)
     with pytest.raises(ValueError, match="Unknown dataset 'no_such_data_xyz': not a built-in dataset"):
         data.load("no_such_data_xyz", data_dir=str(tmp_path))
+
+
+def test_a_run_scans_its_image_folder_once(tmp_path, monkeypatch):
+    """training.open_data asks a labelled folder for its shape, its classes and its stream through one
+    data.open(): one directory listing. Control: the three module-level helpers, each opening the source
+    anew, list it three times, so the counter sees listings."""
+    import os as os_module
+
+    from tfgan_zoo import data, training
+    from tfgan_zoo.config import TrainConfig
+
+    images = np.zeros((8, 8, 8, 1), np.uint8)
+    data.write_image_folder(images, str(tmp_path / "f"), labels=np.array([0, 1] * 4), class_names=["a", "b"])
+    walks = []
+    real_walk = os_module.walk
+
+    def counting_walk(top, *args, **kwargs):
+        walks.append(top)
+        return real_walk(top, *args, **kwargs)
+
+    monkeypatch.setattr(os_module, "walk", counting_walk)
+    cfg = TrainConfig(dataset=str(tmp_path / "f"), arch="mlp", conditional="concat", batch_size=4)
+    prepared = training.open_data(cfg)
+    assert (prepared.image_shape, prepared.num_classes, prepared.batches_per_pass) == ((8, 8, 1), 2, 2)
+    assert len(walks) == 1
+    walks.clear()
+    folder = str(tmp_path / "f")
+    data.image_shape(folder), data.num_classes(folder), data.stream(folder, batch_size=4, seed=0)
+    assert len(walks) == 3  # control

@@ -18,6 +18,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOCTESTED = ("tfgan_zoo.analysis.balance", "tfgan_zoo.analysis.checkerboard", "tfgan_zoo.analysis.divergences",
              "tfgan_zoo.analysis.features", "tfgan_zoo.analysis.latent", "tfgan_zoo.analysis.toy",
              "tfgan_zoo.constraints", "tfgan_zoo.data", "tfgan_zoo.data.arrays", "tfgan_zoo.data.memory", "tfgan_zoo.data.pipeline",
+             "tfgan_zoo.data.sources",
              "tfgan_zoo.images", "tfgan_zoo.losses",
              "tfgan_zoo.metrics.class_stats", "tfgan_zoo.metrics.frechet", "tfgan_zoo.metrics.kid",
              "tfgan_zoo.mmd", "tfgan_zoo.metrics.moments", "tfgan_zoo.models", "tfgan_zoo.models.gan",

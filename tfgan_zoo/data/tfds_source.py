@@ -17,7 +17,7 @@ from .errors import DatasetUnavailableError
 
 
 @dataclasses.dataclass
-class TFDSSource:
+class TFDSSplit:
     """A prepared TFDS split: its examples as ``(image, label or -1)`` and what is known about them.
 
     Made by :func:`open_tfds`.
@@ -81,7 +81,7 @@ def _not_prepared(name: str, data_dir: str) -> DatasetUnavailableError:
     )
 
 
-def open_tfds(name: str, split: str = "train", data_dir: str | None = None) -> TFDSSource:
+def open_tfds(name: str, split: str = "train", data_dir: str | None = None) -> TFDSSplit:
     """Open a prepared TFDS split.
 
     Parameters
@@ -96,7 +96,7 @@ def open_tfds(name: str, split: str = "train", data_dir: str | None = None) -> T
 
     Returns
     -------
-    TFDSSource
+    TFDSSplit
         The split's examples as ``(uint8 image, int64 label or -1)``, with their number, the
         image shape, and whether there are labels.
 
@@ -140,7 +140,7 @@ def open_tfds(name: str, split: str = "train", data_dir: str | None = None) -> T
         return ex[image_key], label
 
     ds = ds.map(pick, num_parallel_calls=tf.data.AUTOTUNE)
-    return TFDSSource(name, ds, int(num), tuple(features[image_key].shape), has_labels)
+    return TFDSSplit(name, ds, int(num), tuple(features[image_key].shape), has_labels)
 
 
 def prepared_tfds_arrays(name: str, data_dir: str | None = None) -> dict[str, np.ndarray] | None:
@@ -176,3 +176,6 @@ def prepared_tfds_arrays(name: str, data_dir: str | None = None) -> dict[str, np
         ex = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1))
         out[f"x_{split}"], out[f"y_{split}"] = ex["image"], ex["label"].astype(np.int64)
     return out
+
+
+TFDSSource = TFDSSplit  # its former name
