@@ -139,27 +139,21 @@ class TranslationTrainer(lifecycle.Trainer):
     def __init__(self, cfg: TranslationConfig) -> None:
         super().__init__(cfg)
         self.curve_keys = ("d_loss", "g_loss", "l1") if cfg.model == "pix2pix" else ("d_loss", "g_loss", "cycle")
-        self._test: tuple | None = None
+        self.source = data.PairSource(cfg.pairs, cfg.data_dir, cfg.image_size)  # each split read once per run
 
     def test_pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """The paired test split (read once per run): the grid's inputs and the metrics' pairs."""
-        if self._test is None:
-            cfg = self.cfg
-            self._test = data.pair_arrays(cfg.pairs, split=_test_split(cfg), paired=True, data_dir=cfg.data_dir,
-                                          image_size=cfg.image_size)
-        return self._test
+        """The paired test split: the grid's inputs and the metrics' pairs."""
+        return self.source.arrays(_test_split(self.cfg), paired=True)
 
     def open_data(self, start: int) -> Prepared:
         cfg = self.cfg
         paired = cfg.model == "pix2pix"
-        a, b, _ = data.pair_arrays(cfg.pairs, split="train", paired=paired, data_dir=cfg.data_dir,
-                                   image_size=cfg.image_size)
+        a, b, _ = self.source.arrays("train", paired=paired)
         per_pass = max(len(a), len(b)) // cfg.batch_size
         if per_pass < 1:
             raise ValueError(f"--batch-size {cfg.batch_size} is larger than the {max(len(a), len(b))} training "
                              "pairs; lower it.")
-        ds = data.pairs(cfg.pairs, split="train", batch_size=cfg.batch_size, paired=paired, seed=cfg.seed,
-                        data_dir=cfg.data_dir, image_size=cfg.image_size).repeat().skip(start)
+        ds = self.source.dataset("train", batch_size=cfg.batch_size, paired=paired, seed=cfg.seed).repeat().skip(start)
         return Prepared(ds, tuple(int(s) for s in a.shape[1:]), None, per_pass, start)
 
     def build(self, prepared: Prepared, total_steps: int) -> keras.Model:

@@ -31,7 +31,7 @@ from .folder import SkippedImagesWarning, decode_all, scan_folder
 from .memory import MEMORY_BUDGET_BYTES, SPLITS, convert_arrays, load_arrays, source_kind
 from .pipeline import from_arrays
 from .sources import ArraySource, BuiltinSource, FolderSource, Source, TFDSSource, open  # noqa: A004
-from .translation_pairs import PAIR_SOURCES, pair_arrays, pairs
+from .translation_pairs import PAIR_SOURCES, PairSource, pair_arrays, pairs
 from .writer import write_image_folder
 
 
@@ -318,4 +318,4 @@ def image_shape(source, image_size: int | None = None, channels: int | None = No
 __all__ = ["open", "Source", "BuiltinSource", "ArraySource", "FolderSource", "TFDSSource", "load", "stream", "check_folder", "load_arrays", "num_classes", "from_arrays", "convert_arrays", "write_image_folder", "image_shape", "source_kind",
            "SOURCES", "SPLITS",
            "DatasetUnavailableError", "CorruptDatasetError", "CorruptImageError", "SkippedImagesWarning",
-           "MEMORY_BUDGET_BYTES", "pairs", "pair_arrays", "PAIR_SOURCES"]
+           "MEMORY_BUDGET_BYTES", "pairs", "pair_arrays", "PairSource", "PAIR_SOURCES"]

@@ -300,6 +300,74 @@ def _uint8_pairs(name_or_folder, split: str, paired: bool, data_dir: str | None,
     raise _unknown(name)
 
 
+class PairSource:
+    """A translation source (one of :data:`PAIR_SOURCES`, or a folder with ``A/`` and ``B/``), the fifth kind of
+    data source: each split's images are read and made once, however often its arrays and pipelines are asked.
+
+    Parameters
+    ----------
+    name_or_folder : str or os.PathLike
+        As in :func:`pair_arrays`.
+    data_dir : str, optional
+        Where Fashion-MNIST's IDX files are.
+    image_size : int, optional
+        Resize (bilinear, antialiased) and centre-crop every view to ``image_size`` squared.
+    channels : {1, 3}, optional
+        Convert both domains to grayscale or RGB (default: each source's own).
+    """
+
+    def __init__(self, name_or_folder: str | os.PathLike, data_dir: str | None = None,
+                 image_size: int | None = None, channels: int | None = None) -> None:
+        self.source, self.data_dir, self.image_size, self.channels = name_or_folder, data_dir, image_size, channels
+        self._read: dict[tuple[str, bool], tuple] = {}
+
+    def _uint8(self, split: str, paired: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str]:
+        key = (split, bool(paired))
+        if key not in self._read:
+            self._read[key] = _uint8_pairs(self.source, split, paired, self.data_dir, self.image_size, self.channels)
+        return self._read[key]
+
+    def arrays(self, split: str = "train", paired: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """``(A, B, labels)`` of :func:`pair_arrays`."""
+        a, b, y, _ = self._uint8(split, paired)
+        return to_signed_unit(tf.constant(a)).numpy(), to_signed_unit(tf.constant(b)).numpy(), y
+
+    def dataset(self, split: str = "train", batch_size: int = 64, paired: bool = True, seed: int | None = 0,
+                shuffle: bool = True, drop_remainder: bool = True, with_labels: bool = False) -> tf.data.Dataset:
+        """The pipeline of :func:`pairs`."""
+        a, b, y, name = self._uint8(split, paired)
+        if with_labels and y is None:
+            raise ValueError(f"with_labels=True, but {name} is a folder and has no labels; use with_labels=False.")
+        y = y if with_labels else None
+        n = max(a.shape[0], b.shape[0])
+        check_batching(n, batch_size, drop_remainder, name)
+
+        def domain(x, labels, domain_seed, endless):
+            ds = tf.data.Dataset.from_tensor_slices(x if labels is None else (x, labels))
+            if shuffle:
+                ds = ds.shuffle(x.shape[0], seed=domain_seed, reshuffle_each_iteration=True)
+            return ds.repeat() if endless else ds
+
+        if paired:
+            ds = tf.data.Dataset.from_tensor_slices((a, b) if y is None else (a, b, y))  # shuffled together
+            if shuffle:
+                ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+        else:
+            sa, sb = (None, None) if seed is None else (2 * int(seed), 2 * int(seed) + 1)
+            da = domain(a, y, sa, a.shape[0] < n)
+            db = domain(b, None, sb, b.shape[0] < n)
+            ds = tf.data.Dataset.zip(da, db)  # as long as the finite (longer) domain
+            if y is not None:
+                ds = ds.map(lambda ay, bb: (ay[0], bb, ay[1]))
+        ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+        if y is not None:
+            ds = ds.map(lambda aa, bb, yy: (to_signed_unit(aa), to_signed_unit(bb), tf.cast(yy, tf.int32)),
+                        num_parallel_calls=AUTOTUNE)
+        else:
+            ds = ds.map(lambda aa, bb: (to_signed_unit(aa), to_signed_unit(bb)), num_parallel_calls=AUTOTUNE)
+        return ds.prefetch(AUTOTUNE)
+
+
 # ---------------------------------------------------------------- public API
 
 
@@ -339,8 +407,7 @@ def pair_arrays(name_or_folder: str | os.PathLike, split: str = "train", paired:
     FileNotFoundError
         A folder without ``A/`` or ``B/`` (the message names the missing one).
     """
-    a, b, y, _ = _uint8_pairs(name_or_folder, split, paired, data_dir, image_size, channels)
-    return to_signed_unit(tf.constant(a)).numpy(), to_signed_unit(tf.constant(b)).numpy(), y
+    return PairSource(name_or_folder, data_dir, image_size, channels).arrays(split, paired)
 
 
 def pairs(name_or_folder: str | os.PathLike, split: str = "train", batch_size: int = 64, paired: bool = True,
@@ -403,34 +470,5 @@ def pairs(name_or_folder: str | os.PathLike, split: str = "train", batch_size: i
     FileNotFoundError
         A folder without ``A/`` or ``B/``.
     """
-    a, b, y, name = _uint8_pairs(name_or_folder, split, paired, data_dir, image_size, channels)
-    if with_labels and y is None:
-        raise ValueError(f"with_labels=True, but {name} is a folder and has no labels; use with_labels=False.")
-    y = y if with_labels else None
-    n = max(a.shape[0], b.shape[0])
-    check_batching(n, batch_size, drop_remainder, name)
-
-    def domain(x, labels, domain_seed, endless):
-        ds = tf.data.Dataset.from_tensor_slices(x if labels is None else (x, labels))
-        if shuffle:
-            ds = ds.shuffle(x.shape[0], seed=domain_seed, reshuffle_each_iteration=True)
-        return ds.repeat() if endless else ds
-
-    if paired:
-        ds = tf.data.Dataset.from_tensor_slices((a, b) if y is None else (a, b, y))  # shuffled together
-        if shuffle:
-            ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
-    else:
-        sa, sb = (None, None) if seed is None else (2 * int(seed), 2 * int(seed) + 1)
-        da = domain(a, y, sa, a.shape[0] < n)
-        db = domain(b, None, sb, b.shape[0] < n)
-        ds = tf.data.Dataset.zip(da, db)  # as long as the finite (longer) domain
-        if y is not None:
-            ds = ds.map(lambda ay, bb: (ay[0], bb, ay[1]))
-    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
-    if y is not None:
-        ds = ds.map(lambda aa, bb, yy: (to_signed_unit(aa), to_signed_unit(bb), tf.cast(yy, tf.int32)),
-                    num_parallel_calls=AUTOTUNE)
-    else:
-        ds = ds.map(lambda aa, bb: (to_signed_unit(aa), to_signed_unit(bb)), num_parallel_calls=AUTOTUNE)
-    return ds.prefetch(AUTOTUNE)
+    return PairSource(name_or_folder, data_dir, image_size, channels).dataset(
+        split, batch_size, paired, seed, shuffle, drop_remainder, with_labels)
