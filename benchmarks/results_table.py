@@ -657,9 +657,12 @@ def render_faults(data: dict) -> str:
     keys = ("trials", "recovered", "clean_error_then_recovered", "unaffected", "lost")
     rows = [[f"`{name}`", *(str(f[k]) for k in keys)] for name, f in data["faults"].items()]
     rows.append(["**all**", str(data["trials"]), "", "", "", f"**{data['lost']}**"])
+    refs = data.get("references")
+    took = (f"uninterrupted reference run took {data['reference_training_time_s']} s" if not refs else
+            "uninterrupted reference runs took " + ", ".join(f"{num(r['reference_training_time_s'])} s ({kind})"
+                                                             for kind, r in refs.items()))
     caption = (f"Target: {data['target']} ({'met' if data['target_met'] else 'not met'}); "
-               f"{num(data['wall_time_s'])} s in all; the "
-               f"uninterrupted reference run took {data['reference_training_time_s']} s.")
+               f"{num(data['wall_time_s'])} s in all; the {took}.")
     return caption + "\n\n" + md_table(["fault", "trials", "recovered", "refused cleanly, then recovered",
                                         "unaffected", "lost"], rows)
 
