@@ -82,6 +82,11 @@ PATHS = {
         lambda: config.TrainConfig(loss="lsgan", label_smoothing=0.1).validate(),
         lambda: models.build_gan("lsgan", *_pair(), label_smoothing=0.1),
     ],
+    "check_values": [
+        lambda: config.TrainConfig(ema=1.5).validate(),
+        lambda: models.build_gan("nsgan", *_pair(), ema=1.5),
+        lambda: config.TranslationConfig(penalty_weight=-1.0).validate(),
+    ],
     "check_translation": [
         lambda: config.TranslationConfig(loss="mmd").validate(),
         lambda: _pix2pix("mmd"),

@@ -37,8 +37,8 @@ from __future__ import annotations
 
 import warnings
 
-from .choices import (CONSTRAINTS, FEATURE_MAP_LOSSES, LABELLED_LOSSES, PENALTIES, PROGRESSIVE_LOSSES,
-                      TRANSLATION_CONSTRAINTS, WASSERSTEIN_LOSSES, loss_rule)
+from .choices import (CONSTRAINTS, CRITIC_BATCHES, FEATURE_MAP_LOSSES, LABELLED_LOSSES, PENALTIES,
+                      PROGRESSIVE_LOSSES, TRANSLATION_CONSTRAINTS, WASSERSTEIN_LOSSES, loss_rule)
 
 WASSERSTEIN = WASSERSTEIN_LOSSES  # read from choices.LOSS_TABLE
 MMD = FEATURE_MAP_LOSSES
@@ -147,3 +147,28 @@ def check_translation(model: str, loss: str, constraint: str, penalty: str) -> N
         raise ValueError(f"--constraint {constraint} is not available for --model {model} (its discriminators "
                          f"score patches); use {', '.join(TRANSLATION_CONSTRAINTS)}.")
     check_combination(loss, constraint, penalty)
+
+
+def check_values(n_critic: int | None = None, critic_batches: str | None = None, clip_value: float | None = None,
+                 penalty_weight: float | None = None, ema: float | None = None, ema_start: int | None = None) -> None:
+    """The ranges of a GAN's numeric settings, for :class:`~tfgan_zoo.config.TrainConfig`, the translation config
+    and :class:`~tfgan_zoo.models.GAN` alike (None: not given, nothing to check).
+
+    Raises
+    ------
+    ValueError
+        Naming the setting, its range and the value given.
+    """
+    if n_critic is not None and int(n_critic) < 1:
+        raise ValueError(f"n_critic must be >= 1, got {n_critic}.")
+    if critic_batches is not None and critic_batches not in CRITIC_BATCHES:
+        raise ValueError(f"Unknown critic_batches {critic_batches!r}; use 'shared' (every critic update sees the "
+                         "whole batch) or 'fresh' (each sees its own n_critic-th of it).")
+    if clip_value is not None and not clip_value > 0:
+        raise ValueError(f"clip_value must be > 0, got {clip_value}.")
+    if penalty_weight is not None and not penalty_weight >= 0:
+        raise ValueError(f"penalty_weight must be >= 0, got {penalty_weight}.")
+    if ema is not None and not 0.0 < float(ema) < 1.0:
+        raise ValueError(f"ema (the decay) must be in (0, 1), e.g. 0.999; got {ema}.")
+    if ema_start is not None and int(ema_start) < 0:
+        raise ValueError(f"ema_start must be >= 0 (generator updates before averaging starts), got {ema_start}.")

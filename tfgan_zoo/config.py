@@ -7,7 +7,7 @@ import dataclasses
 import json
 import os
 
-from .choices import (ARCHITECTURES, CONDITIONAL, CONV_ARCHITECTURES, CRITIC_BATCHES, D_NORM_ARCHITECTURES, D_NORMS,
+from .choices import (ARCHITECTURES, CONDITIONAL, CONV_ARCHITECTURES, D_NORM_ARCHITECTURES, D_NORMS,
                       DATASETS, FID_NETWORKS, JIT_MODES, classifier_mismatch,
                       KEEP_BEST_METRICS, LOSSES, LR_DECAYS, PAIR_SOURCES, PRECISIONS, PRIORS, STRATEGIES,
                       TRANSLATION_DEFAULT_LOSS, TRANSLATION_MODELS, TRANSPOSE_IMPLS, loss_defaults)
@@ -189,13 +189,10 @@ class TrainConfig(RunConfig):
         for name in ("latent_dim", "n_samples"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
-        for name in ("n_critic",):
-            v = getattr(self, name)
-            if v is not None and int(v) < 1:
-                raise ValueError(f"{name} must be >= 1, got {v}.")
-        if self.critic_batches not in CRITIC_BATCHES:
-            raise ValueError(f"Unknown critic_batches {self.critic_batches!r}. Valid values: "
-                             f"{', '.join(CRITIC_BATCHES)}.")
+        from .composition import check_values
+
+        check_values(n_critic=self.n_critic, critic_batches=self.critic_batches, clip_value=self.clip_value,
+                     penalty_weight=self.penalty_weight, ema=self.ema, ema_start=self.ema_start)
         for name in ("lr_d", "lr_g"):
             v = getattr(self, name)
             if v is not None and not v > 0:
@@ -208,20 +205,12 @@ class TrainConfig(RunConfig):
             with warnings.catch_warnings():  # only refusals here; the model warns once when built
                 warnings.simplefilter("ignore", CombinationWarning)
                 check_combination(self.loss, *loss_defaults(self.loss, self.constraint, self.penalty), self.cascade)
-        if not self.clip_value > 0:
-            raise ValueError(f"clip_value must be > 0, got {self.clip_value}.")
         if not (self.gran_k > 0 and self.gran_epsilon > 0):
             raise ValueError(f"gran_k and gran_epsilon must be > 0, got {self.gran_k} and {self.gran_epsilon}.")
         if (self.gran_k, self.gran_epsilon) != (1.0, 1e-4) and self.constraint != "gran":
             raise ValueError("--gran-k/--gran-epsilon set GraN's K and epsilon; add --constraint gran, or drop them.")
         if int(self.cascade) < 1:
             raise ValueError(f"cascade is a number of scores >= 1 (1: none), got {self.cascade}.")
-        if self.penalty_weight is not None and not self.penalty_weight >= 0:
-            raise ValueError(f"penalty_weight must be >= 0, got {self.penalty_weight}.")
-        if self.ema is not None and not 0.0 < self.ema < 1.0:
-            raise ValueError(f"ema (the decay) must be in (0, 1), e.g. 0.999; got {self.ema}.")
-        if int(self.ema_start) < 0:
-            raise ValueError(f"ema_start must be >= 0, got {self.ema_start}.")
         if int(self.ema_start) > 0 and self.ema is None:
             raise ValueError("ema_start is the warm-up of the generator's EMA; set --ema DECAY too, or drop it.")
         if self.prior not in PRIORS:
@@ -445,8 +434,9 @@ class TranslationConfig(RunConfig):
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}.")
         if not float(self.lr) > 0:
             raise ValueError(f"lr must be > 0, got {self.lr}.")
-        if self.penalty_weight is not None and not self.penalty_weight >= 0:
-            raise ValueError(f"penalty_weight must be >= 0, got {self.penalty_weight}.")
+        from .composition import check_values
+
+        check_values(penalty_weight=self.penalty_weight)
 
     def saved_settings(self) -> dict:
         """``config.json``: the settings in ``train.py``'s flag names (its one ``lr`` as ``lr_d`` and ``lr_g``;

@@ -42,6 +42,13 @@ def _no_labels(what: str) -> ValueError:
 class Source:
     """A source of images: its shape, its classes and its pipeline (:func:`tfgan_zoo.data.load`'s arguments).
 
+    Parameters
+    ----------
+    source : str, os.PathLike or np.ndarray
+        The name, path or array (as :func:`tfgan_zoo.data.load` takes it).
+    data_dir : str, optional
+        Where Fashion-MNIST's IDX files or prepared TFDS datasets are.
+
     Attributes
     ----------
     kind : str
@@ -82,7 +89,17 @@ class Source:
 
 
 class ArraySource(Source):
-    """A numpy array, or a ``.npz``/``.npy`` file, held in memory (``labels``: those of an array)."""
+    """A numpy array, or a ``.npz``/``.npy`` file, held in memory.
+
+    Parameters
+    ----------
+    source : np.ndarray, str or os.PathLike
+        The images (value-range rule in :mod:`tfgan_zoo.data.arrays`), or the file's path.
+    data_dir : str, optional
+        Unused (the signature of :class:`Source`).
+    labels : np.ndarray, optional
+        Class indices of an array source.
+    """
 
     def __init__(self, source, data_dir: str | None = None, labels: np.ndarray | None = None) -> None:
         super().__init__(source, data_dir)
@@ -124,7 +141,15 @@ class ArraySource(Source):
 
 
 class BuiltinSource(ArraySource):
-    """MNIST or Fashion-MNIST, from local files; shape and classes known without reading them."""
+    """MNIST or Fashion-MNIST, from local files; shape and classes known without reading them.
+
+    Parameters
+    ----------
+    source : str
+        ``"mnist"`` or ``"fashion_mnist"``.
+    data_dir : str, optional
+        Where Fashion-MNIST's IDX files are (default: the Debian package's folder).
+    """
 
     kind = "builtin"
     FACTS = {"mnist": mnist, "fashion_mnist": fashion_mnist}  # each module holds its dataset's shape and classes

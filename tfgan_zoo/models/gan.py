@@ -38,7 +38,7 @@ from ..augment import diff_augment, parse_policy
 from ..packing import pack as pack_samples, packed_shape
 from ..priors import check_prior, sample as sample_prior
 from ..constraints import apply_constraint, clip_weights
-from ..choices import CRITIC_BATCHES, LOSS_TABLE
+from ..choices import LOSS_TABLE
 from .. import composition  # its rules called through the module: one function each, patchable in tests
 from ..composition import penalty_metric_name
 from ..nets.cascade import score_count
@@ -454,34 +454,23 @@ class GAN(TwoOptimizers, keras.Model):
                 f"Unknown generator_loss {generator_loss!r}; use 'nonsaturating' or 'minimax'."
             )
         n_critic = self.default_n_critic if n_critic is None else int(n_critic)
-        if n_critic < 1:
-            raise ValueError(f"n_critic must be >= 1, got {n_critic}.")
-        if critic_batches not in CRITIC_BATCHES:
-            raise ValueError(f"Unknown critic_batches {critic_batches!r}; use 'shared' (every critic update sees the "
-                             "whole batch) or 'fresh' (each sees its own n_critic-th of it).")
+        composition.check_values(n_critic=n_critic, critic_batches=critic_batches, clip_value=clip_value,
+                                 penalty_weight=penalty_weight, ema=ema, ema_start=ema_start)
         constraint = self.default_constraint if constraint is None else constraint
         penalty = self.default_penalty if penalty is None else penalty
         self.generator_loss_kind = generator_loss
         composition.check_label_smoothing(self.loss_name, label_smoothing,
-                              has_labels=type(self).discriminator_loss is GAN.discriminator_loss)
+                                          has_labels=type(self).discriminator_loss is GAN.discriminator_loss)
         self.label_smoothing = float(label_smoothing)
         self.cascade = score_count(discriminator)  # cascading-rejection scores (1: none); set by the network
         composition.check_combination(self.loss_name, constraint, penalty, self.cascade)
-        if not clip_value > 0:
-            raise ValueError(f"clip_value must be > 0, got {clip_value}.")
         if penalty_weight is None:
             penalty_weight = P.PENALTIES[penalty][1] if penalty != "none" else 0.0
-        if penalty_weight < 0:
-            raise ValueError(f"penalty_weight must be >= 0, got {penalty_weight}.")
-        if ema is not None and not 0.0 < float(ema) < 1.0:
-            raise ValueError(f"ema (the decay) must be in (0, 1), e.g. 0.999; got {ema}.")
         self.constraint = constraint
         self.clip_value = float(clip_value)
         self.penalty = penalty
         self.penalty_weight = float(penalty_weight)
         self.ema = None if ema is None else float(ema)
-        if int(ema_start) < 0:
-            raise ValueError(f"ema_start must be >= 0 (generator updates before averaging starts), got {ema_start}.")
         self.ema_start = int(ema_start)
         self.prior = check_prior(prior)
         self.augment = parse_policy(augment)
