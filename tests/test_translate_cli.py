@@ -141,3 +141,28 @@ def test_pix2pix_has_a_gan_runs_guarantees_sigterm_step_checkpoint_and_bitwise_r
     assert resumed.keys() == final.keys() and all(np.array_equal(resumed[k], final[k]) for k in final)
     with open(os.path.join(ref, "history.csv")) as f, open(os.path.join(out, "history.csv")) as g:
         assert f.read() == g.read()
+
+
+@pytest.mark.slow
+def test_a_pix2pix_run_folder_of_the_former_trainer_resumes(tmp_path):
+    """A run folder written before translation runs went through the one lifecycle (epoch checkpoint without a
+    config in its state; tests/fixtures/make_pix2pix_run_688f630.py) resumes: its config.json is read back, its
+    checkpoint loads into the rebuilt model, and the run continues at step 3 to epoch 2."""
+    import shutil
+
+    sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures"))
+    from make_pix2pix_run_688f630 import pairs_folder
+
+    out = str(tmp_path / "run")
+    shutil.copytree(os.path.join(ROOT, "tests", "fixtures", "pix2pix_run_688f630"), out)
+    with open(os.path.join(out, "config.json"), encoding="utf-8") as f:
+        saved = json.load(f)
+    saved.update(pairs=pairs_folder(str(tmp_path / "pairs")), out=out)
+    with open(os.path.join(out, "config.json"), "w", encoding="utf-8") as f:
+        json.dump(saved, f)
+    r = run("--model", "pix2pix", "--resume", "--epochs", "2", "--out", out)
+    assert r.returncode == 0, r.stderr[-3000:]
+    summary = json.loads(r.stdout)
+    assert summary["resumed_from"].endswith("epoch_0001.keras") and summary["generator_steps"] == 4
+    with open(os.path.join(out, "history.csv"), encoding="utf-8") as f:
+        assert len(f.read().strip().splitlines()) == 3  # header, the former epoch 1, and epoch 2

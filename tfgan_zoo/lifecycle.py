@@ -237,6 +237,8 @@ def _run(trainer: Trainer, prepared: Prepared | None, resume: bool | checkpointi
         stop.install_handlers()  # now: a signal during the setup below stops after the first step
     if point:
         ckpt.resume_from(point)
+        if "HistoryCSV" not in point.state.get("callbacks", {}):  # an older checkpoint: the file holds the rows
+            history_csv.keep_file_rows(point.position.epoch)
     t0 = time.perf_counter()
     try:
         history = model.fit(prepared.dataset, epochs=cfg.epochs, initial_epoch=point.position.epoch if point else 0,

@@ -58,6 +58,13 @@ class HistoryCSV(keras.callbacks.Callback):
         """The rows up to the checkpoint (later rows of a crashed run are replaced at the next epoch end)."""
         self.rows = [dict(r) for r in state["rows"]]
 
+    def keep_file_rows(self, up_to_epoch: int) -> None:
+        """Take the rows of epochs ``1 .. up_to_epoch`` from the file at ``path`` (a checkpoint that did not
+        record the rows, as translation checkpoints before the common lifecycle: they are kept, not lost)."""
+        if os.path.isfile(self.path):
+            with open(self.path, newline="", encoding="utf-8") as f:
+                self.rows = [r for r in csv.DictReader(f) if int(float(r.get("epoch") or 0)) <= int(up_to_epoch)]
+
 
 class LossCurves(IntervalCallback):
     """Record ``d_loss``/``g_loss`` per step and plot them to a PNG.
