@@ -2,14 +2,10 @@
 to make its ``tf.data`` pipeline. :func:`open` resolves a name once (a built-in name wins over a folder of that
 name); a :class:`FolderSource` scans its folder once, however often its shape, classes and batches are asked.
 
-=====================  ===========================================================================
-kind                   source
-=====================  ===========================================================================
-:class:`BuiltinSource`  ``"mnist"``, ``"fashion_mnist"`` (facts in :mod:`.mnist`, :mod:`.fashion_mnist`)
-:class:`ArraySource`   a numpy array, or a ``.npz``/``.npy`` file (:mod:`.arrays`)
-:class:`FolderSource`  a folder of images, sub-folders as classes (:mod:`.folder`)
-:class:`TFDSSource`    any other name: a TFDS dataset prepared in ``data_dir`` (:mod:`.tfds_source`)
-=====================  ===========================================================================
+* :class:`BuiltinSource`: ``"mnist"``, ``"fashion_mnist"`` (their facts in :mod:`.mnist`, :mod:`.fashion_mnist`);
+* :class:`ArraySource`: a numpy array, or a ``.npz``/``.npy`` file (:mod:`.arrays`);
+* :class:`FolderSource`: a folder of images, sub-folders as classes (:mod:`.folder`);
+* :class:`TFDSSource`: any other name, a TFDS dataset prepared in ``data_dir`` (:mod:`.tfds_source`).
 
 Translation pairs (:mod:`.translation_pairs`) are the fifth kind, with their own two-domain interface.
 """
