@@ -659,7 +659,7 @@ def render_faults(data: dict) -> str:
     rows.append(["**all**", str(data["trials"]), "", "", "", f"**{data['lost']}**"])
     refs = data.get("references")
     took = (f"uninterrupted reference run took {data['reference_training_time_s']} s" if not refs else
-            "uninterrupted reference runs took " + ", ".join(f"{num(r['reference_training_time_s'])} s ({kind})"
+            "uninterrupted reference runs took " + ", ".join(f"{r['reference_training_time_s']} s ({kind})"
                                                              for kind, r in refs.items()))
     caption = (f"Target: {data['target']} ({'met' if data['target_met'] else 'not met'}); "
                f"{num(data['wall_time_s'])} s in all; the {took}.")
@@ -708,7 +708,7 @@ KINDS: dict[str, Kind] = {
     "train-step-share": Kind(render_train_step_share, ("train_step_2026-11-29_avx2.json",
                                                        "train_step_2026-11-29_avx2_repeat.json")),
     "quickstart-epoch": Kind(render_quickstart_epoch, ("quickstart_2026-11-29_avx2.json",)),
-    "faults": Kind(render_faults, ("faults_2026-11-29_avx2.json",)),
+    "faults": Kind(render_faults, ("faults_2026-12-07_avx512.json",)),
 }
 
 
