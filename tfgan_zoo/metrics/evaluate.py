@@ -366,7 +366,8 @@ def reference_features(dataset: str, featurizer: Featurizer, n: int, split: str 
 def _cacheable(source) -> bool:
     from .. import data
 
-    return isinstance(source, str) and not _is_generator_dir(source) and data.source_kind(source) in ("builtin", "tfds")
+    return isinstance(source, str) and not _is_generator_dir(source) and \
+        isinstance(data.open(source), (data.BuiltinSource, data.TFDSSource))  # named, unchanging sources
 
 
 def evaluate(real, fake, network: str = "fid-inception", n: int = 10_000, metrics: Iterable[str] = ("fid",),
