@@ -39,6 +39,13 @@ class RunConfig:
         """Raise ``ValueError`` naming the first invalid field and the valid values."""
         self._validate_run()
 
+    def _at_least_one(self, required: tuple[str, ...] = (), optional: tuple[str, ...] = ()) -> None:
+        """Refuse a ``required`` field below 1, or an ``optional`` one (None: unset) below 1, naming it."""
+        for name in (*required, *optional):
+            v = getattr(self, name)
+            if (v is not None or name in required) and int(v) < 1:
+                raise ValueError(f"{name} must be >= 1, got {v}.")
+
     def _validate_run(self) -> None:
         """The fields of :class:`RunConfig`."""
         if self.precision not in PRECISIONS:
@@ -48,13 +55,7 @@ class RunConfig:
 
             if why := bfloat16_conflict():
                 raise ValueError(why)
-        for name in ("epochs", "batch_size", "keep_checkpoints"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
-        for name in ("steps_per_epoch", "image_size"):
-            v = getattr(self, name)
-            if v is not None and int(v) < 1:
-                raise ValueError(f"{name} must be >= 1, got {v}.")
+        self._at_least_one(("epochs", "batch_size", "keep_checkpoints"), ("steps_per_epoch", "image_size"))
         if self.data_dir is not None and not os.path.isdir(self.data_dir):
             raise ValueError(f"data_dir {self.data_dir!r} is not a folder.")
         if self.lr_decay not in LR_DECAYS:
@@ -186,9 +187,7 @@ class TrainConfig(RunConfig):
         if self.arch == "infogan" and self.width not in (None, 64):
             raise ValueError("--width does not apply to --arch infogan (compare_gan's fixed widths); drop it.")
         self._validate_networks()
-        for name in ("latent_dim", "n_samples"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
+        self._at_least_one(("latent_dim", "n_samples"))
         from .composition import check_values
 
         check_values(n_critic=self.n_critic, critic_batches=self.critic_batches, clip_value=self.clip_value,
@@ -327,10 +326,7 @@ class TrainConfig(RunConfig):
             raise ValueError(f"Unknown resnet_variant {self.resnet_variant!r}. Valid: {', '.join(RESNET_VARIANTS)}.")
         if self.resnet_variant != "sngan" and self.arch != "resnet":
             raise ValueError("--resnet-variant applies to --arch resnet.")
-        for name in ("width", "d_width"):
-            v = getattr(self, name)
-            if v is not None and int(v) < 1:
-                raise ValueError(f"{name} must be >= 1, got {v}.")
+        self._at_least_one(optional=("width", "d_width"))
         if self.width is not None and self.arch == "mlp":
             raise ValueError("--width sets the convolutional networks' channels; the mlp has fixed layers.")
         if self.d_width is not None and self.arch != "resnet":
@@ -420,13 +416,7 @@ class TranslationConfig(RunConfig):
         from .composition import check_translation
 
         check_translation(self.model, self.resolved_loss, self.constraint, self.penalty)
-        for name in ("n_blocks", "n_eval"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
-        for name in ("width", "patch_layers"):
-            v = getattr(self, name)
-            if v is not None and int(v) < 1:
-                raise ValueError(f"{name} must be >= 1, got {v}.")
+        self._at_least_one(("n_blocks", "n_eval"), ("width", "patch_layers"))
         if int(self.pool_size) < 0:
             raise ValueError(f"pool_size must be >= 0 (0: no image pool), got {self.pool_size}.")
         for name in ("l1_weight", "cycle_weight", "identity_weight"):

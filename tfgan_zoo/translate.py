@@ -24,6 +24,7 @@ stream, skipped ahead), so the run ends as an uninterrupted one would (bitwise w
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from typing import Any
@@ -141,26 +142,26 @@ class TranslationTrainer(lifecycle.Trainer):
         self.curve_keys = ("d_loss", "g_loss", "l1") if cfg.model == "pix2pix" else ("d_loss", "g_loss", "cycle")
         self.source = data.PairSource(cfg.pairs, cfg.data_dir, cfg.image_size)  # each split read once per run
 
+    @functools.cached_property
     def test_pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """The paired test split: the grid's inputs and the metrics' pairs."""
+        """The paired test split in [-1, 1], made once: the grid's inputs and the metrics' pairs."""
         return self.source.arrays(_test_split(self.cfg), paired=True)
 
     def open_data(self, start: int) -> Prepared:
         cfg = self.cfg
         paired = cfg.model == "pix2pix"
-        a, b, _ = self.source.arrays("train", paired=paired)
-        per_pass = max(len(a), len(b)) // cfg.batch_size
+        n, shape = self.source.examples("train", paired=paired)
+        per_pass = n // cfg.batch_size
         if per_pass < 1:
-            raise ValueError(f"--batch-size {cfg.batch_size} is larger than the {max(len(a), len(b))} training "
-                             "pairs; lower it.")
+            raise ValueError(f"--batch-size {cfg.batch_size} is larger than the {n} training pairs; lower it.")
         ds = self.source.dataset("train", batch_size=cfg.batch_size, paired=paired, seed=cfg.seed).repeat().skip(start)
-        return Prepared(ds, tuple(int(s) for s in a.shape[1:]), None, per_pass, start)
+        return Prepared(ds, shape, None, per_pass, start)
 
     def build(self, prepared: Prepared, total_steps: int) -> keras.Model:
         return _build(self.cfg, prepared.image_shape, total_steps)
 
     def callbacks(self, model: keras.Model, out: str) -> tuple[list, list, Any]:
-        a, b, _ = self.test_pairs()
+        a, b, _ = self.test_pairs
         grid = TranslationGrid(os.path.join(out, "samples"), a[:8], b[:8])
         return [grid], [], grid
 
@@ -168,7 +169,7 @@ class TranslationTrainer(lifecycle.Trainer):
         """``generator/`` (:func:`export_translator`), ``metrics.json`` (:func:`evaluate`) and their summary."""
         cfg = self.cfg
         export_translator(model, os.path.join(out, "generator"))
-        metrics = evaluate(model, cfg, self.test_pairs())
+        metrics = evaluate(model, cfg, self.test_pairs)
         write_text(os.path.join(out, "metrics.json"), json.dumps(metrics, indent=2) + "\n")
         summary.update(model=cfg.model, pairs=str(cfg.pairs), loss=cfg.resolved_loss, epochs=cfg.epochs,
                        steps_per_epoch=cfg.steps_per_epoch or None,

@@ -327,6 +327,12 @@ class PairSource:
             self._read[key] = _uint8_pairs(self.source, split, paired, self.data_dir, self.image_size, self.channels)
         return self._read[key]
 
+    def examples(self, split: str = "train", paired: bool = True) -> tuple[int, tuple[int, int, int]]:
+        """``(n, (h, w, c))``: the examples of one pass of :meth:`dataset` (the longer domain's count) and the shape
+        of an A image, without converting the images."""
+        a, b, _, _ = self._uint8(split, paired)
+        return max(len(a), len(b)), tuple(int(s) for s in a.shape[1:])
+
     def arrays(self, split: str = "train", paired: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """``(A, B, labels)`` of :func:`pair_arrays`."""
         a, b, y, _ = self._uint8(split, paired)
