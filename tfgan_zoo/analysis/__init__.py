@@ -1,6 +1,8 @@
 """Experiments on trained or training GANs, each one call that measures and draws:
 
 * :mod:`.latent`: interpolation (slerp, linear), traversal of latent coordinates, attribute arithmetic;
+* :mod:`.codes`: what latent directions do, measured: InfoGAN's matched accuracy and use of z, class
+  retention and stroke statistics (slant, width, ink) along a sweep, principal directions of the generator;
 * :mod:`.features`: discriminator activations per layer, PCA / t-SNE maps, linear-probe separability;
 * :mod:`.balance`: the (lr_D, lr_G, n_critic) sweep against the equilibrium discriminator loss;
 * :mod:`.divergences`: JS vs Wasserstein-1, exactly and from trained critics; mode collapse per loss;
