@@ -15,7 +15,8 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 #: every module whose docstrings have examples: each runs in the suite (test_every_example_module_is_run)
-DOCTESTED = ("tfgan_zoo.analysis.balance", "tfgan_zoo.analysis.checkerboard", "tfgan_zoo.analysis.codes", "tfgan_zoo.analysis.divergences",
+DOCTESTED = ("tfgan_zoo.analysis.balance", "tfgan_zoo.analysis.checkerboard", "tfgan_zoo.analysis.codes",
+             "tfgan_zoo.analysis.divergences", "tfgan_zoo.analysis.fdivergences",
              "tfgan_zoo.analysis.features", "tfgan_zoo.analysis.latent", "tfgan_zoo.analysis.toy",
              "tfgan_zoo.constraints", "tfgan_zoo.data", "tfgan_zoo.data.arrays", "tfgan_zoo.data.memory", "tfgan_zoo.data.pipeline",
              "tfgan_zoo.data.sources",
