@@ -8,6 +8,7 @@
 * :mod:`.divergences`: JS vs Wasserstein-1, exactly and from trained critics; mode collapse per loss;
 * :mod:`.fdivergences`: the f-GAN family: closed forms between Gaussians, critics' variational bounds, the
   Gaussian each divergence fits to a mixture (mode-seeking or mode-covering);
+* :mod:`.evolution`: architectures (DCGAN, SN-DCGAN, ResNet, self-modulation) at equal wall-clock budget;
 * :mod:`.toy`: the 2-D ring and grid mixtures, PacGAN's mode metrics, toy training with snapshots;
 * :mod:`.sampler`: one interface over GAN models, Keras generators and exported generator folders.
 

@@ -135,7 +135,22 @@ def _normal_logpdf(x, mu, s):
 
 def mixture_logpdf(x: np.ndarray, means: Sequence[float], stds: Sequence[float],
                    weights: Sequence[float] | None = None) -> np.ndarray:
-    """Log density of a 1-D Gaussian mixture (equal weights unless given)."""
+    """Log density of a 1-D Gaussian mixture (equal weights unless given).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Points.
+    means, stds : sequence of float
+        The components' means and standard deviations.
+    weights : sequence of float, optional
+        The components' weights (summing to 1); None: equal.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 log density at ``x``.
+    """
     w = np.full(len(means), 1.0 / len(means)) if weights is None else np.asarray(weights, np.float64)
     parts = [math.log(wi) + _normal_logpdf(x, m, s) for wi, m, s in zip(w, means, stds)]
     return np.logaddexp.reduce(np.stack(parts), axis=0)
@@ -294,7 +309,20 @@ def critic_bound(divergence: str, theta: float = 1.0, sigma: float = 1.0, steps:
 
 
 def f_prime(divergence: str, u: np.ndarray) -> np.ndarray:
-    """``f'(u)``, the optimal critic output ``T*`` at density ratio ``u = p / q``, per row of the table."""
+    """``f'(u)``, the optimal critic output ``T*`` at density ratio ``u = p / q``, per row of the table.
+
+    Parameters
+    ----------
+    divergence : str
+        A row of the table.
+    u : numpy.ndarray
+        Density ratios ``p / q`` (> 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 ``f'(u)``.
+    """
     _check_divergence(divergence)
     u = np.asarray(u, np.float64)
     return {"kl": lambda: np.log(u) + 1.0, "reverse-kl": lambda: -1.0 / u, "pearson": lambda: 2.0 * (u - 1.0),
@@ -304,7 +332,22 @@ def f_prime(divergence: str, u: np.ndarray) -> np.ndarray:
 
 def plot_fits(fits: Sequence[dict], means: Sequence[float], stds: Sequence[float],
               path: str | os.PathLike) -> str:
-    """The mixture and each divergence's best Gaussian (:func:`fit_gaussian`) in one PNG; returns the path."""
+    """The mixture and each divergence's best Gaussian (:func:`fit_gaussian`) in one PNG.
+
+    Parameters
+    ----------
+    fits : sequence of dict
+        What :func:`fit_gaussian` returned, one per divergence.
+    means, stds : sequence of float
+        The mixture's components.
+    path : str or os.PathLike
+        The PNG to write.
+
+    Returns
+    -------
+    str
+        ``path``.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -327,7 +370,20 @@ def plot_fits(fits: Sequence[dict], means: Sequence[float], stds: Sequence[float
 
 def plot_bounds(runs: Sequence[dict], path: str | os.PathLike) -> str:
     """Per divergence: the critic's bound against training steps, under the exact value (:func:`critic_bound`),
-    and the learned ``T`` beside the optimal ``T*``; one PNG, returns the path."""
+    and the learned ``T`` beside the optimal ``T*``; one PNG.
+
+    Parameters
+    ----------
+    runs : sequence of dict
+        What :func:`critic_bound` returned, one per divergence.
+    path : str or os.PathLike
+        The PNG to write.
+
+    Returns
+    -------
+    str
+        ``path``.
+    """
     import matplotlib
 
     matplotlib.use("Agg")

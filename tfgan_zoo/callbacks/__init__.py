@@ -6,6 +6,7 @@ Every file is written atomically (temporary name, then rename). Callbacks with a
 """
 
 from .base import IntervalCallback, StepCallback
+from .budget import TimeBudget
 from .checkpoint import GANCheckpoint, KeepBest
 from .fid import FIDCallback
 from .guard import DivergenceGuard
@@ -17,5 +18,5 @@ from .schedule import ProgressiveAugmentationSchedule
 __all__ = [
     "CodeTraversal", "DivergenceGuard", "FIDCallback", "GANCheckpoint", "HistoryCSV", "IntervalCallback", "KeepBest",
     "LossCurves", "ProgressLog", "ProgressiveAugmentationSchedule", "SampleGrid", "StepCallback", "TensorBoardGAN",
-    "TranslationGrid", "WallClock",
+    "TimeBudget", "TranslationGrid", "WallClock",
 ]
