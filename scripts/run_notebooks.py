@@ -30,7 +30,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NOTEBOOKS = os.path.join(ROOT, "notebooks")
 # TensorFlow/absl start-up chatter on stderr (CUDA probing on a CPU machine, CPU feature notes)
 NOISE = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\)|[IWE]\d{4} [\d:.]+ +\d+ \S+:\d+\] |"
-                   r"To enable the following instructions: |This TensorFlow binary is optimized)")
+                   r"To enable the following instructions: |This TensorFlow binary is optimized|"
+                   r"INFO:tensorflow:Assets written to: )")  # the last: SavedModel export's info line
 
 
 def find(names: list[str]) -> list[str]:
