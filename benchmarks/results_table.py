@@ -178,9 +178,30 @@ def _stats(values: list[float], digits: int) -> tuple[float | None, float | None
     return _round(mean, digits), _round(sd, digits)
 
 
+def codes_result(data: dict, source: str | None) -> dict:
+    """The derived part of an InfoGAN recipe's ``"result"`` from a ``benchmarks/infogan_codes.py`` file (one seed)."""
+    cfg, conts = data["config"], data["continuous"]
+    seed = {"seed": cfg.get("seed"), "matched_accuracy": _round(data["matched_accuracy"], 4),
+            "worst_code_accuracy": _round(min(a for a in data["per_code_accuracy"] if a is not None), 3),
+            "diversity_ratio": _round(data["diversity"]["mean_ratio"], 3),
+            "continuous_retention_trained_range": [_round(e["trained"]["retention"], 4) for e in conts],
+            "continuous_retention_extended_range": [_round(e["extended"]["retention"], 4) for e in conts],
+            "slant_slope": [_round(e["trained"]["slant_slope"], 3) for e in conts],
+            "width_slope": [_round(e["trained"]["width_slope"], 3) for e in conts],
+            "steps": data.get("generator_steps"), "batch_size": cfg.get("batch_size"),
+            "cpu": short_cpu(data["machine"]["cpu"])}
+    return {"metric": (f"matched accuracy of the categorical code (Hungarian assignment of code values to digits; "
+                       f"committed MNIST classifier, {data['protocol']['n_per_code']:,} images per code value)"),
+            "value": seed["matched_accuracy"], "seeds": 1, "steps": seed["steps"], "per_seed": [seed],
+            "source": _rel(source) if source else None, "cpu": seed["cpu"]}
+
+
 def result_from_data(data: dict, source: str | None) -> dict:
     """The derived part of a recipe's ``"result"`` from the JSON ``data`` of the result file ``source``: a
-    ``benchmarks/quality.py`` result (one seed or pooled by ``--combine``) or a ``scripts/evaluate.py`` one."""
+    ``benchmarks/quality.py`` result (one seed or pooled by ``--combine``), a ``scripts/evaluate.py`` one, or a
+    ``benchmarks/infogan_codes.py`` one (:func:`codes_result`)."""
+    if data.get("benchmark") == "infogan_codes":
+        return codes_result(data, source)
     raw = []  # the unrounded metrics of each seed: the statistics are taken on these
     if data.get("benchmark") == "quality":
         seeds = []
@@ -285,12 +306,17 @@ def result_cells(res: dict) -> list[str]:
 
 
 def measured_recipes() -> tuple[list[tuple[str, dict, dict]], list[str]]:
-    """``([(name, flags, result), ...] of the recipes with a result of record, [names of the others])``."""
+    """``([(name, flags, result), ...] of the recipes with an FID of record, [names of those with none])``.
+    Recipes judged by another metric (``mnist-infogan``: its codes' matched accuracy) are in neither list: their
+    results have tables of their own."""
     measured, unmeasured = [], []
     for name in recipes.names():
         r = recipes.load(name)
-        if r["result"] and "per_seed" in r["result"]:
-            measured.append((name, r["flags"], r["result"]))
+        res = r["result"]
+        if res and "per_seed" in res and not str(res.get("metric", "FID")).startswith("FID"):
+            continue
+        if res and "per_seed" in res:
+            measured.append((name, r["flags"], res))
         else:
             unmeasured.append(name)
     return measured, unmeasured
@@ -667,6 +693,26 @@ def render_faults(data: dict) -> str:
                                         "unaffected", "lost"], rows)
 
 
+def render_infogan_codes(*datas: dict) -> str:
+    """``benchmarks/infogan_codes.py`` results: the categorical code's matched accuracy, the use of z and what
+    each continuous code does over the trained range [-1, 1] (and [-2, 2])."""
+    rows = []
+    for d in datas:
+        c = d["config"]
+        per = [a for a in d["per_code_accuracy"] if a is not None]
+        conts = "; ".join(
+            f"code {e['code']}: class kept {pct(e['trained']['retention'])} ({pct(e['extended']['retention'])}), "
+            f"slant {e['trained']['slant_slope']:+.3f}/unit, width {e['trained']['width_slope']:+.2f} px/unit"
+            for e in d["continuous"])
+        rows.append([f"`{c.get('arch')}` {c.get('loss')}, seed {c.get('seed')}",
+                     f"{d['generator_steps']:,} x {c.get('batch_size')}", f"**{pct(d['matched_accuracy'])}**",
+                     pct(min(per)) if per else "-", pct(d["purity"]), num(d["diversity"]["mean_ratio"], 2), conts,
+                     short_cpu(d["machine"]["cpu"])])
+    return md_table(["run", "iterations x batch", "matched accuracy", "worst code", "purity",
+                     "spread vs real (1 = as varied)", "continuous codes: class kept in [-1, 1] ([-2, 2]), slopes",
+                     "CPU"], rows)
+
+
 @dataclasses.dataclass(frozen=True)
 class Kind:
     """A kind of table: a pure function of the JSON of its files (in this order) to Markdown."""
@@ -709,6 +755,7 @@ KINDS: dict[str, Kind] = {
                                                        "train_step_2026-11-29_avx2_repeat.json")),
     "quickstart-epoch": Kind(render_quickstart_epoch, ("quickstart_2026-11-29_avx2.json",)),
     "faults": Kind(render_faults, ("faults_2026-12-07_avx512.json",)),
+    "infogan-codes": Kind(render_infogan_codes, ("infogan_codes_mnist-infogan_seed0_2026-12-07_avx512.json",)),
 }
 
 
