@@ -4,7 +4,8 @@ artifacts"), measured.
 A 4x4 stride-2 transposed convolution computes each output pixel from a different subset of its kernel's taps
 depending on the pixel's position modulo 2: the four "phases" ``(i mod 2, j mod 2)`` are four different linear
 maps, so the image carries a fixed 2x2-periodic pattern. Resizing (nearest or bilinear) and then a stride-1
-convolution applies the same kernel everywhere, and the phases agree. :func:`phase_means` averages an image
+convolution applies the same kernel everywhere, without that uneven overlap; after a nearest-neighbour resize each
+phase still sees its copied pixels at other offsets, so a weaker 2x2 pattern remains possible. :func:`phase_means` averages an image
 batch over each phase; :func:`checkerboard_score` is their spread relative to the images' spread:
 
     ``score = (max_{p,q} m_{pq} - min_{p,q} m_{pq}) / std(x)``,  ``m_{pq} = mean of x[:, i, j, :] over i ≡ p, j ≡ q``

@@ -130,8 +130,8 @@ def plot(results: Sequence[dict], path: str | os.PathLike, n_images: int = 16) -
     import matplotlib.pyplot as plt
 
     k = len(results)
-    fig = plt.figure(figsize=(max(8, 2.0 * k), 5.6))
-    ax = fig.add_axes([0.08, 0.45, 0.6, 0.5])
+    fig = plt.figure(figsize=(max(8, 2.0 * k), 5.8))
+    ax = fig.add_axes([0.08, 0.52, 0.6, 0.44])
     for r in results:
         ax.plot([p["seconds"] / 60 for p in r["records"]], [p["value"] for p in r["records"]], marker="o",
                 ms=3, label=f"{r['name']} ({r['steps']} steps)")
@@ -143,7 +143,7 @@ def plot(results: Sequence[dict], path: str | os.PathLike, n_images: int = 16) -
     for j, r in enumerate(results):
         im = r["samples"][:side * side, :, :, 0]
         grid = np.concatenate([np.concatenate(list(im[i * side:(i + 1) * side]), axis=1) for i in range(side)])
-        a = fig.add_axes([0.02 + j * 0.96 / k, 0.02, 0.96 / k - 0.01, 0.33])
+        a = fig.add_axes([0.02 + j * 0.96 / k, 0.02, 0.96 / k - 0.01, 0.3])
         a.imshow(grid, cmap="gray", vmin=-1, vmax=1)
         a.set_title(f"{r['name']}\nFID {r['final_fid']:.1f}, checkerboard {r['checkerboard']:.3f}", fontsize=7)
         a.axis("off")
