@@ -61,12 +61,11 @@ def test_time_budget_validates_and_records_nothing_without_evaluate():
 def test_race_smoke(tmp_path):
     from tfgan_zoo.analysis import evolution
 
-    entries = [{"name": "tiny DCGAN", "arch": "dcgan", "loss": "nsgan", "width": 8},
-               {"name": "tiny SN-DCGAN", "arch": "sndcgan-small", "loss": "hinge", "constraint": "sn", "width": 8}]
-    res = evolution.race(entries, seconds=2.0, eval_every=1.0, fid_samples=100, n_keep=16)
-    assert [r["name"] for r in res] == ["tiny DCGAN", "tiny SN-DCGAN"]
+    entries = [{"name": "tiny SN-DCGAN", "arch": "sndcgan-small", "loss": "hinge", "constraint": "sn", "width": 8}]
+    res = evolution.race(entries, seconds=1.0, eval_every=0.5, fid_samples=100, n_keep=16)
+    assert [r["name"] for r in res] == ["tiny SN-DCGAN"]
     for r in res:
-        assert r["records"][0]["seconds"] == 0 and r["records"][-1]["seconds"] >= 2.0
+        assert r["records"][0]["seconds"] == 0 and r["records"][-1]["seconds"] >= 1.0
         assert np.isfinite(r["final_fid"]) and r["checkerboard"] >= 0 and r["samples"].shape == (16, 28, 28, 1)
         assert r["steps"] > 0 and r["parameters"][0] > 0
     path = evolution.plot(res, tmp_path / "race.png")

@@ -137,3 +137,31 @@ def test_progress_log_lines_every_n_steps_with_rate_losses_and_eta(tiny_nets, ti
     assert len([x for x in out2.getvalue().splitlines() if x.startswith("step ")]) == 3
     with pytest.raises(ValueError, match="every_n_steps must be >= 1"):
         monitoring.ProgressLog(every_n_steps=0)
+
+
+def test_a_deterministic_run_switches_op_determinism_off_again(tmp_path):
+    """Op determinism is process-wide, and Keras compiles without XLA while it is on; a ``deterministic`` run
+    turns it on for its training only. Control: during the fit it is on (seen by a callback)."""
+    from tensorflow.python.framework import config as tf_config
+
+    if tf_config.is_op_determinism_enabled():  # an earlier in-process run of an older version left it on
+        tf_config.disable_op_determinism()
+    seen = []
+
+    class Probe(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(tf_config.is_op_determinism_enabled())
+
+    real = training.GANTrainer.callbacks
+
+    def with_probe(self, model, out):
+        before, after, grid = real(self, model, out)
+        return before, [*after, Probe()], grid
+
+    training.GANTrainer.callbacks = with_probe
+    try:
+        training.run(tiny_config(tmp_path / "d", deterministic=True, epochs=1, steps_per_epoch=2), verbose=0)
+    finally:
+        training.GANTrainer.callbacks = real
+    assert seen == [True, True]
+    assert not tf_config.is_op_determinism_enabled()

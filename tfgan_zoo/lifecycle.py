@@ -59,6 +59,20 @@ class Prepared(NamedTuple):
     start_batch: int = 0
 
 
+def _op_determinism_enabled() -> bool:
+    """Whether TensorFlow's process-wide op determinism is on (False where TensorFlow cannot say)."""
+    from tensorflow.python.framework import config as tf_config  # no public getter in TF 2.21
+
+    return bool(getattr(tf_config, "is_op_determinism_enabled", lambda: False)())
+
+
+def _disable_op_determinism() -> None:
+    """Switch TensorFlow's op determinism off again (a no-op where TensorFlow has no switch for it)."""
+    from tensorflow.python.framework import config as tf_config
+
+    getattr(tf_config, "disable_op_determinism", lambda: None)()
+
+
 def _written_file(error: BaseException | None) -> str | None:
     """The file a failed write was writing, from the error or its causes (a temporary name as its target's)."""
     for e in causes(error):
@@ -203,8 +217,9 @@ def _run(trainer: Trainer, prepared: Prepared | None, resume: bool | checkpointi
     os.makedirs(out, exist_ok=True)
     write_text(os.path.join(out, "config.json"), json.dumps(cfg.saved_settings(), indent=2) + "\n")
     set_precision(cfg.precision)
+    restore_determinism = cfg.deterministic and not _op_determinism_enabled()
     if cfg.deterministic:
-        tf.config.experimental.enable_op_determinism()
+        tf.config.experimental.enable_op_determinism()  # for this run only: switched off again after fit
     keras.utils.set_random_seed(cfg.seed)
     total_steps = cfg.epochs * steps_per_epoch
     with strategy.scope():
@@ -257,6 +272,8 @@ def _run(trainer: Trainer, prepared: Prepared | None, resume: bool | checkpointi
         state["last_good"] = ckpt.last_saved or point
         if stop is not None:
             stop.restore_handlers()
+        if restore_determinism:  # op determinism is process-wide and turns XLA off in later compiles
+            _disable_op_determinism()
     wall = time.perf_counter() - t0
     steps = ckpt.global_step
     final = {k: float(v[-1]) for k, v in history.history.items()}
