@@ -148,7 +148,10 @@ def main(argv=None) -> int:
         p.error("--n must be >= 200 (the diversity uses 200 images per code value)")
     from tfgan_zoo.analysis.codes import CodeGenerator
 
-    gen = CodeGenerator.from_export(os.path.join(a.run, "generator"), k, m)
+    try:
+        gen = CodeGenerator.from_export(os.path.join(a.run, "generator"), k, m)
+    except ValueError as e:  # no export yet (a run still training), or one whose input does not fit the codes
+        p.error(str(e))
     machine = machine_facts()
     t0 = time.perf_counter()
     result = measure(gen, a.n)

@@ -226,3 +226,17 @@ def test_infogan_benchmark_command(tmp_path):
     p = subprocess.run([sys.executable, os.path.join(root, "benchmarks", "infogan_codes.py"), "--run", plain],
                        env=env, capture_output=True, text=True)
     assert p.returncode == 2 and "not an InfoGAN run" in p.stderr
+
+
+def test_infogan_benchmark_refuses_a_run_without_an_export(infogan_codes, tmp_path, capsys):
+    """A run folder whose generator is not exported yet (still training) gets a one-line error, not a trace."""
+    import json
+
+    (tmp_path / "config.json").write_text(json.dumps({"info_categorical": 10, "info_continuous": 2,
+                                                      "dataset": "mnist"}))
+    with pytest.raises(SystemExit) as e:
+        infogan_codes.main(["--run", str(tmp_path)])
+    assert e.value.code == 2 and "no saved_model.pb" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        infogan_codes.main(["--run", str(tmp_path / "nowhere")])
+    assert "has no config.json" in capsys.readouterr().err
