@@ -124,18 +124,30 @@ def digit_folder(tmp_path_factory):
     return root, x, y, paths
 
 
-@pytest.fixture(scope="module")
-def quality():
-    """``benchmarks/quality.py`` as a module (the benchmarks are scripts, not a package)."""
+def _benchmark_module(name: str):
+    """Yield ``benchmarks/NAME.py`` as a module (the benchmarks are scripts, not a package), its folder on
+    ``sys.path`` only meanwhile."""
     import importlib
     import sys
 
     bench = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks")
     sys.path.insert(0, bench)
     try:
-        yield importlib.import_module("quality")
+        yield importlib.import_module(name)
     finally:
         sys.path.remove(bench)
+
+
+@pytest.fixture(scope="module")
+def quality():
+    """``benchmarks/quality.py`` as a module."""
+    yield from _benchmark_module("quality")
+
+
+@pytest.fixture(scope="module")
+def infogan_codes():
+    """``benchmarks/infogan_codes.py`` as a module."""
+    yield from _benchmark_module("infogan_codes")
 
 
 def trainable_count(layer) -> int:

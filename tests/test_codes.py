@@ -142,21 +142,6 @@ def test_code_generator_composes_the_input_vector():
         g.generate(z, cat=4, cont=0.0)
 
 
-@pytest.fixture(scope="module")
-def infogan_codes():
-    """``benchmarks/infogan_codes.py`` as a module."""
-    import importlib
-    import os
-    import sys
-
-    bench = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks")
-    sys.path.insert(0, bench)
-    try:
-        yield importlib.import_module("infogan_codes")
-    finally:
-        sys.path.remove(bench)
-
-
 def _real_digit_generator(use_category: bool):
     """A "perfect InfoGAN" made of MNIST test digits: code value c draws digit (c + 3) % 10, the image picked
     by z[0] among that digit's test images (so z matters and the continuous codes do nothing). With
