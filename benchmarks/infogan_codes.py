@@ -44,11 +44,10 @@ SWEEPS = {"trained": np.linspace(-1.0, 1.0, 9), "extended": np.linspace(-2.0, 2.
 def measure(gen, n_per_code: int = 1000, rows: int = 100) -> dict:
     """All the numbers of the module docstring for a :class:`tfgan_zoo.analysis.codes.CodeGenerator`."""
     from tfgan_zoo.analysis import codes
+    from tfgan_zoo.analysis.latent import mnist_classes as classify
     from tfgan_zoo.data.memory import load_arrays
-    from tfgan_zoo.metrics.classifier import classifier_probs
 
     k, m = gen.num_categories, gen.num_continuous
-    classify = lambda im: classifier_probs(im).argmax(axis=1)  # noqa: E731
     rng = np.random.default_rng(1)
     cat = np.repeat(np.arange(k), n_per_code)
     z = gen.noise(len(cat), seed=1)

@@ -38,6 +38,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .latent import ink  # mean (I + 1) / 2 per image, the stroke mass arithmetic() measures too
+
 __all__ = ["CodeGenerator", "matched_accuracy", "mean_pairwise_distance", "diversity", "slant", "width", "ink",
            "sweep", "principal_directions"]
 
@@ -180,6 +182,12 @@ def _moments(images) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             (w * dx * dx).sum(axis=(1, 2)) / mass)
 
 
+def _stroke_stats(images) -> dict[str, np.ndarray]:
+    """Slant, width and ink per image from one pass over the moments (module docstring)."""
+    mxy, myy, mxx = _moments(images)
+    return {"slant": mxy / np.maximum(myy, 1e-12), "width": np.sqrt(mxx), "ink": np.asarray(ink(images), np.float64)}
+
+
 def slant(images) -> np.ndarray:
     """Ink-weighted slant ``mu_xy / mu_yy`` per image (module docstring): pixels of horizontal shift per
     pixel of height, positive when the top leans right.
@@ -205,8 +213,7 @@ def slant(images) -> np.ndarray:
     >>> round(float(slant(img)[0]), 6)
     0.5
     """
-    mxy, myy, _ = _moments(images)
-    return mxy / np.maximum(myy, 1e-12)
+    return _stroke_stats(images)["slant"]
 
 
 def width(images) -> np.ndarray:
@@ -222,24 +229,7 @@ def width(images) -> np.ndarray:
     numpy.ndarray
         float64, ``(N,)``.
     """
-    return np.sqrt(_moments(images)[2])
-
-
-def ink(images) -> np.ndarray:
-    """Mean ink ``(I + 1) / 2`` per image (0 blank, 1 all white).
-
-    Parameters
-    ----------
-    images : array_like
-        Images in [-1, 1], ``(N, ...)``.
-
-    Returns
-    -------
-    numpy.ndarray
-        float64, ``(N,)``.
-    """
-    x = np.asarray(images, np.float64)
-    return ((x + 1.0) / 2.0).reshape(len(x), -1).mean(axis=1)
+    return _stroke_stats(images)["width"]
 
 
 @dataclasses.dataclass
@@ -351,8 +341,8 @@ def sweep(generate: Callable[[np.ndarray], np.ndarray], classify: Callable[[np.n
            "classes": classes, "retention": float((classes == classes[:, centre:centre + 1]).mean()),
            "class_changes": float((classes[:, 1:] != classes[:, :-1]).sum(axis=1).mean())}
     vc = values - values.mean()
-    for name, fn in (("slant", slant), ("width", width), ("ink", ink)):
-        s = fn(images).reshape(rows, k)
+    for name, stat in _stroke_stats(images).items():
+        s = stat.reshape(rows, k)
         out[name] = s.mean(axis=0).tolist()
         out[f"{name}_slope"] = float(((s - s.mean(axis=1, keepdims=True)) @ vc).mean() / (vc @ vc))
         out[f"{name}_change"] = float(np.abs(s[:, -1] - s[:, 0]).mean())

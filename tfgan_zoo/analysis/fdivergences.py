@@ -74,14 +74,14 @@ def gaussian_shift(divergence: str, theta: float | np.ndarray, sigma: float = 1.
     >>> round(float(gaussian_shift("gan", 0.0)), 4)  # -log 4 at P = Q
     -1.3863
     """
-    from .divergences import js_gaussian_shift
+    from .divergences import js_gaussian_shift, kl_gaussian_shift
 
     _check_divergence(divergence)
     if not sigma > 0:
         raise ValueError(f"sigma must be > 0, got {sigma}.")
+    if divergence in ("kl", "reverse-kl"):  # equal widths: both directions are theta^2 / (2 s^2)
+        return kl_gaussian_shift(theta, sigma)
     d = np.asarray(theta, np.float64) ** 2 / sigma ** 2
-    if divergence in ("kl", "reverse-kl"):
-        return d / 2.0
     if divergence == "pearson":
         return np.expm1(d)
     if divergence == "hellinger":
