@@ -313,12 +313,10 @@ def measured_recipes() -> tuple[list[tuple[str, dict, dict]], list[str]]:
     for name in recipes.names():
         r = recipes.load(name)
         res = r["result"]
-        if res and "per_seed" in res and not str(res.get("metric", "FID")).startswith("FID"):
-            continue
-        if res and "per_seed" in res:
-            measured.append((name, r["flags"], res))
-        else:
+        if not (res and "per_seed" in res):
             unmeasured.append(name)
+        elif str(res.get("metric", "FID")).startswith("FID"):
+            measured.append((name, r["flags"], res))
     return measured, unmeasured
 
 
