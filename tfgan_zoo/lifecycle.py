@@ -174,6 +174,7 @@ def run(trainer: Trainer, verbose: int | str = "auto", prepared: Prepared | None
     elif claim.cfg is not cfg:
         raise ValueError("The claim given is for another configuration: claim trainer.cfg itself.")
     state = {"last_good": resume if isinstance(resume, checkpointing.Checkpoint) else None}
+    was_deterministic = _op_determinism_enabled()
     try:
         if strategy is None:
             strategy = distribute.make_strategy(getattr(cfg, "strategy", "default"))
@@ -186,6 +187,8 @@ def run(trainer: Trainer, verbose: int | str = "auto", prepared: Prepared | None
     finally:
         if own:
             claim.release()
+        if cfg.deterministic and not was_deterministic:  # process-wide: later compiles would lose XLA
+            _disable_op_determinism()
 
 
 def _resume_point(cfg: RunConfig, resume: bool | checkpointing.Checkpoint) -> checkpointing.Checkpoint | None:
@@ -217,9 +220,8 @@ def _run(trainer: Trainer, prepared: Prepared | None, resume: bool | checkpointi
     os.makedirs(out, exist_ok=True)
     write_text(os.path.join(out, "config.json"), json.dumps(cfg.saved_settings(), indent=2) + "\n")
     set_precision(cfg.precision)
-    restore_determinism = cfg.deterministic and not _op_determinism_enabled()
     if cfg.deterministic:
-        tf.config.experimental.enable_op_determinism()  # for this run only: switched off again after fit
+        tf.config.experimental.enable_op_determinism()  # for this run only: run() switches it off again
     keras.utils.set_random_seed(cfg.seed)
     total_steps = cfg.epochs * steps_per_epoch
     with strategy.scope():
@@ -272,8 +274,6 @@ def _run(trainer: Trainer, prepared: Prepared | None, resume: bool | checkpointi
         state["last_good"] = ckpt.last_saved or point
         if stop is not None:
             stop.restore_handlers()
-        if restore_determinism:  # op determinism is process-wide and turns XLA off in later compiles
-            _disable_op_determinism()
     wall = time.perf_counter() - t0
     steps = ckpt.global_step
     final = {k: float(v[-1]) for k, v in history.history.items()}
