@@ -220,7 +220,7 @@ def test_config_file(tmp_path):
     p = build_parser()
     apply_config_file(p, str(saved))
     assert (p.parse_args([]).loss, p.parse_args([]).ema) == ("lsgan", 0.999)
-    for body, needle in [({"los": "hinge"}, "unknown key 'los'; valid keys: ac_weight, arch, augment, batch_size"),
+    for body, needle in [({"los": "hinge"}, "unknown key 'los'; valid keys: ac_fake_weight, ac_weight, arch, augment, batch_size"),
                          ({"batch_size": 0}, "batch_size: 0 is invalid: must be an integer >= 1"),
                          ({"loss": "hing"}, "loss: invalid choice: 'hing'"),
                          ([1], "expected a JSON object")]:

@@ -196,3 +196,30 @@ def test_ac_weight_scales_the_class_losses():
     assert three.get_config()["ac_weight"] == 3.0
     with pytest.raises(ValueError, match="use it with --conditional acgan"):
         TrainConfig(ac_weight=2.0).validate()
+
+
+def test_ac_fake_weight_scales_only_the_discriminators_term_on_generated_images():
+    """D's class loss is ac_weight * (CE(real) + ac_fake_weight * CE(fake)); G's is ac_weight * CE(fake), whatever
+    ac_fake_weight is. Real and generated logits differ here, so a term taken from the wrong side shows."""
+    from tfgan_zoo.models.conditioning import Conditioning
+
+    rng = np.random.default_rng(1)
+    real = [tf.constant(rng.normal(size=(8, 10)).astype("float32"))]
+    fake = [tf.constant(rng.normal(size=(8, 10)).astype("float32"))]
+    yr, yf = (tf.constant(rng.integers(0, 10, 8), tf.int32) for _ in range(2))
+
+    def ce(logits, y):
+        p = tf.nn.log_softmax(logits[0]).numpy()
+        return -np.mean(p[np.arange(8), y.numpy()])
+
+    for weight, fake_weight in ((1.0, 1.0), (2.0, 0.0), (2.0, 0.25)):
+        c = Conditioning("acgan", 10, ac_weight=weight, ac_fake_weight=fake_weight)
+        assert float(c.discriminator_aux_loss(real, yr, fake, yf)) == pytest.approx(
+            weight * (ce(real, yr) + fake_weight * ce(fake, yf)), rel=1e-6)
+        assert float(c.generator_aux_loss(fake, yf)) == pytest.approx(weight * ce(fake, yf), rel=1e-6)
+        assert c.get_config()["ac_fake_weight"] == fake_weight
+    with pytest.raises(ValueError, match="ac_fake_weight must be >= 0"):
+        Conditioning("acgan", 10, ac_fake_weight=-1.0)
+    with pytest.raises(ValueError, match="ac_fake_weight weighs the AC-GAN"):
+        TrainConfig(ac_fake_weight=0.0).validate()
+    TrainConfig(conditional="acgan", ac_fake_weight=0.0).validate()

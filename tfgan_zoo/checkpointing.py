@@ -56,7 +56,7 @@ RESUMABLE_CHANGES = frozenset({
 
 # Settings added after runs were first saved, with the value those runs had: resuming an older run
 # with another value is refused like any other change (a missing key must not let it through).
-ADDED_LATER = {"ema_start": 0, "prior": "normal", "augment": None, "lr_decay": "none", "ac_weight": 1.0,
+ADDED_LATER = {"ema_start": 0, "prior": "normal", "augment": None, "lr_decay": "none", "ac_weight": 1.0, "ac_fake_weight": 1.0,
                "label_smoothing": 0.0, "minibatch_discrimination": None, "minibatch_stddev": 0,
                "feature_matching": None, "feature_layer": None, "gran_k": 1.0, "gran_epsilon": 1e-4, "cascade": 1,
                "upsample": "transpose", "conditional_norm": "none", "self_modulation": False,

@@ -126,6 +126,7 @@ class TrainConfig(RunConfig):
     feature_layer: str | None = None  # D layer whose output is matched (default: the input of D's logit layer)
     label_smoothing: float = 0.0  # one-sided: real images' BCE target 1 - label_smoothing (gan, nsgan)
     ac_weight: float = 1.0  # AC-GAN: weight of the class losses (D on real and generated images, G on generated)
+    ac_fake_weight: float = 1.0  # AC-GAN: weight of the generated images' term in D's class loss (0: real only)
     fid_every: int | None = None  # epochs between FID evaluations (None: never)
     fid_samples: int = 2000
     fid_network: str = "fid-inception"
@@ -240,6 +241,11 @@ class TrainConfig(RunConfig):
             raise ValueError(f"ac_weight must be >= 0, got {self.ac_weight}.")
         if self.ac_weight != 1.0 and self.conditional != "acgan":
             raise ValueError("ac_weight weighs the AC-GAN class losses; use it with --conditional acgan, or drop it.")
+        if not self.ac_fake_weight >= 0:
+            raise ValueError(f"ac_fake_weight must be >= 0, got {self.ac_fake_weight}.")
+        if self.ac_fake_weight != 1.0 and self.conditional != "acgan":
+            raise ValueError("ac_fake_weight weighs the AC-GAN discriminator's class loss on generated images; use "
+                             "it with --conditional acgan, or drop it.")
         if not self.info_weight >= 0:
             raise ValueError(f"info_weight must be >= 0, got {self.info_weight}.")
         if self.minibatch_discrimination is not None:

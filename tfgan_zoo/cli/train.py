@@ -184,6 +184,9 @@ def build_parser(prog: str = "train.py") -> argparse.ArgumentParser:
     p.add_argument("--ac-weight", type=_non_negative_float, default=1.0, metavar="W",
                    help="AC-GAN: weight of the class losses (cross-entropy of the class head for D on real and "
                         "generated images, for G on generated ones)")
+    p.add_argument("--ac-fake-weight", type=_non_negative_float, default=1.0, metavar="W",
+                   help="AC-GAN: weight of the generated images' term in D's class loss (1: Odena et al.; 0: D's "
+                        "class head learns from real images only)")
     p.add_argument("--info-categorical", type=_int_at_least(0), default=0, metavar="K",
                    help="InfoGAN: a categorical code with K >= 2 categories (0: none)")
     p.add_argument("--info-continuous", type=_int_at_least(0), default=0, metavar="M",

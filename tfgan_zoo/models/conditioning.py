@@ -54,16 +54,22 @@ class Conditioning:
     ac_weight : float
         Weight (>= 0, default 1.0) of the AC-GAN class cross-entropies added to the discriminator and
         generator losses under "acgan".
+    ac_fake_weight : float
+        Under "acgan", the weight (>= 0) of the generated images' term in the discriminator's class loss:
+        ``ac_weight * (CE(y, C(x)) + ac_fake_weight * CE(y_g, C(G(z, y_g))))``. 1 (default) is Odena et al.'s
+        AC-GAN; 0 trains the class head on real images only, so the generator is pushed towards what a
+        classifier of real digits recognises rather than towards what the head learned from its own samples.
 
     Raises
     ------
     ValueError
         For inconsistent arguments (:func:`tfgan_zoo.nets.heads.check_mode`), ``info_categorical == 1`` under
-        "infogan", or a negative ``ac_weight``.
+        "infogan", or a negative ``ac_weight`` or ``ac_fake_weight``.
     """
 
     def __init__(self, mode: str | None = None, num_classes: int | None = None, info_categorical: int = 0,
-                 info_continuous: int = 0, info_weight: float = 1.0, ac_weight: float = 1.0) -> None:
+                 info_continuous: int = 0, info_weight: float = 1.0, ac_weight: float = 1.0,
+                 ac_fake_weight: float = 1.0) -> None:
         mode = None if mode == "none" else mode
         check_mode(mode, num_classes, (info_categorical, info_continuous))
         if mode == "infogan" and info_categorical == 1:
@@ -76,6 +82,9 @@ class Conditioning:
         if not float(ac_weight) >= 0:
             raise ValueError(f"ac_weight must be >= 0, got {ac_weight}.")
         self.ac_weight = float(ac_weight)
+        if not float(ac_fake_weight) >= 0:
+            raise ValueError(f"ac_fake_weight must be >= 0, got {ac_fake_weight}.")
+        self.ac_fake_weight = float(ac_fake_weight)
 
     @property
     def needs_labels(self) -> bool:
@@ -153,7 +162,8 @@ class Conditioning:
     def discriminator_aux_loss(self, real_heads, real_cond, fake_heads, fake_cond):
         """Auxiliary term of the discriminator loss (float32)."""
         if self.mode == "acgan":
-            return self.ac_weight * (_ce(real_cond, real_heads[0]) + _ce(fake_cond, fake_heads[0]))
+            fake = _ce(fake_cond, fake_heads[0]) if self.ac_fake_weight else 0.0
+            return self.ac_weight * (_ce(real_cond, real_heads[0]) + self.ac_fake_weight * fake)
         if self.mode == "infogan":
             return self._info_loss(fake_heads, fake_cond)
         return tf.constant(0.0, tf.float32)
@@ -169,4 +179,4 @@ class Conditioning:
     def get_config(self) -> dict:
         return {"conditional": self.mode, "num_classes": self.num_classes,
                 "info_categorical": self.info_categorical, "info_continuous": self.info_continuous,
-                "info_weight": self.info_weight, "ac_weight": self.ac_weight}
+                "info_weight": self.info_weight, "ac_weight": self.ac_weight, "ac_fake_weight": self.ac_fake_weight}

@@ -329,6 +329,9 @@ class GAN(TwoOptimizers, keras.Model):
         InfoGAN: weight lambda of the mutual-information loss added to both losses (default 1).
     ac_weight : float
         AC-GAN: weight (>= 0) of the class cross-entropy terms (default 1).
+    ac_fake_weight : float
+        AC-GAN: weight (>= 0) of the generated images' term in the discriminator's class loss (default 1,
+        Odena et al.; 0: the class head learns from real images only). See :class:`Conditioning`.
     label_smoothing : float
         One-sided label smoothing ``eps`` in [0, 1) (Salimans et al., 2016): real images get the target
         ``1 - eps``. Only for the BCE losses (``gan``, ``nsgan``) and not with progressive augmentation;
@@ -395,6 +398,7 @@ class GAN(TwoOptimizers, keras.Model):
         info_continuous: int = 0,
         info_weight: float = 1.0,
         ac_weight: float = 1.0,
+        ac_fake_weight: float = 1.0,
         label_smoothing: float = 0.0,
         feature_matching: str | None = None,
         feature_layer: str | None = None,
@@ -410,7 +414,7 @@ class GAN(TwoOptimizers, keras.Model):
                 "build them with tfgan_zoo.nets.build(...) or keras.Sequential/functional API."
             )
         self.conditioning = Conditioning(conditional, num_classes, info_categorical, info_continuous,
-                                         info_weight, ac_weight)
+                                         info_weight, ac_weight, ac_fake_weight)
         code_dim = self.conditioning.code_dim
         g_in = generator.input_shape
         g_in = g_in[0] if isinstance(g_in, list) else g_in
