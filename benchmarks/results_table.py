@@ -711,6 +711,23 @@ def render_infogan_codes(*datas: dict) -> str:
                      "CPU"], rows)
 
 
+def render_pretrained(*manifests: dict) -> str:
+    """The shipped generators (``tfgan_zoo/pretrained/NAME.json``): recipe, seed, commit, the run's standard FID,
+    the domain classifier's FID of the float32 run and of the shipped float16 weights, and the file's size."""
+    rows = []
+    for m in manifests:
+        cls = m["classifier_fid"]
+        acc = m["check"].get("class_accuracy")
+        rows.append([f"`{m['name']}`", f"`{m['recipe']}` seed {m['seed']}", f"`{m['commit'][:7]}`",
+                     f"{m['training']['generator_steps']:,}", f"**{m['standard_fid']['fid']:.2f}**",
+                     f"{cls['network']}: {cls['float32']['fid']:.2f} / {cls['float16']['fid']:.2f}",
+                     pct(acc) if acc is not None else "-", f"{m['weights']['bytes'] / 1e6:.2f} MB",
+                     short_cpu(m["machine"]["cpu"])])
+    return md_table(["name", "recipe", "commit", "iterations", "standard FID (float32 run)",
+                     "classifier FID, float32 / float16 (10k vs test)", "classifier sees the asked class "
+                     "(2,000, float16)", "weights", "CPU (training)"], rows)
+
+
 @dataclasses.dataclass(frozen=True)
 class Kind:
     """A kind of table: a pure function of the JSON of its files (in this order) to Markdown."""
@@ -754,13 +771,21 @@ KINDS: dict[str, Kind] = {
     "quickstart-epoch": Kind(render_quickstart_epoch, ("quickstart_2026-11-29_avx2.json",)),
     "faults": Kind(render_faults, ("faults_2026-12-07_avx512.json",)),
     "infogan-codes": Kind(render_infogan_codes, ("infogan_codes_mnist-infogan_seed0_2026-12-07_avx512.json",)),
+    "pretrained": Kind(render_pretrained, ("tfgan_zoo/pretrained/mnist-acgan.json",
+                                           "tfgan_zoo/pretrained/mnist-mbd-ema.json")),
 }
+
+
+def source_paths(kind: Kind) -> list[str]:
+    """The files of ``kind``, relative to the repository: a bare name is a result file in ``RESULTS``, a path
+    (such as a shipped generator's manifest, ``tfgan_zoo/pretrained/NAME.json``) is taken as it is."""
+    return [s if "/" in s else f"{RESULTS}/{s}" for s in kind.sources]
 
 
 def render_kind(name: str) -> str:
     """The table of kind ``name`` from its files, with the line that names them."""
     kind = KINDS[name]
-    paths = [f"{RESULTS}/{s}" for s in kind.sources]
+    paths = source_paths(kind)
     datas = []
     for path in paths:
         with open(os.path.join(ROOT, path), encoding="utf-8") as f:

@@ -298,3 +298,40 @@ def from_export(path: str | os.PathLike) -> Sampler:
         k = int(info.get("num_classes") or 10)
         return Sampler(lambda z, y: gen.serve(tf.constant(z), tf.constant(y, tf.int32)), latent, prior, k)
     return Sampler(lambda z, y: gen.serve(tf.constant(z)), latent, prior, None)
+
+
+def pretrained(name: str) -> Sampler:
+    """A :class:`Sampler` over a generator shipped with the package (:mod:`tfgan_zoo.pretrained`), offline.
+
+    Parameters
+    ----------
+    name : str
+        One of ``tfgan_zoo.pretrained.names()``; ``tfgan_zoo.pretrained.manifest(name)`` says how it was
+        trained (recipe, seed, commit) and measured (standard FID, classifier FID in float32 and float16).
+
+    Returns
+    -------
+    Sampler
+        The generator with its prior and classes.
+
+    Raises
+    ------
+    tfgan_zoo.pretrained.PretrainedError
+        For an unknown name (the message lists the shipped ones).
+
+    Examples
+    --------
+    >>> from tfgan_zoo.sampling import pretrained
+    >>> pretrained("no-such-generator")
+    Traceback (most recent call last):
+        ...
+    tfgan_zoo.pretrained.PretrainedError: No pretrained generator 'no-such-generator'. Shipped: ...
+    """
+    from . import pretrained as shipped
+
+    info = shipped.manifest(name)
+    g = shipped.load(name)
+    if info.get("num_classes"):
+        return Sampler(lambda z, y: g([z, y], training=False), int(info["latent_dim"]), info["prior"],
+                       int(info["num_classes"]))
+    return Sampler(lambda z, y: g(z, training=False), int(info["latent_dim"]), info["prior"], None)

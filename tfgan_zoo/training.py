@@ -80,15 +80,14 @@ def resolve_transpose_impl(cfg: TrainConfig, point: checkpointing.Checkpoint | N
     return saved
 
 
-def build_model(cfg: TrainConfig, image_shape: tuple[int, int, int] | None = None,
-                num_classes: int | None = None, total_steps: int | None = None) -> models.GAN:
-    """Networks and compiled GAN for ``cfg`` (precision policy must already be set).
+def build_networks(cfg: TrainConfig, image_shape: tuple[int, int, int], num_classes: int | None = None,
+                   ) -> tuple[keras.Model, keras.Model]:
+    """The generator and discriminator ``cfg`` describes (:func:`tfgan_zoo.nets.build` with the run's
+    architecture options), for images of ``image_shape`` and ``num_classes`` labels (None: the dataset's, when
+    the run is label-conditional).
 
-    ``total_steps`` (generator steps of the whole run) is needed by ``cfg.lr_decay="linear"``
-    (default: ``cfg.epochs * cfg.steps_per_epoch``).
-
-    Call it inside ``strategy.scope()`` to train with a distribution strategy; with more
-    than one replica the batch-normalization layers are synchronized across replicas.
+    :func:`build_model` trains them; :mod:`tfgan_zoo.pretrained` rebuilds a shipped generator from its run's
+    settings with it.
     """
     kwargs = {"transpose_impl": cfg.transpose_impl, "upsample": cfg.upsample} if cfg.arch in CONV_ARCHITECTURES else {}
     if cfg.arch in ("dcgan", "infogan"):
@@ -107,12 +106,27 @@ def build_model(cfg: TrainConfig, image_shape: tuple[int, int, int] | None = Non
         kwargs["cascade"] = cfg.cascade
     if cfg.progressive_augment:
         kwargs["d_extra_channels"] = cfg.progressive_augment
+    if cfg.conditioning not in (None, "infogan") and num_classes is None:
+        num_classes = data.num_classes(cfg.dataset, cfg.data_dir)
+    return nets.build(cfg.arch, image_shape, cfg.latent_dim, conditional=cfg.conditioning, num_classes=num_classes,
+                      info_codes=(cfg.info_categorical, cfg.info_continuous), **kwargs)
+
+
+def build_model(cfg: TrainConfig, image_shape: tuple[int, int, int] | None = None,
+                num_classes: int | None = None, total_steps: int | None = None) -> models.GAN:
+    """Networks and compiled GAN for ``cfg`` (precision policy must already be set).
+
+    ``total_steps`` (generator steps of the whole run) is needed by ``cfg.lr_decay="linear"``
+    (default: ``cfg.epochs * cfg.steps_per_epoch``).
+
+    Call it inside ``strategy.scope()`` to train with a distribution strategy; with more
+    than one replica the batch-normalization layers are synchronized across replicas.
+    """
     shape = image_shape or data.image_shape(cfg.dataset, cfg.image_size, cfg.channels, cfg.data_dir)
     if cfg.conditioning not in (None, "infogan") and num_classes is None:
         num_classes = data.num_classes(cfg.dataset, cfg.data_dir)
     codes = (cfg.info_categorical, cfg.info_continuous)
-    g, d = nets.build(cfg.arch, shape, cfg.latent_dim, conditional=cfg.conditioning, num_classes=num_classes,
-                      info_codes=codes, **kwargs)
+    g, d = build_networks(cfg, shape, num_classes)
     if distribute.num_replicas() > 1:  # under a strategy's scope: batch statistics of the global batch
         distribute.synchronize_batch_norm(g, d)
     if cfg.constraint == "gran":  # the GAN keeps a network that already carries its constraint
@@ -126,6 +140,7 @@ def build_model(cfg: TrainConfig, image_shape: tuple[int, int, int] | None = Non
                                "progressive_fade_steps": cfg.pa_fade_steps} if cfg.progressive_augment else {}),
                            num_classes=num_classes, info_categorical=codes[0], info_continuous=codes[1],
                            info_weight=cfg.info_weight, ac_weight=cfg.ac_weight,
+                           ac_fake_weight=cfg.ac_fake_weight,
                            **({"label_smoothing": cfg.label_smoothing} if cfg.label_smoothing else {}),
                            **({"feature_matching": cfg.feature_matching, "feature_layer": cfg.feature_layer}
                               if cfg.feature_matching else {}))

@@ -5,6 +5,8 @@
     tfgan-zoo sample runs/lsgan/generator --n 10000 --npz --out samples   # samples.npz for tfgan-zoo evaluate
     tfgan-zoo sample runs/acgan/generator --label 7 --grid --out sevens   # a conditional generator's class 7
     tfgan-zoo sample runs/lsgan/generator --interpolate --out walk        # interpolation.gif (slerp)
+    tfgan-zoo sample --pretrained mnist-acgan --grid --out digits          # a generator shipped with the package
+    tfgan-zoo sample --pretrained list                                     # the shipped generators, with their FIDs
 
 Without --grid, --npz or --interpolate it writes one PNG per image (sample_00000.png, ...); with any
 of them, only what they ask for. The noise comes from the prior the generator was trained with
@@ -25,9 +27,11 @@ from .argtypes import int_at_least
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n", 1)[1])
-    p.add_argument("generator", metavar="GENERATOR_DIR", help="an exported generator folder (saved_model.pb and "
-                   "tfgan_zoo_generator.json), e.g. runs/NAME/generator")
-    p.add_argument("--out", required=True, metavar="DIR", help="folder to write into (created)")
+    p.add_argument("generator", metavar="GENERATOR_DIR", nargs="?", help="an exported generator folder "
+                   "(saved_model.pb and tfgan_zoo_generator.json), e.g. runs/NAME/generator")
+    p.add_argument("--pretrained", metavar="NAME", default=None, help="a generator shipped with the package instead "
+                   "of GENERATOR_DIR (offline); 'list' prints their names, recipes and FIDs")
+    p.add_argument("--out", metavar="DIR", help="folder to write into (created); required unless --pretrained list")
     p.add_argument("--n", type=int_at_least(1), default=64, help="images to draw (default: 64)")
     p.add_argument("--grid", action="store_true", help="write one grid.png of the N images")
     p.add_argument("--npz", action="store_true", help="write samples.npz: uint8 'images' (N, H, W, C) and, for "
@@ -50,17 +54,23 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
         print(f"{p.prog}: error: {message}", file=sys.stderr)
         return 2
 
-    if not os.path.isdir(args.generator):
+    if args.pretrained == "list":
+        return _list_pretrained()
+    if (args.generator is None) == (args.pretrained is None):
+        return fail("pass either GENERATOR_DIR or --pretrained NAME (one of them).")
+    if args.out is None:
+        return fail("--out DIR is required: the folder to write the images into.")
+    if args.generator is not None and not os.path.isdir(args.generator):
         return fail(f"{args.generator!r} is not a folder; pass an exported generator folder such as "
                     "runs/NAME/generator.")
     import numpy as np
 
     from ..images import save_grid, save_png, to_uint8
     from ..io import atomic_path
-    from ..sampling import from_export
+    from ..sampling import from_export, pretrained
 
     try:
-        sampler = from_export(args.generator)
+        sampler = from_export(args.generator) if args.generator is not None else pretrained(args.pretrained)
     except (ValueError, OSError) as e:
         return fail(str(e))
     if args.label is not None:
@@ -71,7 +81,7 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     os.makedirs(args.out, exist_ok=True)
     rng = np.random.default_rng(args.seed)
     files: list[str] = []
-    written = {"generator": args.generator, "n": args.n, "seed": args.seed, "prior": sampler.prior,
+    written = {"generator": args.generator or f"pretrained:{args.pretrained}", "n": args.n, "seed": args.seed, "prior": sampler.prior,
                "label": args.label, "files": files}
     if args.interpolate:
         from ..analysis.latent import interpolate
@@ -104,4 +114,16 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
             files += [save_png(u8[i], os.path.join(args.out, f"sample_{i:05d}.png")) for i in range(args.n)]
     print(json.dumps({**written, "files": files if len(files) <= 20 else files[:3] + ["..."] + files[-2:],
                       "n_files": len(files)}, indent=2))
+    return 0
+
+
+def _list_pretrained() -> int:
+    """Print the shipped generators: name, recipe, seed, standard FID and classifier FID (float16)."""
+    from .. import pretrained
+
+    for name in pretrained.names():
+        m = pretrained.manifest(name)
+        cls = m["classifier_fid"]
+        print(f"{name}: recipe {m['recipe']} seed {m['seed']}, standard FID {m['standard_fid']['fid']:.2f}, "
+              f"{cls['network']} FID {cls['float16']['fid']:.2f} (float16), {m['weights']['bytes']:,} bytes")
     return 0
