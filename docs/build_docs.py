@@ -44,8 +44,8 @@ CONCEPTS = {
     "sampling": ("Sampling and export", ("tfgan_zoo.sampling", "tfgan_zoo.pretrained", "tfgan_zoo.priors",
                                          "tfgan_zoo.rejection", "tfgan_zoo.export", "tfgan_zoo.images")),
     "analysis": ("Analysis: the course's experiments", ("tfgan_zoo.analysis",)),
-    "training": ("Training runs", ("tfgan_zoo.training", "tfgan_zoo.lifecycle", "tfgan_zoo.config",
-                                   "tfgan_zoo.runfolder", "tfgan_zoo.translate",
+    "training": ("Training runs", ("tfgan_zoo.training", "tfgan_zoo.networks", "tfgan_zoo.lifecycle",
+                                   "tfgan_zoo.config", "tfgan_zoo.runfolder", "tfgan_zoo.translate",
                                    "tfgan_zoo.precision", "tfgan_zoo.distribute", "tfgan_zoo.preemption",
                                    "tfgan_zoo.runlock", "tfgan_zoo.io")),
 }

@@ -4,7 +4,7 @@
     python scripts/pack_pretrained.py --run ~/runs/pretrained/mnist-acgan/seed0 \\
         --result benchmarks/results/quality_mnist-acgan_seed0_DATE_avx512.json --name mnist-acgan
 
-Steps: rebuild the run's generator from its ``config.json`` (``tfgan_zoo.training.build_networks``), load the
+Steps: rebuild the run's generator from its ``config.json`` (``tfgan_zoo.networks.build_networks``), load the
 exported generator's variables into it and check it computes what the export computes (float32, same z);
 store its weights without redundancy (``tfgan_zoo.pretrained.compact``) as float16 (refused above
 ``tfgan_zoo.pretrained.MAX_BYTES``); then measure, on the same z (seed 1, labels 0..9 in turn), the domain

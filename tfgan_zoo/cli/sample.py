@@ -81,8 +81,8 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     os.makedirs(args.out, exist_ok=True)
     rng = np.random.default_rng(args.seed)
     files: list[str] = []
-    written = {"generator": args.generator or f"pretrained:{args.pretrained}", "n": args.n, "seed": args.seed, "prior": sampler.prior,
-               "label": args.label, "files": files}
+    written = {"generator": args.generator or f"pretrained:{args.pretrained}", "n": args.n, "seed": args.seed,
+               "prior": sampler.prior, "label": args.label, "files": files}
     if args.interpolate:
         from ..analysis.latent import interpolate
 

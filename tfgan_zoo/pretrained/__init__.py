@@ -3,7 +3,7 @@
 Each is two files in this folder: ``NAME.npz``, the generator's weights as float16 arrays (read with
 ``allow_pickle=False``), and ``NAME.json``, its manifest: the recipe and seed it was trained with, the commit
 of the code that trained it, the run's settings (which rebuild the network through
-:func:`tfgan_zoo.training.build_networks`), the standard FID the run measured, and the classifier FIDs of
+:func:`tfgan_zoo.networks.build_networks`), the standard FID the run measured, and the classifier FIDs of
 the shipped float16 weights next to the run's float32 ones (so the cost of float16 is measured, not
 assumed). ``scripts/pack_pretrained.py RUN --name NAME`` writes both from a finished run.
 
@@ -203,7 +203,7 @@ def settings_config(settings: dict[str, Any]):
 def build(settings: dict[str, Any], image_shape, num_classes: int | None):
     """An untrained generator with the architecture of the run ``settings`` describe (under the current Keras
     dtype policy, as :func:`tfgan_zoo.training.build_model` would build it)."""
-    from ..training import build_networks
+    from ..networks import build_networks
 
     g, _ = build_networks(settings_config(settings), tuple(int(d) for d in image_shape), num_classes)
     return g
