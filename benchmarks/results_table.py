@@ -396,6 +396,26 @@ def render_conditional(screening: dict, *judged: dict) -> str:
     return f"{part['protocol']}.\n\n{md_table(_JUDGE_HEADER, rows)}"
 
 
+def render_conditional_screen(screen: dict) -> str:
+    """One-epoch conditional candidates judged on 10,000 digits, with their seeds, weakest classes and the
+    MNIST-classifier FID (what the class accuracy costs in sample quality)."""
+    rows = []
+    for name, r in screen["results"].items():
+        seeds = r["seeds"]
+        acc = [s["judge_accuracy"] for s in seeds]
+        m, sd = mean_sd(acc)
+        fids = [s["mnist_classifier_fid"] for s in seeds if s["mnist_classifier_fid"] is not None]
+        fm, fsd = mean_sd(fids)
+        per_class = [statistics.fmean(c) for c in zip(*(s["judge_per_class"] for s in seeds))]
+        rows.append([name, f"`{' '.join(r['flags']) or '(the recipe)'}`", f"**{pct(m, sd)}**",
+                     ", ".join(f"{100 * a:.1f}" for a in acc), ", ".join(str(s["seed"]) for s in seeds),
+                     weakest(per_class), pm(fm, fsd) if fids else "–",
+                     ", ".join(f"{s['train_wall_s']:,.0f}" for s in seeds)])
+    header = ["candidate", "flags after `--recipe mnist-acgan --epochs 1`", "requested digit (judge)", "per seed, %",
+              "seeds", "weakest classes", "MNIST-classifier FID", "train s (shared CPU)"]
+    return f"{screen['protocol']} Goal: {screen['goal']}.\n\n{md_table(header, rows)}"
+
+
 def render_judge(*judged: dict) -> str:
     """``judge.py`` results of exported generators, with the file's note."""
     rows = [_judge_row(f"`{d['generator']}`", d, d["judge_test_accuracy"], cpu_of(d)) for d in judged]
@@ -717,15 +737,15 @@ def render_pretrained(*manifests: dict) -> str:
     rows = []
     for m in manifests:
         cls = m["classifier_fid"]
-        acc = m["check"].get("class_accuracy")
+        acc = cls["float16"].get("class_accuracy")
         rows.append([f"`{m['name']}`", f"`{m['recipe']}` seed {m['seed']}", f"`{m['commit'][:7]}`",
                      f"{m['training']['generator_steps']:,}", f"**{m['standard_fid']['fid']:.2f}**",
                      f"{cls['network']}: {cls['float32']['fid']:.2f} / {cls['float16']['fid']:.2f}",
                      pct(acc) if acc is not None else "-", f"{m['weights']['bytes'] / 1e6:.2f} MB",
                      short_cpu(m["machine"]["cpu"])])
     return md_table(["name", "recipe", "commit", "iterations", "standard FID (float32 run)",
-                     "classifier FID, float32 / float16 (10k vs test)", "classifier sees the asked class "
-                     "(2,000, float16)", "weights", "CPU (training)"], rows)
+                     "classifier FID, float32 / float16 (10k vs test)", "MNIST classifier sees the asked "
+                     "class (10,000, float16)", "weights", "CPU (training)"], rows)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -742,6 +762,7 @@ KINDS: dict[str, Kind] = {
     "conditional-e1": Kind(render_conditional, ("screening_2026-11-29_avx2.json",
                                                 "judge_mnist-acgan_e1_seed0_2026-12-03_avx512.json",
                                                 "judge_mnist-acgan-cbn_e1_seed0_2026-12-03_avx512.json")),
+    "conditional-e1-screen": Kind(render_conditional_screen, ("screen_conditional_e1_2026-12-07_avx512.json",)),
     "truncation": Kind(render_truncation, ("truncation_mnist-acgan_e1_3seeds_2026-12-03_avx512.json",)),
     "judge-full": Kind(render_judge, ("judge_mnist-acgan_2026-12-02_avx512.json",)),
     "family": Kind(render_family, ("family_e1_2026-12-02_avx512.json", "modes5k_2026-12-02_avx512.json")),
@@ -771,8 +792,7 @@ KINDS: dict[str, Kind] = {
     "quickstart-epoch": Kind(render_quickstart_epoch, ("quickstart_2026-11-29_avx2.json",)),
     "faults": Kind(render_faults, ("faults_2026-12-07_avx512.json",)),
     "infogan-codes": Kind(render_infogan_codes, ("infogan_codes_mnist-infogan_seed0_2026-12-07_avx512.json",)),
-    "pretrained": Kind(render_pretrained, ("tfgan_zoo/pretrained/mnist-acgan.json",
-                                           "tfgan_zoo/pretrained/mnist-mbd-ema.json")),
+    "pretrained": Kind(render_pretrained, ("tfgan_zoo/pretrained/mnist-acgan.json",)),
 }
 
 
