@@ -166,7 +166,7 @@ def expand(generator, arrays: dict[str, np.ndarray]) -> None:
 
 
 def to_float16(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """``arrays`` as float16, refusing values float16 cannot hold (|x| > 65,504)."""
+    """``arrays`` as float16, refusing values float16 cannot hold (absolute values above 65,504)."""
     big = {k: float(np.abs(v).max()) for k, v in arrays.items() if v.size and np.abs(v).max() > 65504}
     if big:
         raise ValueError(f"Weights beyond float16's range (65,504): {big}.")
