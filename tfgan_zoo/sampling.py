@@ -231,11 +231,35 @@ def as_sampler(generator: Any) -> Sampler:
         if isinstance(shapes, list) and len(shapes) == 2:
             from .export import _num_classes
 
-            k = _num_classes(generator) or 10
-            return Sampler(lambda z, y: generator([z, y], training=False), int(shapes[0][-1]), "normal", k)
-        return Sampler(lambda z, y: generator(z, training=False), int(shapes[-1]), "normal", None)
+            return from_keras(generator, int(shapes[0][-1]), "normal", _num_classes(generator) or 10)
+        return from_keras(generator, int(shapes[-1]), "normal")
     raise ValueError(f"Expected a tfgan_zoo GAN, a keras.Model generator or an exported generator folder, got "
                      f"{type(generator).__name__}.")
+
+
+def from_keras(generator: Any, latent_dim: int, prior: str = "normal", num_classes: int | None = None) -> Sampler:
+    """A :class:`Sampler` calling a Keras generator in inference mode: ``generator([z, label])`` when
+    ``num_classes`` is given, else ``generator(z)``.
+
+    Parameters
+    ----------
+    generator : keras.Model
+        The generator (inputs ``z``, or ``[z, label]``).
+    latent_dim : int
+        Size of ``z``.
+    prior : {"normal", "uniform"}
+        The distribution ``z`` was drawn from in training.
+    num_classes : int or None
+        Classes of a label-conditional generator; None for one that takes ``z`` alone.
+
+    Returns
+    -------
+    Sampler
+        The sampler.
+    """
+    if num_classes is not None:
+        return Sampler(lambda z, y: generator([z, y], training=False), int(latent_dim), prior, int(num_classes))
+    return Sampler(lambda z, y: generator(z, training=False), int(latent_dim), prior, None)
 
 
 def from_export(path: str | os.PathLike) -> Sampler:
@@ -330,8 +354,4 @@ def pretrained(name: str) -> Sampler:
     from . import pretrained as shipped
 
     info = shipped.manifest(name)
-    g = shipped.load(name)
-    if info.get("num_classes"):
-        return Sampler(lambda z, y: g([z, y], training=False), int(info["latent_dim"]), info["prior"],
-                       int(info["num_classes"]))
-    return Sampler(lambda z, y: g(z, training=False), int(info["latent_dim"]), info["prior"], None)
+    return from_keras(shipped.load(name), info["latent_dim"], info["prior"], info.get("num_classes"))

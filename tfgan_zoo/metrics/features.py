@@ -30,6 +30,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from ..nets.norms import batchnorm_affine
 from .inception import INPUT_SIZE
 
 RESIZE_PROTOCOL = "bilinear-299 (align_corners=False, no antialias, as pytorch-fid)"
@@ -240,10 +241,7 @@ def fold_batchnorm(model: keras.Model) -> keras.Model:
             folded.get_layer(other.name).set_weights(other.get_weights())
     for name, (conv, bn) in pairs.items():
         kernel = np.asarray(conv.kernel, np.float64)
-        gamma = np.asarray(bn.gamma, np.float64) if bn.scale else 1.0
-        beta = np.asarray(bn.beta, np.float64) if bn.center else 0.0
-        scale = gamma / np.sqrt(np.asarray(bn.moving_variance, np.float64) + bn.epsilon)
-        bias = beta - np.asarray(bn.moving_mean, np.float64) * scale
+        scale, bias = batchnorm_affine(bn)
         folded.get_layer(name).set_weights([(kernel * scale).astype(np.float32), np.broadcast_to(bias, scale.shape).astype(np.float32)])
     return folded
 

@@ -17,11 +17,44 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import keras
+import numpy as np
 from keras import layers, ops
 
 from ..choices import GENERATOR_NORMS
 
 PACKAGE = "tfgan_zoo"
+
+
+def batchnorm_affine(bn: layers.BatchNormalization) -> tuple[np.ndarray, np.ndarray]:
+    """The inference-mode batch norm ``(x - mean) / sqrt(var + eps) * gamma + beta`` as ``x * scale + shift``:
+    ``scale = gamma / sqrt(var + eps)``, ``shift = beta - mean * scale`` (float64 arrays of the layer's size;
+    ``gamma`` is 1 and ``beta`` 0 for a layer built without them).
+
+    Parameters
+    ----------
+    bn : keras.layers.BatchNormalization
+        A built batch normalization; its moving statistics are read, not changed.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(scale, shift)``, float64, each of the layer's size.
+
+    Examples
+    --------
+    >>> import numpy as np, keras
+    >>> from tfgan_zoo.nets.norms import batchnorm_affine
+    >>> bn = keras.layers.BatchNormalization(epsilon=0.0)
+    >>> bn.build((None, 2))
+    >>> bn.set_weights([np.array([2.0, 1.0]), np.array([0.5, 0.0]), np.array([1.0, -1.0]), np.array([4.0, 1.0])])
+    >>> scale, shift = batchnorm_affine(bn)
+    >>> scale.tolist(), shift.tolist()
+    ([1.0, 1.0], [-0.5, 1.0])
+    """
+    gamma = np.asarray(bn.gamma, np.float64) if bn.scale else 1.0
+    beta = np.asarray(bn.beta, np.float64) if bn.center else 0.0
+    scale = gamma / np.sqrt(np.asarray(bn.moving_variance, np.float64) + bn.epsilon)
+    return scale, beta - np.asarray(bn.moving_mean, np.float64) * scale
 
 
 def _per_example(v, x):

@@ -62,10 +62,6 @@ def manifest(name: str) -> dict[str, Any]:
         return json.load(f)
 
 
-def _bn_eps(layer) -> float:
-    return float(layer.epsilon)
-
-
 def _is_bn(layer) -> bool:
     import keras
 
@@ -89,14 +85,15 @@ def compact(generator, latent_dim: int) -> dict[str, np.ndarray]:
         batch normalization, and ``label_embedding/rows`` (``K x units``) with ``project/kernel`` cut to its
         ``latent_dim`` rows when the label is folded.
     """
+    from ..nets.norms import batchnorm_affine
+
     out: dict[str, np.ndarray] = {}
     folded = set()
     for layer in generator.layers:
         if _is_bn(layer):
-            gamma, beta, mean, var = (np.asarray(w, np.float64) for w in layer.get_weights())
-            scale = gamma / np.sqrt(var + _bn_eps(layer))
+            scale, shift = batchnorm_affine(layer)
             out[f"{layer.name}/scale"] = scale.astype(np.float32)
-            out[f"{layer.name}/shift"] = (beta - mean * scale).astype(np.float32)
+            out[f"{layer.name}/shift"] = shift.astype(np.float32)
             folded.update(w.path for w in layer.weights)
     layer_names = {layer.name for layer in generator.layers}
     if {LABEL_EMBEDDING, PROJECTION} <= layer_names:
@@ -135,7 +132,7 @@ def expand(generator, arrays: dict[str, np.ndarray]) -> None:
         return arrays[key]
 
     layer_names = {layer.name for layer in generator.layers}
-    set_later = {}
+    values = {}  # weight path -> value, for the weights rebuilt from a fold
     if {LABEL_EMBEDDING, PROJECTION} <= layer_names and f"{LABEL_EMBEDDING}/rows" in arrays:
         emb = generator.get_layer(LABEL_EMBEDDING).embeddings
         proj = generator.get_layer(PROJECTION).kernel
@@ -144,21 +141,17 @@ def expand(generator, arrays: dict[str, np.ndarray]) -> None:
             raise PretrainedError(f"A label embedding of {e} dimensions cannot hold the one-hot of {k} labels.")
         rows = take(f"{LABEL_EMBEDDING}/rows", (k, proj.shape[1]))
         kz = take(f"{PROJECTION}/kernel", (proj.shape[0] - e, proj.shape[1]))
-        set_later[emb.path] = np.eye(k, e, dtype=np.float32)
-        set_later[proj.path] = np.concatenate([kz, rows, np.zeros((e - k, proj.shape[1]), np.float32)])
+        values[emb.path] = np.eye(k, e, dtype=np.float32)
+        values[proj.path] = np.concatenate([kz, rows, np.zeros((e - k, proj.shape[1]), np.float32)])
     for layer in generator.layers:
         if _is_bn(layer):
             n = layer.gamma.shape
-            scale, shift = take(f"{layer.name}/scale", n), take(f"{layer.name}/shift", n)
-            layer.set_weights([scale, shift, np.zeros(n, np.float32),
-                               np.full(n, 1.0 - _bn_eps(layer), np.float32)])
-            set_later.update({w.path: None for w in layer.weights})
+            values[layer.gamma.path] = take(f"{layer.name}/scale", n)
+            values[layer.beta.path] = take(f"{layer.name}/shift", n)
+            values[layer.moving_mean.path] = np.zeros(n, np.float32)
+            values[layer.moving_variance.path] = np.full(n, 1.0 - float(layer.epsilon), np.float32)
     for w in generator.weights:
-        if w.path in set_later:
-            if set_later[w.path] is not None:
-                w.assign(set_later[w.path])
-        else:
-            w.assign(take(w.path, w.shape))
+        w.assign(values[w.path] if w.path in values else take(w.path, w.shape))
     extra = sorted(set(arrays) - used)
     if extra:
         raise PretrainedError(f"The weights hold arrays this network does not use: {', '.join(extra[:5])}; they "
