@@ -18,6 +18,7 @@ same run). Prints the manifest.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import subprocess
@@ -72,7 +73,7 @@ def main(argv=None) -> int:
     from tfgan_zoo import pretrained, recipes
     from tfgan_zoo.export import read_generator_info
     from tfgan_zoo.io import atomic_path
-    from tfgan_zoo.sampling import Sampler, from_export
+    from tfgan_zoo.sampling import from_export, from_keras
 
     with open(os.path.join(args.run, "config.json"), encoding="utf-8") as f:
         settings = json.load(f)
@@ -96,33 +97,29 @@ def main(argv=None) -> int:
     fp32 = from_export(os.path.join(args.run, "generator"))
     z = fp32.noise(64, 0)
     y = None if k is None else np.arange(64) % k
-    rebuilt = np.asarray(g([z, y] if k else z, training=False))
-    gap = float(np.abs(rebuilt - fp32.generate(z, y)).max())
+    reference = fp32.generate(z, y)  # the export's own images
+    rebuilt = from_keras(g, latent, fp32.prior, k)  # float32 now, float16 after expand() below
+    gap = float(np.abs(rebuilt.generate(z, y) - reference).max())
     if gap > 1e-4:
         p.error(f"The rebuilt generator differs from the export by {gap} (float32); not packing it.")
 
     arrays = pretrained.to_float16(pretrained.compact(g, latent))
-    os.makedirs(args.out, exist_ok=True)
+    buffer = io.BytesIO()  # written only after every measurement, with its manifest, so a failure keeps the old pair
+    np.savez_compressed(buffer, **arrays)
     npz = os.path.join(args.out, args.name + ".npz")
-    with atomic_path(npz, suffix=".npz") as tmp:
-        with open(tmp, "wb") as f:
-            np.savez_compressed(f, **arrays)
-    size = os.path.getsize(npz)
+    size = len(buffer.getvalue())
     if size > pretrained.MAX_BYTES:
-        os.remove(npz)
         p.error(f"{npz} would be {size:,} bytes, over the {pretrained.MAX_BYTES:,} limit.")
 
-    g16 = pretrained.build(settings, shape, k)
-    pretrained.expand(g16, {key: v.astype(np.float32) for key, v in arrays.items()})
-    fp16 = Sampler(lambda zz, yy: g16([zz, yy] if k else zz, training=False), latent, fp32.prior, k)
-    gap16 = float(np.abs(np.asarray(fp16.generate(z, y)) - fp32.generate(z, y)).max())
+    pretrained.expand(g, arrays)  # the float32 weights were read; the network now holds the float16 ones
+    gap16 = float(np.abs(rebuilt.generate(z, y) - reference).max())
 
     dataset = settings["dataset"]
     print(f"classifier FIDs of {args.run} (float32 export and float16 weights)...", file=sys.stderr)
     full32 = classifier_check(fp32, dataset, 10_000, 1)
-    full16 = classifier_check(fp16, dataset, 10_000, 1)
-    check = classifier_check(fp16, dataset, CHECK_N, CHECK_SEED)
-    spread = [classifier_check(fp16, dataset, CHECK_N, s) for s in SPREAD_SEEDS]
+    full16 = classifier_check(rebuilt, dataset, 10_000, 1)
+    check = classifier_check(rebuilt, dataset, CHECK_N, CHECK_SEED)
+    spread = [classifier_check(rebuilt, dataset, CHECK_N, s) for s in SPREAD_SEEDS]
     check["sd_over_noise_seeds"] = float(np.std([s["fid"] for s in spread], ddof=1))
     check["noise_seeds"] = list(SPREAD_SEEDS)
     from machine import cpu_description
@@ -133,6 +130,10 @@ def main(argv=None) -> int:
         check["class_accuracy_over_noise_seeds"] = [s["class_accuracy"] for s in spread]
 
     metrics, facts = entry["metrics"], entry["facts"]
+    os.makedirs(args.out, exist_ok=True)
+    with atomic_path(npz, suffix=".npz") as tmp:
+        with open(tmp, "wb") as f:
+            f.write(buffer.getvalue())
     commit = args.commit or subprocess.run(["git", "-C", ROOT, "rev-parse", "HEAD"], capture_output=True,
                                            text=True).stdout.strip()
     recipe = recipes.load(result["recipe"])
