@@ -47,6 +47,8 @@ def test_generator_dir_source_and_cached_statistics(tmp_path, monkeypatch):
     stats = evaluate.stats_path("mnist", "train", "mnist-classifier", 60)
     digest = classifier.weights_digest("mnist")
     assert os.path.basename(stats) == f"mnist__train__mnist-classifier__native__w{digest}__n60.npz"
+    stats = evaluate.stats_path("mnist", "train", "mnist-classifier", 60, of=60000, seed=0)  # what was written
+    assert os.path.basename(stats) == f"mnist__train__mnist-classifier__native__w{digest}__n60of60000s0.npz"
     assert os.path.isfile(stats)
     assert out["protocol"]["fake_split"] is None  # a generator has no split
     again = evaluate.evaluate("mnist", path, n=60, metrics=["fid"], featurizer=f)
@@ -98,3 +100,33 @@ def test_evaluate_script_keeps_stdout_for_the_json(monkeypatch, capsys):
     assert script.main(["--real", "mnist", "--fake", "fashion_mnist"]) == 0
     out = capsys.readouterr()
     assert json.loads(out.out) == {"fid": 1.5} and "progress bar" in out.err
+
+
+def test_load_images_picks_the_same_subset_whatever_the_global_seed():
+    """"The first n images of the split shuffled with ``seed``" must not depend on TensorFlow's global seed,
+    which every training run sets: cached subset statistics are named by (n, split size, seed) alone.
+    Control: data.load's one-pass shuffle does depend on it, which is why load_images does not use it."""
+    import keras
+
+    from tfgan_zoo import data
+
+    def first(global_seed):
+        if global_seed is not None:
+            keras.utils.set_random_seed(global_seed)
+        x = evaluate.load_images("mnist", 200, "test", seed=0, batch_size=64)
+        y = next(iter(data.load("mnist", split="test", batch_size=200, seed=0))).numpy()
+        return x, y
+
+    a, load_a = first(1)
+    b, load_b = first(2)
+    assert a.shape == (200, 28, 28, 1) and np.array_equal(a, b)
+    assert not np.array_equal(load_a, load_b)  # control: the one-pass shuffle follows the global seed
+    other = evaluate.load_images("mnist", 200, "test", seed=1, batch_size=64)
+    assert not np.array_equal(a, other)  # and the shuffle seed does pick other images
+    assert evaluate.split_size("mnist", "test") == 10000
+    whole = evaluate.stats_path("mnist", "test", "mnist-classifier", 10000, of=10000, seed=3)
+    assert whole == evaluate.stats_path("mnist", "test", "mnist-classifier", 10000)  # order-free: no seed
+    assert evaluate.stats_path("mnist", "test", "mnist-classifier", 100, of=10000, seed=0) != \
+        evaluate.stats_path("mnist", "test", "mnist-classifier", 100, of=10000, seed=1)
+    with pytest.raises(ValueError, match="has 10000 images, fewer than n=10001"):
+        evaluate.load_images("mnist", 10001, "test")

@@ -184,7 +184,8 @@ def generated_labels(source, n: int) -> np.ndarray | None:
 
 def load_images(source, n: int, split: str = "train", seed: int = 0, data_dir: str | None = None,
                 batch_size: int = 250, truncation: float | None = None) -> np.ndarray:
-    """The first ``n`` images of a source (shuffled with ``seed``), float32 in [-1, 1]. For a generator,
+    """The first ``n`` images of a source (shuffled with ``seed`` alone: the same images whatever TensorFlow's
+    global seed), float32 in [-1, 1]. For a generator,
     ``truncation=t`` draws its noise from the prior truncated to ``|z_i| <= t`` (the truncation trick).
 
     Parameters
@@ -237,21 +238,44 @@ def load_images(source, n: int, split: str = "train", seed: int = 0, data_dir: s
         return sampler.generate(z, labels=generated_labels(source, n), batch_size=batch_size)
     from .. import data
 
-    ds = data.load(source, split=split, batch_size=batch_size, seed=seed, data_dir=data_dir, drop_remainder=False)
-    out, have = [], 0
-    for batch in ds.as_numpy_iterator():
-        out.append(batch)
-        have += len(batch)
-        if have >= n:
-            break
-    if have < n:
-        raise ValueError(f"{source} ({split}) has {have} images, fewer than n={n}; lower --n.")
+    # Pass 0 of the resumable stream: its shuffle is seeded by ``seed`` alone, so "the first n images" are the
+    # same in every process, whether or not it has set TensorFlow's global seed (data.load's one-pass shuffle
+    # combines the two).
+    ds, size = data.open(source, data_dir).dataset(split, batch_size=batch_size, seed=int(seed),
+                                                   drop_remainder=False, start_batch=0)
+    if size < n:
+        raise ValueError(f"{source} ({split}) has {size} images, fewer than n={n}; lower --n.")
+    out = list(ds.take(-(-n // batch_size)).as_numpy_iterator())
     return np.concatenate(out)[:n]
 
 
-def stats_path(dataset: str, split: str, network: str, n: int) -> str:
+def split_size(dataset: str, split: str = "train", data_dir: str | None = None) -> int:
+    """The number of images in a split of a dataset source.
+
+    Parameters
+    ----------
+    dataset : str
+        A dataset name, folder or file (as :func:`tfgan_zoo.data.load` takes it).
+    split : str
+        The split.
+    data_dir : str, optional
+        Where TFDS datasets are stored.
+
+    Returns
+    -------
+    int
+        The split's number of images.
+    """
+    from .. import data
+
+    return int(data.open(dataset, data_dir).dataset(split, batch_size=1, shuffle=False, drop_remainder=False)[1])
+
+
+def stats_path(dataset: str, split: str, network: str, n: int, of: int | None = None, seed: int = 0) -> str:
     """Cache file of a dataset's reference statistics; the name spells out the protocol (for a classifier
     network, also the digest of its weights file, so that retrained weights never meet old statistics).
+    Statistics of a subset (``n`` of the split's ``of`` images) depend on which images the shuffle
+    ``seed`` picks, so their name also gives ``of`` and ``seed``.
 
     Parameters
     ----------
@@ -263,11 +287,16 @@ def stats_path(dataset: str, split: str, network: str, n: int) -> str:
         The feature network (one of :data:`NETWORKS`).
     n : int
         Number of images.
+    of : int, optional
+        The split's number of images (:func:`split_size`); None or ``of <= n``: the whole split.
+    seed : int
+        The shuffle that picks a subset (part of the name only for a subset).
 
     Returns
     -------
     str
-        ``$TFGAN_ZOO_CACHE/stats/<dataset>__<split>__<network>__<resize>__n<n>.npz`` (not created here).
+        ``$TFGAN_ZOO_CACHE/stats/<dataset>__<split>__<network>__<resize>__n<n>.npz`` for a whole split,
+        ``...__n<n>of<of>s<seed>.npz`` for a subset (not created here).
     """
     resize = "native" if network in CLASSIFIER_NETWORKS else "299bilinear"
     if network in CLASSIFIER_NETWORKS:
@@ -275,7 +304,8 @@ def stats_path(dataset: str, split: str, network: str, n: int) -> str:
 
         resize += "__w" + weights_digest(CLASSIFIER_NETWORKS[network])
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", dataset).strip("_")
-    return cache_dir("stats", f"{safe}__{split}__{network}__{resize}__n{n}.npz")
+    count = f"n{n}" if of is None or of <= n else f"n{n}of{of}s{seed}"
+    return cache_dir("stats", f"{safe}__{split}__{network}__{resize}__{count}.npz")
 
 
 def reference_statistics(dataset: str, featurizer: Featurizer, n: int, split: str = "train",
@@ -292,7 +322,7 @@ def reference_statistics(dataset: str, featurizer: Featurizer, n: int, split: st
     featurizer : Featurizer
         The feature network; its protocol is part of the statistics' protocol.
     n : int
-        Number of images (the first ``n`` of the shuffled split).
+        Number of images (the first ``n`` of the split shuffled with ``seed``, :func:`load_images`).
     split : str
         The dataset split.
     data_dir : str, optional
@@ -308,8 +338,10 @@ def reference_statistics(dataset: str, featurizer: Featurizer, n: int, split: st
         Mean, covariance, sample count and protocol, read back from the cache file
         (:func:`stats_path`; checked against the expected protocol).
     """
-    protocol = {**featurizer.protocol, "dataset": dataset, "split": split, "n": int(n), "seed": seed}
-    path = stats_path(dataset, split, featurizer.name, n)
+    of = split_size(dataset, split, data_dir)
+    protocol = {**featurizer.protocol, "dataset": dataset, "split": split, "n": int(n), "seed": seed,
+                **({"of": of} if of > n else {})}
+    path = stats_path(dataset, split, featurizer.name, n, of, seed)
     if os.path.isfile(path):
         return moments.load_moments(path, expected_protocol=protocol)
     feats = features if features is not None else featurizer(load_images(dataset, n, split, seed, data_dir),
@@ -349,8 +381,9 @@ def reference_features(dataset: str, featurizer: Featurizer, n: int, split: str 
 
     from ..io import atomic_path
 
+    of = split_size(dataset, split, data_dir)
     protocol = json.dumps({**featurizer.protocol, "dataset": dataset, "split": split, "n": int(n), "seed": seed,
-                           "data_dir": data_dir}, sort_keys=True)
+                           "data_dir": data_dir, "of": of, "order": "stream pass 0"}, sort_keys=True)
     path = stats_path(dataset, split, featurizer.name, n)[:-4] + f"__seed{seed}__features.npz"
     if os.path.isfile(path):
         with np.load(path, allow_pickle=False) as f:
