@@ -741,7 +741,7 @@ def render_pretrained(*manifests: dict) -> str:
         rows.append([f"`{m['name']}`", f"`{m['recipe']}` seed {m['seed']}", f"`{m['commit'][:7]}`",
                      f"{m['training']['generator_steps']:,}", f"**{m['standard_fid']['fid']:.2f}**",
                      f"{cls['network']}: {cls['float32']['fid']:.2f} / {cls['float16']['fid']:.2f}",
-                     pct(acc) if acc is not None else "-", f"{m['weights']['bytes'] / 1e6:.2f} MB",
+                     pct(acc) if acc is not None else "unconditional", f"{m['weights']['bytes'] / 1e6:.2f} MB",
                      short_cpu(m["machine"]["cpu"])])
     return md_table(["name", "recipe", "commit", "iterations", "standard FID (float32 run)",
                      "classifier FID, float32 / float16 (10k vs test)", "MNIST classifier sees the asked "
@@ -792,7 +792,7 @@ KINDS: dict[str, Kind] = {
     "quickstart-epoch": Kind(render_quickstart_epoch, ("quickstart_2026-11-29_avx2.json",)),
     "faults": Kind(render_faults, ("faults_2026-12-07_avx512.json",)),
     "infogan-codes": Kind(render_infogan_codes, ("infogan_codes_mnist-infogan_seed0_2026-12-07_avx512.json",)),
-    "pretrained": Kind(render_pretrained, ("tfgan_zoo/pretrained/mnist-acgan.json",)),
+    "pretrained": Kind(render_pretrained, ("tfgan_zoo/pretrained/mnist-acgan.json", "tfgan_zoo/pretrained/mnist-mbd-ema.json")),
 }
 
 
