@@ -254,6 +254,6 @@ def test_fid_every_adds_a_column_and_keep_best_exports_the_best(tmp_path):
 
     # The cached statistics are named after the classifier's weights file (a retrained classifier never reuses them).
     assert os.listdir(tmp_path / "cache" / "stats") == [
-        f"mnist__train__mnist-classifier__native__w{weights_digest('mnist')}__n200.npz"]
+        f"mnist__train__mnist-classifier__native__w{weights_digest('mnist')}__n200of60000s0.npz"]  # 200 of 60,000, seed 0
     r = run("--dataset", str(tmp_path), "--fid-every", "1")
     assert r.returncode == 2 and "--fid-every needs a built-in --dataset" in r.stderr
