@@ -130,3 +130,8 @@ def test_load_images_picks_the_same_subset_whatever_the_global_seed():
         evaluate.stats_path("mnist", "test", "mnist-classifier", 100, of=10000, seed=1)
     with pytest.raises(ValueError, match="has 10000 images, fewer than n=10001"):
         evaluate.load_images("mnist", 10001, "test")
+    # the cached features of a subset are those of the same images (computed under another global seed)
+    f = evaluate.Featurizer("mnist-classifier")
+    keras.utils.set_random_seed(3)
+    cached = evaluate.reference_features("mnist", f, 200, "test", seed=0)
+    np.testing.assert_allclose(cached, f(a), rtol=1e-5, atol=1e-5)  # same images, same network: float noise only

@@ -382,8 +382,9 @@ def reference_features(dataset: str, featurizer: Featurizer, n: int, split: str 
     from ..io import atomic_path
 
     of = split_size(dataset, split, data_dir)
+    subset = {"of": of, "order": "stream pass 0"} if of > n else {}  # which images: only a subset's depends on it
     protocol = json.dumps({**featurizer.protocol, "dataset": dataset, "split": split, "n": int(n), "seed": seed,
-                           "data_dir": data_dir, "of": of, "order": "stream pass 0"}, sort_keys=True)
+                           "data_dir": data_dir, **subset}, sort_keys=True)
     path = stats_path(dataset, split, featurizer.name, n)[:-4] + f"__seed{seed}__features.npz"
     if os.path.isfile(path):
         with np.load(path, allow_pickle=False) as f:
