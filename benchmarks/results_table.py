@@ -792,7 +792,7 @@ KINDS: dict[str, Kind] = {
     "quickstart-epoch": Kind(render_quickstart_epoch, ("quickstart_2026-11-29_avx2.json",)),
     "faults": Kind(render_faults, ("faults_2026-12-07_avx512.json",)),
     "infogan-codes": Kind(render_infogan_codes, ("infogan_codes_mnist-infogan_seed0_2026-12-07_avx512.json",)),
-    "pretrained": Kind(render_pretrained, ("tfgan_zoo/pretrained/mnist-acgan.json", "tfgan_zoo/pretrained/mnist-mbd-ema.json")),
+    "pretrained": Kind(render_pretrained, ("tfgan_zoo/pretrained/fashion-dcgan-ema.json", "tfgan_zoo/pretrained/mnist-acgan.json", "tfgan_zoo/pretrained/mnist-mbd-ema.json")),
 }
 
 
