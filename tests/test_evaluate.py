@@ -111,8 +111,7 @@ def test_load_images_picks_the_same_subset_whatever_the_global_seed():
     from tfgan_zoo import data
 
     def first(global_seed):
-        if global_seed is not None:
-            keras.utils.set_random_seed(global_seed)
+        keras.utils.set_random_seed(global_seed)
         x = evaluate.load_images("mnist", 200, "test", seed=0, batch_size=64)
         y = next(iter(data.load("mnist", split="test", batch_size=200, seed=0))).numpy()
         return x, y

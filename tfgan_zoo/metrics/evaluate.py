@@ -185,8 +185,8 @@ def generated_labels(source, n: int) -> np.ndarray | None:
 def load_images(source, n: int, split: str = "train", seed: int = 0, data_dir: str | None = None,
                 batch_size: int = 250, truncation: float | None = None) -> np.ndarray:
     """The first ``n`` images of a source (shuffled with ``seed`` alone: the same images whatever TensorFlow's
-    global seed), float32 in [-1, 1]. For a generator,
-    ``truncation=t`` draws its noise from the prior truncated to ``|z_i| <= t`` (the truncation trick).
+    global seed), float32 in [-1, 1]. For a generator, ``truncation=t`` draws its noise from the prior truncated
+    to ``|z_i| <= t`` (the truncation trick).
 
     Parameters
     ----------
