@@ -765,6 +765,7 @@ KINDS: dict[str, Kind] = {
     "conditional-e1-screen": Kind(render_conditional_screen, ("screen_conditional_e1_2026-12-07_avx512.json",)),
     "truncation": Kind(render_truncation, ("truncation_mnist-acgan_e1_3seeds_2026-12-03_avx512.json",)),
     "judge-full": Kind(render_judge, ("judge_mnist-acgan_2026-12-02_avx512.json",)),
+    "judge-acgan-e1": Kind(render_judge, ("judge_mnist-acgan-e1_seed0_2026-12-07_avx512.json",)),
     "family": Kind(render_family, ("family_e1_2026-12-02_avx512.json", "modes5k_2026-12-02_avx512.json")),
     "family-quality-options": Kind(render_family, ("family_e1_quality-options_2026-12-04_avx512.json",)),
     "modes": Kind(render_modes, ("modes_ring_nsgan-pack2-decay-ema_20k_5seeds_2026-12-03_avx512.json",
