@@ -130,16 +130,9 @@ CONFIGS = ("float32/native", "float32/subpixel", "float32/xla", "mixed_bfloat16"
 
 def bfloat16_skip_reason() -> str | None:
     """Why ``mixed_bfloat16`` is not timed on this machine (None: it is)."""
-    from tfgan_zoo.precision import _cpu_flags, bfloat16_conflict, onednn_enabled
+    from tfgan_zoo.precision import bfloat16_not_native
 
-    if (why := bfloat16_conflict()):
-        return why
-    flags = _cpu_flags()
-    if not ({"avx512_bf16", "amx_bf16"} & flags):
-        return "the CPU has neither AVX512_BF16 nor AMX: oneDNN would emulate bfloat16"
-    if not onednn_enabled():
-        return "oneDNN is off (TF_ENABLE_ONEDNN_OPTS)"
-    return None
+    return bfloat16_not_native()
 
 
 def network_gan(name: str, config: str, default_impl: str):

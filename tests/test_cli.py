@@ -85,6 +85,7 @@ def test_cli_choices_match_the_library():
     assert tuple(nets.ARCHITECTURES) == choices.ARCHITECTURES
     assert tuple(data.SOURCES) == choices.DATASETS == ("mnist", "fashion_mnist")
     assert tuple(precision.PRECISIONS) == choices.PRECISIONS
+    assert tuple(precision.PRECISION_MODES) == (*choices.PRECISIONS, "auto")
     assert tuple(nets.TRANSPOSE_IMPLS) == choices.TRANSPOSE_IMPLS
     g, d = nets.build("dcgan", (16, 16, 1), 4, width=4, norm="batch")
     assert any(type(layer).__name__ == "BatchNormalization" for layer in d.layers)
@@ -111,6 +112,19 @@ def test_train_writes_every_output(tmp_path):
     assert imgs.shape == (3, 28, 28, 1)
     summary = json.loads((out / "summary.json").read_text())
     assert summary["generator_steps"] == 6 and summary["equilibrium_d_loss"] == 0.25
+    assert summary["precision"] == "float32"
+
+
+def test_auto_precision_keeps_auto_in_the_config_and_the_policy_used_in_the_summary(tmp_path):
+    from tfgan_zoo import precision
+
+    out = tmp_path / "run"
+    r = run("--loss", "nsgan", "--arch", "mlp", "--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "8",
+            "--latent-dim", "4", "--precision", "auto", "--no-tensorboard", "--out", str(out))
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert json.loads((out / "config.json").read_text())["precision"] == "auto"  # resumable on another machine
+    # this machine's answer (mixed_bfloat16 on a CPU with AVX512_BF16 or AMX, float32 elsewhere) is what ran
+    assert json.loads((out / "summary.json").read_text())["precision"] == precision.resolve_precision("auto")
 
 
 @pytest.fixture(scope="module")

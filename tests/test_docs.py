@@ -25,7 +25,7 @@ DOCTESTED = ("tfgan_zoo.analysis.balance", "tfgan_zoo.analysis.checkerboard", "t
              "tfgan_zoo.mmd", "tfgan_zoo.metrics.moments", "tfgan_zoo.models", "tfgan_zoo.models.gan",
              "tfgan_zoo.nets", "tfgan_zoo.nets.cascade", "tfgan_zoo.nets.minibatch", "tfgan_zoo.nets.norms",
              "tfgan_zoo.nets.toy",
-             "tfgan_zoo.penalties", "tfgan_zoo.priors", "tfgan_zoo.sampling", "tfgan_zoo.shapes")
+             "tfgan_zoo.penalties", "tfgan_zoo.precision", "tfgan_zoo.priors", "tfgan_zoo.sampling", "tfgan_zoo.shapes")
 
 
 @pytest.mark.parametrize("name", DOCTESTED)

@@ -90,3 +90,40 @@ def test_bfloat16_conflict_is_refused_before_tensorflow_runs(monkeypatch):
     TrainConfig(precision="float32").validate()  # control: float32 is not affected
     monkeypatch.setattr(precision, "_cpu_flags", lambda: {"avx2"})
     TrainConfig(precision="mixed_bfloat16").validate()  # control: without AVX-512 the cap changes nothing
+
+
+AVX512_BF16 = {"avx2", "avx512f", "avx512_vnni", "avx512_bf16"}
+
+
+@pytest.mark.parametrize("env, flags, policy", [
+    ({}, AVX512_BF16, "mixed_bfloat16"),                                  # native bfloat16, oneDNN on by default
+    ({}, {"avx2", "avx512f", "amx_tile", "amx_bf16"}, "mixed_bfloat16"),  # AMX
+    ({}, {"avx2", "fma"}, "float32"),                                     # AVX2 only: oneDNN would emulate it
+    ({}, {"avx2", "avx512f", "avx512_vnni"}, "float32"),                  # AVX-512 without BF16 (Cascade Lake)
+    ({"TF_ENABLE_ONEDNN_OPTS": "0"}, AVX512_BF16, "float32"),             # oneDNN's ops off
+    ({"ONEDNN_MAX_CPU_ISA": "AVX2"}, AVX512_BF16, "float32"),             # the cap that would crash bfloat16
+])
+def test_auto_precision_is_bfloat16_only_where_it_is_native(env, flags, policy):
+    assert precision.resolve_precision("auto", env, flags) == policy
+    reason = precision.bfloat16_not_native(env, flags)
+    assert (reason is None) == (policy == "mixed_bfloat16")
+    # an explicit policy is itself on every machine
+    for name in precision.PRECISIONS:
+        assert precision.resolve_precision(name, env, flags) == name
+
+
+def test_auto_precision_sets_and_returns_the_resolved_policy(monkeypatch):
+    from tfgan_zoo.config import TrainConfig
+
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    TrainConfig(precision="auto").validate()  # the config keeps "auto"; the machine decides when the run starts
+    for flags, policy in ((AVX512_BF16, "mixed_bfloat16"), ({"avx2", "fma"}, "float32")):
+        monkeypatch.setattr(precision, "_cpu_flags", lambda f=flags: f)
+        try:
+            assert precision.set_precision("auto") == policy
+            assert keras.config.dtype_policy().name == policy
+        finally:
+            keras.config.set_dtype_policy("float32")
+    with pytest.raises(ValueError, match="Valid precisions: float32, mixed_float16, mixed_bfloat16, auto"):
+        TrainConfig(precision="bf16").validate()

@@ -111,6 +111,7 @@ def classifier_mismatch(network: str, dataset) -> str | None:
             f"{matching_classifier(dataset)} (fast) or fid-inception (the standard FID).")
 DATASETS = ("mnist", "fashion_mnist")  # built in; --dataset also takes folders, files, TFDS names
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+PRECISION_MODES = (*PRECISIONS, "auto")  # auto: mixed_bfloat16 where the CPU has it natively, else float32
 D_NORMS = ("none", "batch", "layer")
 JIT_MODES = ("auto", "on", "off")  # XLA: auto = on GPU/TPU only (Keras convention)
 TRANSPOSE_IMPLS = ("auto", "native", "subpixel")  # how the DCGAN's transposed convolutions run (nets.subpixel)

@@ -9,7 +9,7 @@ import os
 
 from .choices import (ARCHITECTURES, CONDITIONAL, CONV_ARCHITECTURES, D_NORM_ARCHITECTURES, D_NORMS,
                       DATASETS, FID_NETWORKS, JIT_MODES, classifier_mismatch,
-                      KEEP_BEST_METRICS, LOSSES, LR_DECAYS, PAIR_SOURCES, PRECISIONS, PRIORS, STRATEGIES,
+                      KEEP_BEST_METRICS, LOSSES, LR_DECAYS, PAIR_SOURCES, PRECISION_MODES, PRIORS, STRATEGIES,
                       TRANSLATION_DEFAULT_LOSS, TRANSLATION_MODELS, TRANSPOSE_IMPLS, loss_defaults)
 
 
@@ -48,8 +48,8 @@ class RunConfig:
 
     def _validate_run(self) -> None:
         """The fields of :class:`RunConfig`."""
-        if self.precision not in PRECISIONS:
-            raise ValueError(f"Unknown precision {self.precision!r}. Valid precisions: {', '.join(PRECISIONS)}.")
+        if self.precision not in PRECISION_MODES:
+            raise ValueError(f"Unknown precision {self.precision!r}. Valid precisions: {', '.join(PRECISION_MODES)}.")
         if self.precision == "mixed_bfloat16":
             from .precision import bfloat16_conflict  # no TensorFlow: answered before it loads
 

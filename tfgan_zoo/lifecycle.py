@@ -219,7 +219,7 @@ def _run(trainer: Trainer, prepared: Prepared | None, resume: bool | checkpointi
     out = distribute.worker_output_dir(cfg.out, strategy)
     os.makedirs(out, exist_ok=True)
     write_text(os.path.join(out, "config.json"), json.dumps(cfg.saved_settings(), indent=2) + "\n")
-    set_precision(cfg.precision)
+    policy = set_precision(cfg.precision)  # "auto" resolved for this machine
     if cfg.deterministic:
         tf.config.experimental.enable_op_determinism()  # for this run only: run() switches it off again
     keras.utils.set_random_seed(cfg.seed)
@@ -287,6 +287,7 @@ def _run(trainer: Trainer, prepared: Prepared | None, resume: bool | checkpointi
         "final": final,
         "samples": grid.paths[-1] if grid is not None and grid.paths else None,
         "resumed_from": point.path if point else None,
+        "precision": policy,
     }
     trainer.finish(model, out, summary, strategy)
     write_text(os.path.join(out, "summary.json"), json.dumps(summary, indent=2) + "\n")

@@ -44,7 +44,7 @@ def _one_of(options: Sequence[str]) -> dict:
 
 def build_parser(prog: str = "train.py") -> argparse.ArgumentParser:
     from ..choices import (ARCHITECTURES, AUGMENTS, CONDITIONAL, CONSTRAINTS, CRITIC_BATCHES, D_NORMS, DATASETS,
-                          FID_NETWORKS, JIT_MODES, KEEP_BEST_METRICS, LOSSES, LR_DECAYS, PENALTIES, PRECISIONS,
+                          FID_NETWORKS, JIT_MODES, KEEP_BEST_METRICS, LOSSES, LR_DECAYS, PENALTIES, PRECISION_MODES,
                           PRIORS, STRATEGIES, RESNET_VARIANTS, TRANSPOSE_IMPLS, UPSAMPLES)
 
     p = _Parser(
@@ -123,8 +123,10 @@ def build_parser(prog: str = "train.py") -> argparse.ArgumentParser:
                    help="the real images of the --n-critic updates: shared = the same batch for each (keras-io); "
                         "fresh = each its own batch (Gulrajani et al.'s Algorithm 1, compare_gan): a step reads "
                         "n-critic x batch-size images, so an epoch has n-critic times fewer generator steps")
-    p.add_argument("--precision", default="float32", **_one_of(PRECISIONS),
-                   help="dtype policy; mixed_float16 scales both optimizers' losses")
+    p.add_argument("--precision", default="float32", **_one_of(PRECISION_MODES),
+                   help="dtype policy; mixed_float16 scales both optimizers' losses; auto = mixed_bfloat16 where the "
+                        "CPU has native bfloat16 (AVX512_BF16 or AMX) and oneDNN is on, else float32 (the policy "
+                        "used is in summary.json)")
     p.add_argument("--seed", type=int, default=0, help="seed of data order, weights and noise")
     p.add_argument("--out", default=None, help="output folder (default: runs/<loss>)")
     p.add_argument("--jit", dest="jit_compile", default="auto", **_one_of(JIT_MODES),
