@@ -376,6 +376,17 @@ def render_quickstart(screening: dict) -> str:
     return f"{part['protocol']}. From the file: {screening['note']}.\n\n{table}"
 
 
+def render_inception_screen(screen: dict) -> str:
+    """One-epoch generators scored by the standard Inception at a small N beside their MNIST-classifier FID, best
+    KID first."""
+    rows = [[f"`{r['name']}`", f"`{r['flags']}`", f"{r['steps']:,}", num(r["mnist_classifier_fid"], 1),
+             shares(r["class_histogram"]), pm(r["kid"], r["kid_std"], digits=4), num(r["fid"], 1)]
+            for r in sorted(screen["runs"], key=lambda r: r["kid"])]
+    table = md_table(["run", "flags", "steps", "MNIST-classifier FID (10k)", "smallest / largest class share",
+                      "KID ± sd (standard Inception)", "FID (standard Inception, biased at this N)"], rows)
+    return f"{screen['protocol']}. From the file: {screen['note']}\n\n{table}"
+
+
 def _judge_row(label: str, run: dict, judge_accuracy: float, cpu: str | None) -> list[str]:
     per_class = run["class_accuracy_per_class"]
     return [label, pct(run["class_accuracy"]), weakest(per_class), f"{run['n']:,}", pct(judge_accuracy, digits=2),
@@ -759,6 +770,7 @@ _DRS = "nsgan-pack2-decay-ema-drs20000-sweep_20k_5seeds_2026-12-04_avx512.json"
 KINDS: dict[str, Kind] = {
     "quality-former": Kind(render_quality_runs, ("quality_mnist-lucic_3seeds_2026-12-04_avx512.json",)),
     "quickstart-e1": Kind(render_quickstart, ("screening_2026-11-29_avx2.json",)),
+    "quickstart-inception": Kind(render_inception_screen, ("screen_quickstart_inception_e1_2026-12-07_avx512.json",)),
     "conditional-e1": Kind(render_conditional, ("screening_2026-11-29_avx2.json",
                                                 "judge_mnist-acgan_e1_seed0_2026-12-03_avx512.json",
                                                 "judge_mnist-acgan-cbn_e1_seed0_2026-12-03_avx512.json")),
