@@ -387,6 +387,22 @@ def render_inception_screen(screen: dict) -> str:
     return f"{screen['protocol']}. From the file: {screen['note']}\n\n{table}"
 
 
+def render_precision_quality(data: dict) -> str:
+    """``precision_quality.py``: each seed's domain-classifier FID under float32 and mixed_bfloat16, and the
+    difference against the float32 seeds' spread."""
+    runs, s = data["runs"], data["summary"]
+    seeds = sorted(runs["float32"], key=int)
+    rows = [[str(seed), num(runs["float32"][seed]["classifier_fid"], 2), num(runs["mixed_bfloat16"][seed]["classifier_fid"], 2),
+             f"{runs['mixed_bfloat16'][seed]['classifier_fid'] - runs['float32'][seed]['classifier_fid']:+.2f}"]
+            for seed in seeds]
+    verdict = ("within" if s["within_seed_spread"] else "outside") if s["within_seed_spread"] is not None else "–"
+    caption = (f"`precision_quality.py --recipe {data['recipe']} --epochs {data['epochs']} --seeds {len(seeds)}`: "
+               f"{data['protocol']['evaluation']}. Mean difference (bfloat16 − float32) "
+               f"{s['bfloat16_minus_float32_mean']:+.2f} against the float32 seeds' standard deviation "
+               f"{num(s['float32_seed_std'], 2)}: {verdict} what one seed tells apart.")
+    return caption + "\n\n" + md_table(["seed", "float32", "mixed_bfloat16", "difference"], rows)
+
+
 def _judge_row(label: str, run: dict, judge_accuracy: float, cpu: str | None) -> list[str]:
     per_class = run["class_accuracy_per_class"]
     return [label, pct(run["class_accuracy"]), weakest(per_class), f"{run['n']:,}", pct(judge_accuracy, digits=2),
@@ -777,6 +793,7 @@ KINDS: dict[str, Kind] = {
     "conditional-e1-screen": Kind(render_conditional_screen, ("screen_conditional_e1_2026-12-07_avx512.json",)),
     "truncation": Kind(render_truncation, ("truncation_mnist-acgan_e1_3seeds_2026-12-03_avx512.json",)),
     "judge-full": Kind(render_judge, ("judge_mnist-acgan_2026-12-02_avx512.json",)),
+    "precision-quality": Kind(render_precision_quality, ("precision_quality_mnist-nsgan_e2_2026-12-07_avx512.json",)),
     "judge-acgan-e1": Kind(render_judge, ("judge_mnist-acgan-e1_seed0_2026-12-07_avx512.json",)),
     "family": Kind(render_family, ("family_e1_2026-12-02_avx512.json", "modes5k_2026-12-02_avx512.json")),
     "family-quality-options": Kind(render_family, ("family_e1_quality-options_2026-12-04_avx512.json",)),
