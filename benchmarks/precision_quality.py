@@ -40,13 +40,13 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--runs-dir", default=os.path.join(os.path.expanduser("~"), "runs", "precision_quality"))
     a = p.parse_args(argv)
     import quality
-    from train_step import bfloat16_skip_reason
     from tfgan_zoo import recipes
+    from tfgan_zoo.precision import bfloat16_not_native
 
     facts = machine_facts()
     recipe = recipes.load(a.recipe)
     dataset = recipe["flags"].get("dataset", "mnist")
-    skip = bfloat16_skip_reason()
+    skip = bfloat16_not_native()
     result: dict = {"benchmark": "precision_quality", "recipe": a.recipe, "epochs": a.epochs,
                     "protocol": {"evaluation": "quality.py --eval fast: domain-classifier FID, 10,000 generated vs "
                                                "10,000 test images", "reference": "float32, same seeds",

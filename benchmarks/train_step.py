@@ -65,6 +65,7 @@ tf.get_logger().setLevel("ERROR")  # the profiler's deprecation notes, retracing
 from layer_profile import profile_layers, step_gflop  # noqa: E402
 from machine import facts as machine_facts  # noqa: E402
 from tfgan_zoo import models, nets  # noqa: E402
+from tfgan_zoo.precision import bfloat16_not_native  # noqa: E402
 
 SHAPE, LATENT = (28, 28, 1), 100
 
@@ -128,13 +129,6 @@ NETWORKS = {  # name: (nets.build arguments, latent size, GAN keyword arguments)
 CONFIGS = ("float32/native", "float32/subpixel", "float32/xla", "mixed_bfloat16")
 
 
-def bfloat16_skip_reason() -> str | None:
-    """Why ``mixed_bfloat16`` is not timed on this machine (None: it is)."""
-    from tfgan_zoo.precision import bfloat16_not_native
-
-    return bfloat16_not_native()
-
-
 def network_gan(name: str, config: str, default_impl: str):
     """The compiled GAN of ``NETWORKS[name]`` under ``config`` (one of ``CONFIGS``)."""
     build, latent, gan_kwargs = NETWORKS[name]
@@ -160,7 +154,7 @@ def networks_main(args) -> dict:
     if unknown:
         raise SystemExit(f"unknown network(s) {unknown}; choose from {', '.join(NETWORKS)}")
     default_impl = nets.resolve_transpose_impl("auto")
-    skip = bfloat16_skip_reason()
+    skip = bfloat16_not_native()  # why mixed_bfloat16 is not timed here (None: it is)
     configs = [c for c in CONFIGS if c != "mixed_bfloat16" or skip is None]
     x = tf.constant(np.random.default_rng(0).uniform(-1, 1, (args.batch_size, *SHAPE)).astype("float32"))
     mm = {"float32": matmul_fn(), "bfloat16": matmul_fn(dtype=tf.bfloat16)} if skip is None else \

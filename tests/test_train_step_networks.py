@@ -57,7 +57,7 @@ def test_bfloat16_is_skipped_without_native_support(monkeypatch):
     """No AVX512_BF16/AMX flag: skipped with the reason; with the flag (and no ISA cap) it is timed."""
     monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
     monkeypatch.setattr(precision, "_cpu_flags", lambda: {"avx2", "fma"})
-    assert "neither AVX512_BF16 nor AMX" in train_step.bfloat16_skip_reason()
+    assert "neither AVX512_BF16 nor AMX" in precision.bfloat16_not_native()  # what networks_main asks
     monkeypatch.setattr(precision, "_cpu_flags", lambda: {"avx512f", "avx512_bf16", "avx512_vnni"})
     monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
-    assert train_step.bfloat16_skip_reason() is None
+    assert precision.bfloat16_not_native() is None
