@@ -391,10 +391,9 @@ def render_precision_quality(data: dict) -> str:
     """``precision_quality.py``: each seed's domain-classifier FID under float32 and mixed_bfloat16, and the
     difference against the float32 seeds' spread."""
     runs, s = data["runs"], data["summary"]
-    seeds = sorted(runs["float32"], key=int)
-    rows = [[str(seed), num(runs["float32"][seed]["classifier_fid"], 2), num(runs["mixed_bfloat16"][seed]["classifier_fid"], 2),
-             f"{runs['mixed_bfloat16'][seed]['classifier_fid'] - runs['float32'][seed]['classifier_fid']:+.2f}"]
-            for seed in seeds]
+    seeds = sorted(runs["float32"], key=int)  # seeds 0 .. n-1, the order of the summary's per-seed differences
+    rows = [[seed, num(runs["float32"][seed]["classifier_fid"], 2), num(runs["mixed_bfloat16"][seed]["classifier_fid"], 2),
+             f"{diff:+.2f}"] for seed, diff in zip(seeds, s["bfloat16_minus_float32_per_seed"], strict=True)]
     verdict = ("within" if s["within_seed_spread"] else "outside") if s["within_seed_spread"] is not None else "–"
     caption = (f"`precision_quality.py --recipe {data['recipe']} --epochs {data['epochs']} --seeds {len(seeds)}`: "
                f"{data['protocol']['evaluation']}. Mean difference (bfloat16 − float32) "
