@@ -320,8 +320,32 @@ def measured_recipes() -> tuple[list[tuple[str, dict, dict]], list[str]]:
     return measured, unmeasured
 
 
+def partial_runs(name: str, results_dir: str | None = None) -> list[tuple[str, dict]]:
+    """``[(path, data), ...]``: the partial result files of recipe ``name`` (``partial_NAME_seedK_*.json`` whose
+    ``recipe`` is ``name`` and that give ``target_steps``: a run still training, with its curve so far)."""
+    folder = results_dir or os.path.join(ROOT, RESULTS)
+    found = []
+    for fname in sorted(os.listdir(folder)):
+        if fname.startswith(f"partial_{name}_seed") and fname.endswith(".json"):
+            with open(os.path.join(folder, fname)) as f:
+                data = json.load(f)
+            if data.get("recipe") == name and data.get("target_steps") and data.get("epochs"):
+                found.append((f"{RESULTS}/{fname}", data))
+    return found
+
+
+def partial_note(path: str, data: dict) -> str:
+    """One partial run in a sentence: seed, iterations so far of the target, last in-training classifier FID."""
+    last = data["epochs"][-1]
+    fids = [(label, last[k]) for k, label in DOMAIN_FIDS.items() if k in last]
+    fid = f", in-training {fids[0][0]}-classifier FID {fids[0][1]:.1f} after its last epoch" if fids else ""
+    return (f"`{data['recipe']}` seed {data['seed']}: {last['step']:,} of {data['target_steps']:,} iterations"
+            f"{fid} (`{path}`, {cpu_of(data) or 'no CPU recorded'})")
+
+
 def render() -> str:
-    """The results table of every recipe: measured ones by dataset and FID, then the unmeasured."""
+    """The results table of every recipe: measured ones by dataset and FID, then the runs still training (their
+    partial files), then the unmeasured."""
     measured, unmeasured = measured_recipes()
     rows = sorted(((_dataset(flags), res["value"]), [f"`{name}`", _dataset(flags), setup(flags), *result_cells(res)])
                   for name, flags, res in measured)
@@ -332,6 +356,11 @@ def render() -> str:
     text = protocol + "\n\n" + md_table(["recipe", "data", "setup (from its flags)", "standard FID", "KID",
                                           "classifier FID", "seeds", "iterations", "train s per seed", "CPU"],
                                          [row for _, row in rows])
+    partial = {name: partial_runs(name) for name in unmeasured}
+    if any(partial.values()):
+        text += ("\n\nPartial runs (no standard FID yet): "
+                 + "; ".join(partial_note(p, d) for runs in partial.values() for p, d in runs) + ".")
+    unmeasured = [n for n in unmeasured if not partial[n]]
     if unmeasured:
         text += "\n\nNot measured yet: " + ", ".join(f"`{n}`" for n in unmeasured) + "."
     return text

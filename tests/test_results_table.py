@@ -210,3 +210,31 @@ def test_the_formatting_helpers():
     assert table.cpu_of({"runs": [{"machine": {"cpu": "AMD EPYC, avx512f=True"}}], "cpu": None}) == "AMD EPYC, AVX-512"
     assert table.cpu_of({"protocol": "a text"}) is None
     assert table.md_table(["a", "b"], [["1", "2"]]) == "| a | b |\n|---|---|\n| 1 | 2 |"
+
+
+def test_a_partial_run_is_shown_with_its_last_epoch_until_the_recipe_has_a_result(tmp_path):
+    """A ``partial_NAME_seedK_*.json`` of a recipe without a result is read (last epoch's step and classifier
+    FID, the target, the CPU); a file of another recipe, or one without ``target_steps`` (a stopped seed), is
+    not. Control: the committed table names every recipe's partial file or lists it as not measured."""
+    epochs = [{"epoch": 1, "step": 1000, "mnist_classifier_fid": 335.09},
+              {"epoch": 2, "step": 2000, "mnist_classifier_fid": 69.14}]
+    good = {"recipe": "mnist-x", "seed": 0, "target_steps": 40000, "epochs": epochs,
+            "cpu": "AMD EPYC, avx512f=False, avx512_bf16=False"}
+    (tmp_path / "partial_mnist-x_seed0_2026-12-07.json").write_text(json.dumps(good))
+    (tmp_path / "partial_mnist-x_seed1_2026-12-07.json").write_text(json.dumps(dict(good, target_steps=None)))
+    (tmp_path / "partial_mnist-xy_seed0_2026-12-07.json").write_text(json.dumps(dict(good, recipe="mnist-xy")))
+    runs = table.partial_runs("mnist-x", str(tmp_path))
+    assert [p for p, _ in runs] == ["benchmarks/results/partial_mnist-x_seed0_2026-12-07.json"]
+    note = table.partial_note(*runs[0])
+    assert note.startswith("`mnist-x` seed 0: 2,000 of 40,000 iterations, in-training MNIST-classifier FID 69.1 ")
+    assert "AMD EPYC, AVX2" in note
+    text = table.render()
+    measured = {n for n, _, _ in table.measured_recipes()[0]}
+    for name in recipes.names():
+        if name in measured or (recipes.load(name)["result"] or {}).get("per_seed"):
+            continue
+        partial = table.partial_runs(name)
+        for path, data in partial:
+            assert f"{data['epochs'][-1]['step']:,} of {data['target_steps']:,} iterations" in text and path in text
+        if not partial:
+            assert re.search(rf"Not measured yet: .*`{re.escape(name)}`", text)
