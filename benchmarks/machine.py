@@ -7,13 +7,16 @@ import platform
 
 
 def cpu_description() -> str:
-    """CPU model and whether it has AVX-512, AVX-512 BF16 and AMX (oneDNN's fast paths, which change the picture)."""
+    """CPU model (with its family number) and whether it has AVX-512, AVX-512 BF16 and AMX (oneDNN's fast paths, which change the picture)."""
     try:
         with open("/proc/cpuinfo") as f:
             info = f.read()
     except OSError:
         return platform.processor()
     model = next((ln.split(":", 1)[1].strip() for ln in info.splitlines() if ln.startswith("model name")), "?")
+    family = next((ln.split(":", 1)[1].strip() for ln in info.splitlines() if ln.startswith("cpu family")), None)
+    if family:  # a virtual CPU's model name can be as short as "AMD EPYC": the family tells the generations apart
+        model += f" (family {family})"
     return (f"{model}, avx512f={'avx512f' in info}, avx512_bf16={'avx512_bf16' in info}"
             f"{', amx=True' if 'amx_tile' in info else ''}")
 

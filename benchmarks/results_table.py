@@ -741,14 +741,48 @@ def render_train_step_share(data: dict, repeat: dict) -> str:
                                         "share in the repeat run (native → sub-pixel)"], rows)
 
 
-def render_quickstart_epoch(data: dict) -> str:
-    """The quick start's epoch with each transposed-convolution implementation."""
-    rows = [[impl, num(r["wall_time_s"], 1), num(r["process_s"], 1), num(r["ms_per_step"], 1),
-             num(r["images_per_s"], 1), f"{r['final']['d_loss']:.4f}"] for impl, r in data["runs"].items()]
-    p = data["protocol"]
-    caption = (f"`{p['command']}`; {p['statistic']}. Made by: {p['made_by']}. Speedup: {data['speedup']:.2f}×.")
-    return caption + "\n\n" + md_table(["transposed convolutions", "fit s", "process s", "ms per step", "images/s",
-                                        "final d_loss"], rows)
+def _cpu_kind(data: dict) -> str:
+    """The CPU of a ``train_step_networks`` file, with oneDNN's ISA cap where one was set."""
+    cap = data["protocol"].get("onednn_max_cpu_isa")
+    return short_cpu(data["protocol"]["cpu"]) + (f", oneDNN capped at {cap}" if cap else "")
+
+
+def render_train_step_networks(*datas: dict) -> str:
+    """``train_step.py --networks``: each recipe network's step per configuration and CPU (ms and iterations
+    per hour), its GFLOP and the fastest configuration's share of the matmul rate."""
+    configs = ("float32/native", "float32/subpixel", "float32/xla", "mixed_bfloat16")
+    rows = []
+    for data in datas:
+        for name, r in data["networks"].items():
+            cells = [f"{num(r[c]['ms_per_step'])} ms ({num(r[c]['iterations_per_hour'])}/h)" if c in r else "–"
+                     for c in configs]
+            best = r["fastest"]
+            rows.append([f"`{name}`", _cpu_kind(data), num(r["gflop_per_step"], 1), *cells, best,
+                         f"{100 * r[best]['share_of_matmul']:.0f}%"])
+    p = datas[0]["protocol"]
+    mm = "; ".join(f"{_cpu_kind(d)} {', '.join(f'{k} {v}' for k, v in d['matmul_gflop_per_s'].items())}"
+                   for d in datas)
+    caption = (f"One NS-GAN step (D then G) at batch {p['batch_size']} on {p['image_shape'][0]}×"
+               f"{p['image_shape'][1]} images, {p['statistic']} ({p['rounds']} rounds of {p['steps']} steps); "
+               f"GFLOP: {p['flops']}; share: the step's GFLOP/s over a {p['matmul']}. Matmul GFLOP/s: {mm}. "
+               "mixed_bfloat16 is timed only where the CPU has native bfloat16 (AVX512_BF16 or AMX).")
+    return caption + "\n\n" + md_table(["network", "CPU", "GFLOP", "float32 native", "float32 sub-pixel",
+                                        "float32 XLA", "mixed_bfloat16", "fastest", "its share of matmul"], rows)
+
+
+def render_quickstart_epoch(*datas: dict) -> str:
+    """The quick start's epoch under each configuration (transposed-convolution implementation, XLA), one table
+    per CPU."""
+    parts = []
+    for data in datas:
+        rows = [[impl, num(r["wall_time_s"], 1), num(r["process_s"], 1), num(r["ms_per_step"], 1),
+                 num(r["images_per_s"], 1), f"{r['final']['d_loss']:.4f}"] for impl, r in data["runs"].items()]
+        p = data["protocol"]
+        caption = (f"{short_cpu(p['cpu'])}, {p['date']}: `{p['command']}`; {p['statistic']}. Made by: "
+                   f"{p['made_by']}. Speedup: {data['speedup']:.2f}×.")
+        parts.append(caption + "\n\n" + md_table(["configuration", "fit s", "process s", "ms per step", "images/s",
+                                                  "final d_loss"], rows))
+    return "\n\n".join(parts)
 
 
 def render_faults(data: dict) -> str:
@@ -847,7 +881,10 @@ KINDS: dict[str, Kind] = {
                                                    "train_step_2026-11-23_avx512_quiet.json")),
     "train-step-share": Kind(render_train_step_share, ("train_step_2026-11-29_avx2.json",
                                                        "train_step_2026-11-29_avx2_repeat.json")),
-    "quickstart-epoch": Kind(render_quickstart_epoch, ("quickstart_2026-11-29_avx2.json",)),
+    "train-step-networks": Kind(render_train_step_networks, ("train_step_networks_2026-12-07_avx512.json",
+                                                             "train_step_networks_2026-12-07_avx512-capped-avx2.json",
+                                                             "train_step_networks_2026-12-07_avx2.json")),
+    "quickstart-epoch": Kind(render_quickstart_epoch, ("quickstart_2026-11-29_avx2.json", "quickstart_2026-12-07_avx2.json")),
     "faults": Kind(render_faults, ("faults_2026-12-07_avx512.json",)),
     "infogan-codes": Kind(render_infogan_codes, ("infogan_codes_mnist-infogan_seed0_2026-12-07_avx512.json",)),
     "pretrained": Kind(render_pretrained, ("tfgan_zoo/pretrained/fashion-dcgan-ema.json", "tfgan_zoo/pretrained/mnist-acgan.json", "tfgan_zoo/pretrained/mnist-mbd-ema.json")),

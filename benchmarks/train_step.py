@@ -114,6 +114,11 @@ def matmul_fn(n=2048, dtype=tf.float32):
     return lambda _: mm(a).numpy(), 2 * n ** 3 / 1e9
 
 
+def progress(msg: str) -> None:
+    """A timestamped line on stderr (the JSON goes to stdout)."""
+    print(f"[train_step {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
 def time_steps(fn, x, steps):
     t0 = time.perf_counter()
     for _ in range(steps):
@@ -166,11 +171,14 @@ def networks_main(args) -> dict:
             if config == "float32/native":
                 gflop[name] = step_gflop(gan.train_step, args.batch_size, SHAPE)
             fns[(name, config)] = lambda x, gan=gan: gan.train_on_batch(x, return_dict=True)
+            t0 = time.perf_counter()
             for _ in range(args.warmup):
                 fns[(name, config)](x)
+            progress(f"{name} {config}: built and warmed up ({time.perf_counter() - t0:.0f} s)")
     times = {k: [] for k in fns}
     shares = {k: [] for k in fns}
-    for _ in range(args.rounds):
+    for r in range(args.rounds):
+        progress(f"round {r + 1} of {args.rounds}")
         for (name, config), fn in fns.items():
             mm_fn, mm_gflop = mm["bfloat16" if config == "mixed_bfloat16" else "float32"]
             rate = mm_gflop / time_steps(mm_fn, x, 3)
@@ -209,18 +217,30 @@ def networks_main(args) -> dict:
     return result
 
 
+#: (argument, default, default with --networks): the loss sweep's protocol and the recipes' batch for networks
+DEFAULTS = (("batch_size", 128, 64), ("steps", 6, 5), ("rounds", 5, 3))
+
+
+def fill_defaults(args: argparse.Namespace) -> argparse.Namespace:
+    """Each of ``DEFAULTS`` left unset on the command line takes the default of the mode asked for."""
+    for key, default, networks_default in DEFAULTS:
+        if getattr(args, key) is None:
+            setattr(args, key, networks_default if args.networks else default)
+    return args
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--steps", type=int, default=6)
+    p.add_argument("--batch-size", type=int, default=None, help="default 128 (64 with --networks, the recipes')")
+    p.add_argument("--steps", type=int, default=None, help="timed steps a round: default 6 (5 with --networks)")
     p.add_argument("--warmup", type=int, default=2)
-    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--rounds", type=int, default=None, help="default 5 (3 with --networks)")
     p.add_argument("--losses", default="gan,nsgan,lsgan,wgan,wgan-gp,hinge")
     p.add_argument("--impls", default="native,subpixel")
     p.add_argument("--no-profile", dest="profile", action="store_false", help="skip the per-layer profile")
     p.add_argument("--networks", default=None, metavar="NAMES",
                    help=f"time these recipe networks ({', '.join(NETWORKS)}) under {', '.join(CONFIGS)} instead")
-    args = p.parse_args(argv)
+    args = fill_defaults(p.parse_args(argv))
     if args.networks:
         return networks_main(args)
     facts = machine_facts()  # before the timed steps: the load at the start

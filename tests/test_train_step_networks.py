@@ -61,3 +61,37 @@ def test_bfloat16_is_skipped_without_native_support(monkeypatch):
     monkeypatch.setattr(precision, "_cpu_flags", lambda: {"avx512f", "avx512_bf16", "avx512_vnni"})
     monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
     assert precision.bfloat16_not_native() is None
+
+
+def test_networks_mode_defaults_to_the_recipes_batch_and_explicit_values_win():
+    """``--networks`` alone times batch 64 (the recipes' batch, the protocol of the committed result files), 3
+    rounds of 5 steps; the loss sweep keeps batch 128, 5 rounds of 6; a value given on the command line is kept
+    in either mode. Control: without ``fill_defaults`` the values stay None."""
+    import argparse
+
+    def parse(*argv):
+        ns = argparse.Namespace(networks=None, batch_size=None, steps=None, rounds=None)
+        for key, value in zip(argv[::2], argv[1::2]):
+            setattr(ns, key, value)
+        return ns
+
+    assert parse().batch_size is None
+    net = train_step.fill_defaults(parse("networks", "dcgan"))
+    assert (net.batch_size, net.steps, net.rounds) == (64, 5, 3)
+    sweep = train_step.fill_defaults(parse())
+    assert (sweep.batch_size, sweep.steps, sweep.rounds) == (128, 6, 5)
+    given = train_step.fill_defaults(parse("networks", "dcgan", "batch_size", 32))
+    assert given.batch_size == 32 and given.rounds == 3
+
+
+def test_the_cpu_description_names_the_family_and_the_fast_paths(monkeypatch):
+    """From a fake /proc/cpuinfo: the model, its family (a virtual "AMD EPYC" is a Zen 1 or a Zen 4 by it) and
+    the AVX-512/BF16/AMX flags; control: without a family line the model stands alone."""
+    import io
+
+    machine = _import("machine")
+    text = "model name\t: AMD EPYC\ncpu family\t: 23\nflags\t\t: fma avx avx2\n"
+    monkeypatch.setattr(machine, "open", lambda *a, **k: io.StringIO(text), raising=False)
+    assert machine.cpu_description() == "AMD EPYC (family 23), avx512f=False, avx512_bf16=False"
+    text = "model name\t: AMD EPYC\nflags\t\t: avx2 avx512f avx512_bf16 amx_tile\n"
+    assert machine.cpu_description() == "AMD EPYC, avx512f=True, avx512_bf16=True, amx=True"

@@ -130,7 +130,8 @@ def build_parser(prog: str = "train.py") -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed of data order, weights and noise")
     p.add_argument("--out", default=None, help="output folder (default: runs/<loss>)")
     p.add_argument("--jit", dest="jit_compile", default="auto", **_one_of(JIT_MODES),
-                   help="compile the step with XLA: auto = on GPUs/TPUs only (on the CPU it was measured no faster)")
+                   help="compile the step with XLA: auto = on GPUs/TPUs only (on a CPU it pays on some kinds, not on "
+                        "others: benchmarks/README.md)")
     p.add_argument("--no-jit", dest="jit_compile", action="store_const", const="off", help="same as --jit off")
     p.add_argument("--transpose-impl", default="auto", **_one_of(TRANSPOSE_IMPLS),
                    help="how the DCGAN computes its transposed convolutions (the same function either way): "
