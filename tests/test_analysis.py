@@ -288,6 +288,7 @@ def test_toy_steps_per_execution_makes_the_same_updates():
         toy.train("nsgan", "ring", steps=6, steps_per_execution=0)
 
 
+@pytest.mark.slow
 def test_toy_jit_compile_reaches_the_step_and_is_reproducible():
     """``jit_compile=True`` compiles the toy step with XLA: the model says so (control: the default "auto" does not
     on the CPU), and a seed gives the same samples twice (XLA is deterministic on one CPU: atol 1e-6, float32

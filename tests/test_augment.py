@@ -107,6 +107,7 @@ def test_gradients_flow_through_every_part():
     assert set(np.unique(g)) <= {0.0, 1.0} and g.mean() > 0.5
 
 
+@pytest.mark.slow
 def test_gan_augments_the_discriminator_inputs_in_training_only(tiny_nets, tiny_data):
     g, d = tiny_nets()
     gan = models.build_gan("nsgan", g, d, seed=0, augment="translation,cutout")

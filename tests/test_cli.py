@@ -246,6 +246,7 @@ def test_config_file(tmp_path):
     assert r.returncode == 2 and "cannot read it as JSON" in r.stderr
 
 
+@pytest.mark.slow
 def test_fid_every_adds_a_column_and_keep_best_exports_the_best(tmp_path):
     out = tmp_path / "fid"
     r = run("--arch", "mlp", "--epochs", "3", "--steps-per-epoch", "2", "--batch-size", "16", "--latent-dim", "8",

@@ -228,6 +228,7 @@ def in_process(tmp_path_factory) -> dict:
     return helper("all", tmp_path=tmp_path_factory.mktemp("dist_helper"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["dcgan-nsgan", "mlp-wgangp-infogan"])
 def test_mirrored_training_matches_one_device(case, in_process):
     """4 SGD steps on 2 replicas, each from the one-device model's variables, equal the one-device steps on
@@ -246,6 +247,7 @@ def test_mirrored_training_matches_one_device(case, in_process):
     assert r["control_losses"]["max_abs"] > 100 * TOL, r["control_losses"]
 
 
+@pytest.mark.slow
 def test_replica_batch_statistics_are_computed_as_one_device_computes_them(in_process):
     """Synchronized batch norm over 2 replicas, on data whose mean is 10,000 times its spread: our two-pass
     statistics equal tf.nn.moments on one device (relative error 1.7e-6 against float64, float32 rounding
@@ -256,6 +258,7 @@ def test_replica_batch_statistics_are_computed_as_one_device_computes_them(in_pr
     assert all(err > 1.0 for err in r["keras_synchronized"]), r  # the control: the formula this replaces
 
 
+@pytest.mark.slow
 def test_replicas_draw_different_noise_together_one_devices_draw(in_process):
     """z, labels, InfoGAN codes and the gradient penalty's alpha: replica i gets rows
     [2i, 2i + 2) of what one device draws for the global batch of 4 from the same seed."""
@@ -269,6 +272,7 @@ def test_replicas_draw_different_noise_together_one_devices_draw(in_process):
         np.testing.assert_array_equal(np.concatenate([first, second]), np.asarray(d["single"]), err_msg=name)
 
 
+@pytest.mark.slow
 def test_mixed_float16_trains_under_mirrored(in_process):
     r = in_process["mixed"]
     assert r["policy"] == "mixed_float16"
@@ -335,6 +339,7 @@ def _step_losses(run: str, name: str) -> dict:
         return json.load(f)["callbacks"]["LossCurves"]["values"]
 
 
+@pytest.mark.slow
 def test_cli_mirrored_on_two_cpu_devices(cli_reference, cli_mirrored):
     """``--strategy mirrored`` trains what one device trains: the first step from the same initial weights
     (its checkpoint: weights, BN statistics, optimizer and seed state; its losses) agrees to TOL. Later steps
@@ -375,6 +380,7 @@ def _free_ports(n: int) -> list[int]:
             s.close()
 
 
+@pytest.mark.slow
 def test_multiworker_two_processes_agree(cli_data, cli_mirrored, tmp_path):
     """Two workers on localhost (TF_CONFIG) train the same run: they end with the same weights, equal to the
     2-replica mirrored run's (the same summation order: exactly); only the chief writes into the shared --out."""
@@ -402,6 +408,7 @@ def test_multiworker_two_processes_agree(cli_data, cli_mirrored, tmp_path):
     assert not os.path.exists(os.path.dirname(os.path.dirname(worker_samples)))
 
 
+@pytest.mark.slow
 def test_cli_mirrored_resume_continues_like_one_uninterrupted_run(cli_data, cli_mirrored, tmp_path):
     """Checkpoints written under 2 replicas restore into 2 replicas, mid-epoch (the metrics' running
     means are sync-on-read variables there): epoch 1 with a checkpoint after every step, the epoch-end

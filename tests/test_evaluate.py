@@ -20,6 +20,7 @@ def run(*args, cache):
                           capture_output=True, text=True, timeout=600, env=env)
 
 
+@pytest.mark.slow
 def test_evaluate_script_prints_metrics_and_protocol(tmp_path, fashion_mnist_arrays):
     r = run("--real", "mnist", "--fake", "fashion_mnist", "--n", "300", "--network", "mnist-classifier",
             "--metrics", "fid,kid,classifier", cache=tmp_path)

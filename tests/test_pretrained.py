@@ -134,7 +134,9 @@ def _check_fid(sampler, m):
     return pack.classifier_check(sampler, m["settings"]["dataset"], m["check"]["n"], m["check"]["seed"])
 
 
-@pytest.mark.parametrize("name", SHIPPED)
+# the cheapest in the fast tier, the other two in the slow tier (each scores 10,000 images)
+@pytest.mark.parametrize("name", [n if n == "mnist-mbd-ema" else pytest.param(n, marks=pytest.mark.slow)
+                                  for n in SHIPPED])
 def test_shipped_generator_loads_and_scores_its_recorded_fid(name, tmp_path, capsys):
     """Each shipped generator: at most MAX_BYTES, its manifest's SHA-256, and the domain classifier's FID of the
     manifest's check draw within 2 sd of the recorded value, sd being the spread of that FID over five other

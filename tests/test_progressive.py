@@ -242,6 +242,7 @@ def test_config_refuses_what_cannot_work():
         TrainConfig(progressive_augment=2, pa_start=1).validate()
 
 
+@pytest.mark.slow
 def test_train_py_runs_it_and_logs_the_schedule(tmp_path):
     out = tmp_path / "run"
     cmd = [sys.executable, os.path.join(ROOT, "scripts", "train.py"), "--arch", "mlp", "--epochs", "2",

@@ -67,6 +67,7 @@ def uninterrupted(tmp_path_factory):
     return args, str(tmp / "A")
 
 
+@pytest.mark.slow
 def test_sigkill_sigterm_and_a_second_writer_then_resume_ends_like_an_uninterrupted_run(tmp_path, uninterrupted):
     """2 epochs x 10 steps, checkpoints every 3 steps, op determinism; A runs uninterrupted.
 
@@ -169,6 +170,7 @@ def small_disk(tmp_path):
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
 
 
+@pytest.mark.slow
 def test_a_full_disk_stops_with_status_4_and_keeps_every_checkpoint(tmp_path, small_disk, uninterrupted):
     """The MLP's checkpoints take 10.75 MB each: on a 28 MiB disk those of steps 3 and 6 fit, the one of step 9
     does not. (Without permission to mount a tmpfs, the write of step 9 fails half-way with ENOSPC through
@@ -452,6 +454,7 @@ def test_load_gan_keeps_safe_mode(tmp_path):
 
 
 # ------------------------------------------------------------- the options of issue 13 across a resume
+@pytest.mark.slow
 def test_a_run_with_every_quality_option_resumes_like_an_uninterrupted_one(tmp_path):
     """LR decay, EMA warm-up, DiffAugment, the uniform prior, keep-best and progressive augmentation all carry
     state (optimizer step counts, the seed state, the best FID so far, the augmentation level and schedule): a run cut after step 4 of 8 and resumed must end bitwise as

@@ -110,6 +110,7 @@ def test_maxout_is_the_max_of_its_affine_pieces_and_round_trips(tmp_path):
         nets.Maxout(0)
 
 
+@pytest.mark.slow
 def test_modes_benchmark_runs_scores_and_resumes_by_run(tmp_path, monkeypatch, capsys):
     import importlib
     import os

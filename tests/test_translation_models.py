@@ -127,6 +127,7 @@ def test_image_pool_follows_its_rule():
     assert 150 <= old <= 250  # Binomial(399, 1/2): mean 200, sd 10; 5 sd either side
 
 
+@pytest.mark.slow
 def test_cyclegan_trains_saves_with_its_pools_and_translates(tmp_path):
     model = small_cyclegan(pool_size=4)
     model.compile()

@@ -72,6 +72,7 @@ def test_truncation_reaches_the_generator_and_the_protocol(tmp_path, monkeypatch
         evaluate.load_images("mnist", 10, truncation=0.5)
 
 
+@pytest.mark.slow
 def test_the_benchmark_writes_its_rows_and_pictures(tmp_path):
     g, _ = nets.build("mlp", (28, 28, 1), 8)
     path = export.export_generator(g, str(tmp_path / "gen"))

@@ -124,7 +124,7 @@ def test_self_modulation_starts_as_batch_norm_and_depends_on_z():
     assert not np.allclose(layer([x, z], training=True), layer([x, z2], training=True))  # now z matters
 
 
-@pytest.mark.parametrize("arch", ["dcgan", "resnet"])
+@pytest.mark.parametrize("arch", ["dcgan", pytest.param("resnet", marks=pytest.mark.slow)])
 def test_cbn_and_self_modulated_generators_build_train_and_save(arch, tmp_path, tiny_data):
     shape = (16, 16, 1) if arch == "dcgan" else (32, 32, 1)
     kw = {"width": 8} if arch == "dcgan" else {"width": 8, "d_width": 8}
