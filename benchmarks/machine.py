@@ -7,7 +7,8 @@ import platform
 
 
 def cpu_description() -> str:
-    """CPU model (with its family number) and whether it has AVX-512, AVX-512 BF16 and AMX (oneDNN's fast paths, which change the picture)."""
+    """CPU model (with its family number) and whether it has AVX-512, AVX-512 BF16 and AMX (oneDNN's fast paths,
+    which change the picture)."""
     try:
         with open("/proc/cpuinfo") as f:
             info = f.read()

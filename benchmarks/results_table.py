@@ -760,6 +760,9 @@ def render_train_step_networks(*datas: dict) -> str:
             rows.append([f"`{name}`", _cpu_kind(data), num(r["gflop_per_step"], 1), *cells, best,
                          f"{100 * r[best]['share_of_matmul']:.0f}%"])
     p = datas[0]["protocol"]
+    differ = [k for k in ("batch_size", "rounds", "steps", "loss") if any(d["protocol"][k] != p[k] for d in datas)]
+    if differ:  # one caption speaks for every row
+        raise SystemExit(f"train-step-networks: the files' protocols differ in {differ}; time them alike")
     mm = "; ".join(f"{_cpu_kind(d)} {', '.join(f'{k} {v}' for k, v in d['matmul_gflop_per_s'].items())}"
                    for d in datas)
     caption = (f"One NS-GAN step (D then G) at batch {p['batch_size']} on {p['image_shape'][0]}×"
@@ -884,7 +887,8 @@ KINDS: dict[str, Kind] = {
     "train-step-networks": Kind(render_train_step_networks, ("train_step_networks_2026-12-07_avx512.json",
                                                              "train_step_networks_2026-12-07_avx512-capped-avx2.json",
                                                              "train_step_networks_2026-12-07_avx2.json")),
-    "quickstart-epoch": Kind(render_quickstart_epoch, ("quickstart_2026-11-29_avx2.json", "quickstart_2026-12-07_avx2.json")),
+    "quickstart-epoch": Kind(render_quickstart_epoch, ("quickstart_2026-11-29_avx2.json",
+                                                       "quickstart_2026-12-07_avx2.json")),
     "faults": Kind(render_faults, ("faults_2026-12-07_avx512.json",)),
     "infogan-codes": Kind(render_infogan_codes, ("infogan_codes_mnist-infogan_seed0_2026-12-07_avx512.json",)),
     "pretrained": Kind(render_pretrained, ("tfgan_zoo/pretrained/fashion-dcgan-ema.json", "tfgan_zoo/pretrained/mnist-acgan.json", "tfgan_zoo/pretrained/mnist-mbd-ema.json")),
