@@ -32,5 +32,7 @@ def load_average() -> float | None:
 
 def facts() -> dict:
     """The ``machine`` entry of a benchmark's JSON: :func:`cpu_description` and :func:`load_average` now
-    (call it when the benchmark starts)."""
-    return {"cpu": cpu_description(), "load_average_at_start": load_average()}
+    (call it when the benchmark starts), and the ``ONEDNN_MAX_CPU_ISA`` cap it runs under (None: none), which
+    changes oneDNN's kernels and so the timings."""
+    return {"cpu": cpu_description(), "load_average_at_start": load_average(),
+            "onednn_max_cpu_isa": os.environ.get("ONEDNN_MAX_CPU_ISA")}

@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> dict:
                                                "10,000 test images", "reference": "float32, same seeds",
                                  "comparison": "mean over seeds of bfloat16 - float32 (same seed) against the "
                                                "float32 seeds' standard deviation"},
-                    "machine": facts, "onednn_max_cpu_isa": os.environ.get("ONEDNN_MAX_CPU_ISA")}
+                    "machine": facts}
     if skip:
         result["skipped"] = skip
         print(json.dumps(result, indent=2))

@@ -750,7 +750,12 @@ def _cpu_kind(data: dict) -> str:
 def render_train_step_networks(*datas: dict) -> str:
     """``train_step.py --networks``: each recipe network's step per configuration and CPU (ms and iterations
     per hour), its GFLOP and the fastest configuration's share of the matmul rate."""
-    configs = ("float32/native", "float32/subpixel", "float32/xla", "mixed_bfloat16")
+    p = datas[0]["protocol"]
+    differ = [k for k in ("batch_size", "rounds", "steps", "loss", "configs")
+              if any(d["protocol"][k] != p[k] for d in datas)]
+    if differ:  # one caption and one set of columns speak for every row
+        raise SystemExit(f"train-step-networks: the files' protocols differ in {differ}; time them alike")
+    configs = p["configs"]
     rows = []
     for data in datas:
         for name, r in data["networks"].items():
@@ -759,18 +764,15 @@ def render_train_step_networks(*datas: dict) -> str:
             best = r["fastest"]
             rows.append([f"`{name}`", _cpu_kind(data), num(r["gflop_per_step"], 1), *cells, best,
                          f"{100 * r[best]['share_of_matmul']:.0f}%"])
-    p = datas[0]["protocol"]
-    differ = [k for k in ("batch_size", "rounds", "steps", "loss") if any(d["protocol"][k] != p[k] for d in datas)]
-    if differ:  # one caption speaks for every row
-        raise SystemExit(f"train-step-networks: the files' protocols differ in {differ}; time them alike")
     mm = "; ".join(f"{_cpu_kind(d)} {', '.join(f'{k} {v}' for k, v in d['matmul_gflop_per_s'].items())}"
                    for d in datas)
     caption = (f"One NS-GAN step (D then G) at batch {p['batch_size']} on {p['image_shape'][0]}×"
                f"{p['image_shape'][1]} images, {p['statistic']} ({p['rounds']} rounds of {p['steps']} steps); "
                f"GFLOP: {p['flops']}; share: the step's GFLOP/s over a {p['matmul']}. Matmul GFLOP/s: {mm}. "
                "mixed_bfloat16 is timed only where the CPU has native bfloat16 (AVX512_BF16 or AMX).")
-    return caption + "\n\n" + md_table(["network", "CPU", "GFLOP", "float32 native", "float32 sub-pixel",
-                                        "float32 XLA", "mixed_bfloat16", "fastest", "its share of matmul"], rows)
+    heads = {"float32/native": "float32 native", "float32/subpixel": "float32 sub-pixel", "float32/xla": "float32 XLA"}
+    return caption + "\n\n" + md_table(["network", "CPU", "GFLOP", *(heads.get(c, c) for c in configs), "fastest",
+                                        "its share of matmul"], rows)
 
 
 def render_quickstart_epoch(*datas: dict) -> str:

@@ -206,7 +206,6 @@ def networks_main(args) -> dict:
                      "flops": "op statistics of the float32 native step graph",
                      "matmul": "2048x2048 of the step's compute dtype, 3 timed just before each model's steps",
                      "machine": f"{platform.machine()} {os.cpu_count()} cpus", **facts,
-                     "onednn_max_cpu_isa": os.environ.get("ONEDNN_MAX_CPU_ISA"),
                      "tensorflow": tf.__version__, "keras": keras.__version__,
                      "default_transpose_impl": default_impl},
         "matmul_gflop_per_s": mm_rates,
@@ -217,13 +216,15 @@ def networks_main(args) -> dict:
     return result
 
 
-#: (argument, default, default with --networks): the loss sweep's protocol and the recipes' batch for networks
-DEFAULTS = (("batch_size", 128, 64), ("steps", 6, 5), ("rounds", 5, 3))
+#: (argument, default, default with --networks, what it is): the loss sweep's protocol, and for --networks the
+#: recipes' batch and the protocol of the committed result files
+DEFAULTS = (("batch_size", 128, 64, "images a step"), ("steps", 6, 5, "timed steps a round"),
+            ("rounds", 5, 3, "rounds, each timing every model in turn"))
 
 
 def fill_defaults(args: argparse.Namespace) -> argparse.Namespace:
     """Each of ``DEFAULTS`` left unset on the command line takes the default of the mode asked for."""
-    for key, default, networks_default in DEFAULTS:
+    for key, default, networks_default, _ in DEFAULTS:
         if getattr(args, key) is None:
             setattr(args, key, networks_default if args.networks else default)
     return args
@@ -231,10 +232,10 @@ def fill_defaults(args: argparse.Namespace) -> argparse.Namespace:
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--batch-size", type=int, default=None, help="default 128 (64 with --networks, the recipes')")
-    p.add_argument("--steps", type=int, default=None, help="timed steps a round: default 6 (5 with --networks)")
+    for key, default, networks_default, what in DEFAULTS:  # None: fill_defaults picks the mode's default
+        p.add_argument("--" + key.replace("_", "-"), type=int, default=None,
+                       help=f"{what}: default {default} ({networks_default} with --networks)")
     p.add_argument("--warmup", type=int, default=2)
-    p.add_argument("--rounds", type=int, default=None, help="default 5 (3 with --networks)")
     p.add_argument("--losses", default="gan,nsgan,lsgan,wgan,wgan-gp,hinge")
     p.add_argument("--impls", default="native,subpixel")
     p.add_argument("--no-profile", dest="profile", action="store_false", help="skip the per-layer profile")

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--steps", type=int, default=20, help="steps per variant per round")
     p.add_argument("--warmup", type=int, default=5)
     a = p.parse_args(argv)
-    machine = {**machine_facts(), "onednn_max_cpu_isa": os.environ.get("ONEDNN_MAX_CPU_ISA")}
+    machine = machine_facts()
     import keras
     import numpy as np
     import tensorflow as tf

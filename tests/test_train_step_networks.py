@@ -95,3 +95,13 @@ def test_the_cpu_description_names_the_family_and_the_fast_paths(monkeypatch):
     assert machine.cpu_description() == "AMD EPYC (family 23), avx512f=False, avx512_bf16=False"
     text = "model name\t: AMD EPYC\nflags\t\t: avx2 avx512f avx512_bf16 amx_tile\n"
     assert machine.cpu_description() == "AMD EPYC, avx512f=True, avx512_bf16=True, amx=True"
+
+
+def test_the_machine_facts_record_the_onednn_isa_cap(monkeypatch):
+    """Every benchmark's ``machine`` entry says whether oneDNN's kernels were capped (the cap changes timings);
+    control: without the variable it is None."""
+    machine = _import("machine")
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
+    assert machine.facts()["onednn_max_cpu_isa"] == "AVX2"
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA")
+    assert machine.facts()["onednn_max_cpu_isa"] is None
